@@ -1,0 +1,5 @@
+"""`python -m crnotify`."""
+
+from crnotify.cli import main
+
+raise SystemExit(main())

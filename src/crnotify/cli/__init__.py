@@ -1,0 +1,7 @@
+"""Command-line interface: one module per command, registered here; `main` is the entry point."""
+
+from __future__ import annotations
+
+from crnotify.cli._app import cli, main
+
+__all__ = ["cli", "main"]

@@ -1,0 +1,115 @@
+"""The click group, the options shared by several commands, and the one error boundary."""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+from collections.abc import Callable, Sequence
+from typing import Any, TypeVar
+
+import click
+
+from crnotify import __version__
+from crnotify.errors import EXIT_ERROR, EXIT_INTERRUPTED, CrnotifyError
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
+
+
+@click.group(context_settings=CONTEXT_SETTINGS)
+@click.version_option(__version__, prog_name="crnotify")
+@click.option(
+    "-v", "--verbose", count=True, help="Log more (-v info, -vv debug) to stderr. Secrets are masked."
+)
+@click.option("--debug", is_flag=True, help="Show a traceback for unexpected errors.")
+@click.pass_context
+def cli(ctx: click.Context, verbose: int, debug: bool) -> None:
+    """Config-as-code for container-registry event notifications.
+
+    Declare Alibaba Cloud Container Registry (and Amazon ECR) event rules in YAML; validate, plan,
+    apply and detect drift, or test them offline against the bundled emulator.
+    """
+    ctx.ensure_object(dict)
+    ctx.obj["debug"] = debug
+    level = logging.WARNING if verbose == 0 else logging.INFO if verbose == 1 else logging.DEBUG
+    logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr)
+
+
+def paths_argument(func: F) -> F:
+    """`[PATHS…]`: YAML files or directories; defaults to the current directory."""
+    return click.argument("paths", nargs=-1, type=click.Path(path_type=str))(func)
+
+
+def format_option(*choices: str, default: str = "text") -> Callable[[F], F]:
+    def decorate(func: F) -> F:
+        return click.option(
+            "--format",
+            "fmt",
+            type=click.Choice(choices),
+            default=default,
+            show_default=True,
+            help="Output format.",
+        )(func)
+
+    return decorate
+
+
+def cloud_options(func: F) -> F:
+    """Options of every command that talks to the cloud."""
+    func = click.option(
+        "--local",
+        is_flag=True,
+        default=lambda: os.environ.get("CRNOTIFY_LOCAL") == "1",
+        help="Run against the embedded local cloud (state under .crnotify/). Env: CRNOTIFY_LOCAL=1.",
+    )(func)
+    return click.option(
+        "--endpoint",
+        envvar="CRNOTIFY_ENDPOINT",
+        default=None,
+        metavar="HOST:PORT",
+        help="Send Alibaba Cloud API calls to this endpoint (an emulator). Env: CRNOTIFY_ENDPOINT.",
+    )(func)
+
+
+def run(ctx: click.Context, body: Callable[[], int]) -> int:
+    """The error boundary: known errors are one clear message and exit 1; Ctrl-C is 130."""
+    try:
+        return body()
+    except CrnotifyError as exc:
+        click.echo(f"Error: {exc}", err=True)
+        return EXIT_ERROR
+    except KeyboardInterrupt:
+        click.echo("Interrupted.", err=True)
+        return EXIT_INTERRUPTED
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Console entry point. Usage errors exit 1 (2 is reserved for "changes present")."""
+    try:
+        result = cli.main(
+            args=list(argv) if argv is not None else None, prog_name="crnotify", standalone_mode=False
+        )
+    except click.exceptions.Exit as exc:
+        return int(exc.exit_code)
+    except click.ClickException as exc:
+        exc.show()
+        return EXIT_ERROR
+    except click.exceptions.Abort:
+        click.echo("Aborted.", err=True)
+        return EXIT_ERROR
+    except CrnotifyError as exc:
+        click.echo(f"Error: {exc}", err=True)
+        return EXIT_ERROR
+    except KeyboardInterrupt:
+        click.echo("Interrupted.", err=True)
+        return EXIT_INTERRUPTED
+    except Exception as exc:
+        if "--debug" in (argv if argv is not None else sys.argv):
+            raise
+        click.echo(
+            f"Error: unexpected {type(exc).__name__}: {exc} (rerun with --debug for a traceback)", err=True
+        )
+        return EXIT_ERROR
+    return int(result or 0)

@@ -1,0 +1,290 @@
+"""The declared and the live rule, as frozen values. No I/O, no YAML, no SDKs.
+
+Declared side (from YAML, see `crnotify.config`):
+
+    Config ─┬─ Registry (name, provider, region, instance_id | account)
+            └─ Rule (name, registry, event_type, scope, tag_pattern, scan_status,
+                     notify: Notify(method, url, secret), bus: BusCustomization)
+
+Live side (from a provider, see `crnotify.providers`):
+
+    LiveState ─ LiveRule (registry, name, rule_id, bus: BusRule | None)
+
+`BusRule`/`Target`/`Param` are the EventBridge shapes, shared by what a provider reads,
+what `crnotify.convention` says ACR generates, and what the planner wants.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+JSON = Any  # a JSON-compatible value (dict, list, str, int, float, bool, None)
+
+
+class Provider(StrEnum):
+    ALIBABA = "alibaba"
+    AWS = "aws"
+
+
+class EventType(StrEnum):
+    """The five event types an ACR event rule can select (research/alibaba-facts.md §1.3)."""
+
+    SYNCHRONIZATION = "cr:Artifact:SynchronizationCompleted"
+    BUILD = "cr:Artifact:BuildCompleted"
+    SCAN = "cr:Artifact:ScanCompleted"
+    DELIVERY_CHAIN = "cr:Artifact:DeliveryChainCompleted"
+    SIGNING = "cr:Artifact:SigningCompleted"
+
+    @property
+    def short_name(self) -> str:
+        return _SHORT_NAMES[self]
+
+    @classmethod
+    def parse(cls, text: str) -> EventType:
+        """Accept a short name (`scan`) or the full type (`cr:Artifact:ScanCompleted`)."""
+        for member in cls:
+            if text in (member.value, member.short_name):
+                return member
+        raise ValueError(f"unknown event type {text!r}")
+
+
+_SHORT_NAMES = {
+    EventType.SYNCHRONIZATION: "synchronization",
+    EventType.BUILD: "build",
+    EventType.SCAN: "scan",
+    EventType.DELIVERY_CHAIN: "delivery-chain",
+    EventType.SIGNING: "signing",
+}
+
+
+class ScopeKind(StrEnum):
+    """ACR `EventScope` values."""
+
+    INSTANCE = "INSTANCE"
+    NAMESPACE = "NAMESPACE"
+    REPO = "REPO"
+
+
+class NotifyMethod(StrEnum):
+    DINGTALK = "dingtalk"
+    HTTP = "http"
+    HTTPS = "https"
+
+    @property
+    def acr_name(self) -> str:
+        """The `notifyMethod` value inside ACR's `EventConfig` (`dingding`, `http`, `https`)."""
+        return "dingding" if self is NotifyMethod.DINGTALK else self.value
+
+
+class ScanStatus(StrEnum):
+    """`data.Status` of `cr:Artifact:ScanCompleted` (research/acr-events.md §2.2)."""
+
+    COMPLETE = "COMPLETE"
+    FAILED = "FAILED"
+
+
+# --- secrets -------------------------------------------------------------------------------------
+
+_ENV_REF = re.compile(r"\$\{env:([A-Za-z_][A-Za-z0-9_]*)\}")
+
+
+def fingerprint(value: str) -> str:
+    """A short, stable digest used to compare and display secrets without revealing them."""
+    return hashlib.sha256(b"crnotify-secret:" + value.encode()).hexdigest()[:12]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SecretText:
+    """A string that may hold secrets: either `${env:NAME}` as a whole or interpolated in a URL.
+
+    `template` is what the user wrote (safe to show); `value` is the resolved text, or None when a
+    referenced variable is unset. `repr`/`str` never show the resolved value.
+    """
+
+    template: str
+    value: str | None = field(default=None, repr=False, compare=False)
+
+    @property
+    def env_names(self) -> tuple[str, ...]:
+        return tuple(_ENV_REF.findall(self.template))
+
+    @property
+    def is_secret(self) -> bool:
+        return bool(self.env_names)
+
+    @property
+    def fingerprint(self) -> str | None:
+        return None if self.value is None else fingerprint(self.value)
+
+    def resolve(self, env: Mapping[str, str]) -> SecretText:
+        """Substitute `${env:NAME}`; `value` stays None if any name is missing from `env`."""
+        if any(name not in env for name in self.env_names):
+            return SecretText(template=self.template)
+        return SecretText(
+            template=self.template, value=_ENV_REF.sub(lambda m: env[m.group(1)], self.template)
+        )
+
+    def __str__(self) -> str:
+        return self.template
+
+
+# --- declared model ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Registry:
+    """A registry declared in YAML under a local `name`."""
+
+    name: str
+    provider: Provider
+    region: str
+    instance_id: str | None = None  # Alibaba ACR Enterprise Edition instance (`cri-…`)
+    account: str | None = None  # AWS account id
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Scope:
+    kind: ScopeKind = ScopeKind.INSTANCE
+    namespaces: tuple[str, ...] = ()
+    repositories: tuple[str, ...] = ()  # repository names inside the single namespace of a REPO scope
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Notify:
+    method: NotifyMethod
+    url: SecretText  # DingTalk webhook (its access_token is a secret) or the HTTP(S) endpoint
+    secret: SecretText | None = None  # DingTalk signing secret (`SEC…`) or the HTTP token
+
+
+class TemplateFormat(StrEnum):
+    MARKDOWN = "markdown"  # DingTalk markdown message
+    TEXT = "text"  # DingTalk text message
+    JSON = "json"  # raw HTTP body template
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class MessageTemplate:
+    """A bus-side message template: EventBridge's TEMPLATE form with `${var}` placeholders."""
+
+    format: TemplateFormat
+    text: str
+    title: str | None = None
+    variables: tuple[tuple[str, str], ...] = ()  # (name, JSONPath) pairs, sorted by name
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class BusCustomization:
+    """What the user changes on the bus rule ACR generated. None = keep ACR's default."""
+
+    template: MessageTemplate | None = None
+    description: str | None = None
+    enabled: bool | None = None
+
+    @property
+    def is_empty(self) -> bool:
+        return self.template is None and self.description is None and self.enabled is None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Rule:
+    """A declared event rule."""
+
+    name: str
+    registry: str
+    event_type: EventType
+    notify: Notify
+    scope: Scope = Scope()
+    tag_pattern: str = ".*"  # ACR `RepoTagFilterPattern`
+    scan_status: tuple[ScanStatus, ...] = ()  # only for SCAN rules; () = any status
+    bus: BusCustomization = BusCustomization()
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Config:
+    registries: tuple[Registry, ...] = ()
+    rules: tuple[Rule, ...] = ()
+
+    def registry(self, name: str) -> Registry:
+        for registry in self.registries:
+            if registry.name == name:
+                return registry
+        raise KeyError(name)
+
+    def rules_of(self, registry: str) -> tuple[Rule, ...]:
+        return tuple(rule for rule in self.rules if rule.registry == registry)
+
+
+# --- EventBridge shapes (live, generated by ACR, or desired) --------------------------------------
+
+
+class ParamForm(StrEnum):
+    ORIGINAL = "ORIGINAL"
+    CONSTANT = "CONSTANT"
+    JSONPATH = "JSONPATH"
+    TEMPLATE = "TEMPLATE"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Param:
+    """One `ParamList` entry of an EventBridge target."""
+
+    resource_key: str
+    form: ParamForm
+    value: str | None = None
+    template: str | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Target:
+    id: str
+    type: str  # `acs.dingtalk`, `http`, `https`, … (or an AWS ARN for the aws provider)
+    endpoint: str
+    params: tuple[Param, ...] = ()  # sorted by resource_key
+    retry_strategy: str | None = None  # `BACKOFF_RETRY` | `EXPONENTIAL_DECAY_RETRY`
+
+    def param(self, key: str) -> Param | None:
+        for param in self.params:
+            if param.resource_key == key:
+                return param
+        return None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class BusRule:
+    """An EventBridge rule on the `default` bus, normalised (pattern parsed, targets sorted by id)."""
+
+    name: str
+    pattern: Mapping[str, JSON]
+    description: str = ""
+    enabled: bool = True
+    targets: tuple[Target, ...] = ()
+    tags: tuple[tuple[str, str], ...] = ()  # AWS rule tags (ownership); empty on Alibaba
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class LiveRule:
+    """One rule as the cloud shows it: the registry side's id (if any) and the bus side (if any)."""
+
+    registry: str
+    name: str
+    rule_id: str | None = None  # ACR `crecr-…`; None when only a bus rule exists (or AWS)
+    bus: BusRule | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class LiveState:
+    rules: tuple[LiveRule, ...] = ()
+
+    def get(self, registry: str, name: str) -> LiveRule | None:
+        for rule in self.rules:
+            if rule.registry == registry and rule.name == name:
+                return rule
+        return None
+
+    def of(self, registry: str) -> tuple[LiveRule, ...]:
+        return tuple(rule for rule in self.rules if rule.registry == registry)

@@ -1,0 +1,94 @@
+from __future__ import annotations
+
+import json
+
+from crnotify.convention import (
+    RegistrySpec,
+    customise,
+    default_bus_rule,
+    split_marker,
+    strip_server_defaults,
+)
+from crnotify.model import (
+    BusCustomization,
+    EventType,
+    MessageTemplate,
+    NotifyMethod,
+    Param,
+    ParamForm,
+    ScanStatus,
+    Scope,
+    ScopeKind,
+    TemplateFormat,
+)
+
+SPEC = RegistrySpec(
+    rule_name="scan-api",
+    event_type=EventType.SCAN,
+    scope=Scope(kind=ScopeKind.REPO, namespaces=("team-a",), repositories=("api",)),
+    tag_pattern="^v.*",
+    method=NotifyMethod.DINGTALK,
+    url="https://oapi.dingtalk.com/robot/send?access_token=abc",
+    secret="SECxyz",
+    scan_status=(ScanStatus.COMPLETE,),
+)
+
+
+def test_params_round_trip_through_the_wire_shape() -> None:
+    params = SPEC.to_params()
+    assert json.loads(params["Namespaces"]) == ["team-a"]
+    assert json.loads(params["EventConfig"])["notifyMethod"] == "dingding"
+    assert RegistrySpec.from_params(params) == SPEC
+
+
+def test_generated_pattern_encodes_scope_and_status() -> None:
+    rule = default_bus_rule(SPEC, "cri-abc")
+    assert rule.pattern == {
+        "source": ["acs.cr"],
+        "type": ["cr:Artifact:ScanCompleted"],
+        "data": {
+            "InstanceId": ["cri-abc"],
+            "RepoNamespaceName": ["team-a"],
+            "RepoName": ["api"],
+            "Status": ["COMPLETE"],
+        },
+    }
+    (target,) = rule.targets
+    assert target.type == "acs.dingtalk"
+    assert target.param("SecretKey") == Param(
+        resource_key="SecretKey", form=ParamForm.CONSTANT, value="SECxyz"
+    )
+
+
+def test_customise_replaces_body_keeps_rest_and_marks() -> None:
+    generated = default_bus_rule(SPEC, "cri-abc")
+    template = MessageTemplate(
+        format=TemplateFormat.TEXT, text="scanned ${Tag}", variables=(("Tag", "$.data.Tag"),)
+    )
+    wanted = customise(generated, BusCustomization(template=template, enabled=False), digest=SPEC.digest())
+    assert wanted.enabled is False
+    assert split_marker(wanted.description) == (generated.description, SPEC.digest())
+    body = wanted.targets[0].param("Body")
+    assert body is not None
+    assert json.loads(body.template or "") == {
+        "msgtype": "text",
+        "text": {"content": "scanned ${Tag}"},
+    }
+    assert wanted.targets[0].param("URL") == generated.targets[0].param("URL")
+
+
+def test_digest_changes_with_any_registry_field() -> None:
+    other = RegistrySpec(**{**{f: getattr(SPEC, f) for f in SPEC.__slots__}, "tag_pattern": ".*"})  # type: ignore[arg-type]
+    assert other.digest() != SPEC.digest()
+
+
+def test_strip_server_defaults() -> None:
+    target = default_bus_rule(SPEC, "cri-abc").targets[0]
+    noisy = target.__class__(
+        id=target.id,
+        type=target.type,
+        endpoint=target.endpoint,
+        retry_strategy=target.retry_strategy,
+        params=(*target.params, Param(resource_key="IsBase64Encode", form=ParamForm.CONSTANT, value="false")),
+    )
+    assert strip_server_defaults(noisy) == target
