@@ -205,24 +205,22 @@ def _explain_elements(
     out: list[FieldVerdict],
     leaves: dict[int, Matcher],
 ) -> bool:
+    name = path or "(event)"
     tried: list[list[FieldVerdict]] = []
     for label, element in elements:
         verdicts: list[FieldVerdict] = []
         if _explain_object(node, element, f"{path}{label}", verdicts, leaves):
             out.extend(verdicts)
-            out.append(FieldVerdict(path, True, f"{path}: element {label} matched every field"))
+            out.append(FieldVerdict(name, True, f"{name}: element {label} matched every field"))
             return True
         tried.append(verdicts)
     for verdicts in tried:
         out.extend(verdicts)
-    out.append(
-        FieldVerdict(
-            path,
-            False,
-            f"{path}: no element of the array matched every field on its own "
-            "(fields from different elements never combine)",
-        )
+    reason = (
+        f"{name}: no element of the array matched every field on its own "
+        "(fields from different elements never combine)"
     )
+    out.append(FieldVerdict(name, False, reason))
     return False
 
 
