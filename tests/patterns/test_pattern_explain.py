@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import doctest
+
 import pytest
 
+import crnotify.patterns
 from crnotify.patterns import Explanation, FieldVerdict, InvalidPatternError, compile_pattern
 
 SCAN_CHANGE = {
@@ -157,3 +160,9 @@ def test_aws_pattern_size_counts_the_text_given() -> None:
     with pytest.raises(InvalidPatternError, match="EventBridge allows at most 2048"):
         compile_pattern(compact.replace(":", ":" + " " * 30), "aws")
     assert compile_pattern({"a": [long_value]}, "alibaba").matches({"a": long_value})
+
+
+def test_module_docstring_example_runs() -> None:
+    result = doctest.testmod(crnotify.patterns)
+    assert result.attempted >= 3
+    assert result.failed == 0

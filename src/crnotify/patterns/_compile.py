@@ -12,9 +12,10 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from crnotify.patterns._match import compile_matcher, explain
-from crnotify.patterns._operators import Condition, OperatorError, build, is_number, literal_key, show
+from crnotify.patterns._operators import build
 from crnotify.patterns._tree import Leaf, ObjectNode
 from crnotify.patterns._types import DIALECTS, Dialect, Explanation, InvalidPatternError
+from crnotify.patterns._values import Condition, OperatorError, is_number, literal_key, show
 
 AWS_PATTERN_MAX_CHARS = 2048  # EventBridge quota "event pattern size" (aws-facts §5); the API model says 4096
 ALIBABA_MAX_EXPRESSIONS = 5  # "stringExpression: at most 5 expressions per field" (alibaba-facts §2.5)

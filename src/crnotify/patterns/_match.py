@@ -11,9 +11,9 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping, Sequence
 
-from crnotify.patterns._operators import literal_key, show
 from crnotify.patterns._tree import Leaf, ObjectNode
 from crnotify.patterns._types import FieldVerdict
+from crnotify.patterns._values import literal_key, show
 
 Matcher = Callable[[object], bool]
 

@@ -6,16 +6,21 @@ Validation messages name the operator and say what it accepts; the caller prefix
 
 from __future__ import annotations
 
-import ipaddress
 import math
 import re
-from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
+from collections.abc import Mapping, Sequence
 
+from crnotify.patterns._ranges import cidr, numeric
 from crnotify.patterns._types import Dialect
-
-Predicate = Callable[[object], bool]
+from crnotify.patterns._values import (
+    Condition,
+    OperatorError,
+    Predicate,
+    as_float,
+    is_number,
+    literal_key,
+    show,
+)
 
 # Operators by dialect (alibaba-facts §3; aws-facts §4, §4.1). `exists` is a field-level test handled by
 # the compiler, listed here so that it is a known operator.
@@ -35,81 +40,6 @@ NESTED_ANYTHING_BUT: Mapping[Dialect, tuple[str, ...]] = {
     "alibaba": ("prefix",),
     "aws": ("prefix", "suffix", "equals-ignore-case", "wildcard"),
 }
-ALIBABA_NUMERIC_LIMIT = 1.0e9  # alibaba-facts §3: -1.0e9 … +1.0e9, 15 digits, 6 decimal places
-ALIBABA_NUMERIC_TOLERANCE = 1.0e-7  # the open-source engine's equality threshold (NumericOperators.java)
-
-
-class OperatorError(ValueError):
-    """A malformed operator object; the compiler turns it into an InvalidPatternError with the path."""
-
-
-@dataclass(frozen=True, slots=True)
-class Condition:
-    """A compiled value test with the words used to explain it, e.g. `prefix 'release-'`."""
-
-    test: Predicate
-    text: str
-
-
-# ---------------------------------------------------------------------------------------------------
-# Values
-
-
-def is_number(value: object) -> bool:
-    return isinstance(value, (int, float, Decimal)) and not isinstance(value, bool)
-
-
-_NULL = ("null",)
-_TRUE = ("bool", True)
-_FALSE = ("bool", False)
-
-
-def literal_key(value: object) -> object:
-    """The key exact values compare by: strings by themselves, everything else by JSON type and text.
-
-    The docs say numbers compare by their string form (300, 300.0 and 3.0e2 differ), so a number's key
-    is the text Python gives the parsed value: 300 → "300", 300.0 → "300.0". true/false/null never
-    equal 1/0/"" and strings never equal numbers.
-    """
-    if isinstance(value, str):
-        return value
-    if value is None:
-        return _NULL
-    if value is True:
-        return _TRUE
-    if value is False:
-        return _FALSE
-    if isinstance(value, int):
-        return ("num", str(value))
-    if isinstance(value, float):
-        return ("num", repr(value))
-    if isinstance(value, Decimal):
-        return ("num", str(value))
-    return ("other", type(value).__name__, id(value))  # not JSON: equal to nothing but itself
-
-
-def show(value: object, limit: int = 60) -> str:
-    """A value as it appears in explanations: strings quoted, JSON literals as JSON."""
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, str):
-        text = repr(value)
-    elif isinstance(value, (list, tuple)):
-        text = "[" + ", ".join(show(v, limit) for v in value) + "]"
-    elif isinstance(value, Mapping):
-        text = "{" + ", ".join(f"{show(k, limit)}: {show(v, limit)}" for k, v in value.items()) + "}"
-    else:
-        text = repr(value)
-    return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
-def _as_float(value: object) -> float:
-    try:
-        return float(value)  # type: ignore[arg-type]
-    except OverflowError:
-        return math.inf if value > 0 else -math.inf  # type: ignore[operator]
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -143,8 +73,8 @@ def build(operator: str, argument: object, dialect: Dialect) -> Condition:
     if operator == "anything-but":
         return _anything_but(argument, dialect)
     if operator == "numeric":
-        return _numeric(argument, dialect)
-    return _cidr(argument, dialect)
+        return numeric(argument, dialect)
+    return cidr(argument, dialect)
 
 
 def _q(name: str) -> str:
@@ -250,9 +180,9 @@ def _anything_but(argument: object, dialect: Dialect) -> Condition:
             raise OperatorError('"anything-but" list must be all strings or all numbers in the aws dialect')
         if not strings:
             # event-ruler compares anything-but numbers numerically (ComparableNumber), so 300 excludes 300.0.
-            numbers = frozenset(_as_float(i) for i in items)
+            numbers = frozenset(as_float(i) for i in items)
             return Condition(
-                lambda v: not (is_number(v) and _as_float(v) in numbers), f"anything-but {show(_one(items))}"
+                lambda v: not (is_number(v) and as_float(v) in numbers), f"anything-but {show(_one(items))}"
             )
     # Alibaba compares these like exact values (by JSON text); aws strings are plain string comparisons.
     excluded = frozenset(literal_key(i) for i in items)
@@ -275,130 +205,3 @@ def _excluded_strings(operator: str, texts: list[str]) -> Predicate:
         return lambda v: isinstance(v, str) and v.lower() in lowered
     regexes = [wildcard_regex(t) for t in texts]
     return lambda v: isinstance(v, str) and any(r.fullmatch(v) is not None for r in regexes)
-
-
-# ---------------------------------------------------------------------------------------------------
-# numeric
-
-
-_COMPARE: Mapping[str, Callable[[int], bool]] = {
-    "=": lambda c: c == 0,
-    "!=": lambda c: c != 0,
-    ">": lambda c: c > 0,
-    ">=": lambda c: c >= 0,
-    "<": lambda c: c < 0,
-    "<=": lambda c: c <= 0,
-}
-
-
-def _numeric(argument: object, dialect: Dialect) -> Condition:
-    if not isinstance(argument, (list, tuple)) or len(argument) not in (2, 4):
-        raise OperatorError(f'"numeric" needs [op, number] or [op, number, op, number], not {show(argument)}')
-    pairs: list[tuple[str, float]] = []
-    for i in range(0, len(argument), 2):
-        op, bound = argument[i], argument[i + 1]
-        allowed = _COMPARE if dialect == "alibaba" else ("=", ">", ">=", "<", "<=")
-        if not isinstance(op, str) or op not in allowed:
-            names = ", ".join(allowed)
-            raise OperatorError(f'"numeric": {show(op)} is not an operator in {dialect} ({names})')
-        if not is_number(bound) or not math.isfinite(_as_float(bound)):
-            raise OperatorError(f'"numeric": after {_q(op)} comes a finite number, not {show(bound)}')
-        if dialect == "alibaba":
-            _check_alibaba_bound(bound)
-        pairs.append((op, _as_float(bound)))
-    if dialect == "aws":
-        _check_aws_range(pairs)
-    text = "numeric " + " and ".join(f"{op} {show(argument[2 * k + 1])}" for k, (op, _) in enumerate(pairs))
-    if dialect == "alibaba":
-        checks = [(_COMPARE[op], bound) for op, bound in pairs]
-
-        def test_alibaba(v: object) -> bool:
-            if not is_number(v):
-                return False
-            x = _as_float(v)
-            for accept, bound in checks:
-                order = 0 if abs(x - bound) <= ALIBABA_NUMERIC_TOLERANCE else (1 if x > bound else -1)
-                if not accept(order):
-                    return False
-            return True
-
-        return Condition(test_alibaba, text)
-    low = next(((b, op == ">") for op, b in pairs if op in (">", ">=")), None)
-    high = next(((b, op == "<") for op, b in pairs if op in ("<", "<=")), None)
-    equal = next((b for op, b in pairs if op == "="), None)
-
-    def test_aws(v: object) -> bool:
-        if not is_number(v):
-            return False
-        x = _as_float(v)
-        if equal is not None:
-            return x == equal
-        if low is not None and (x <= low[0] if low[1] else x < low[0]):
-            return False
-        return not (high is not None and (x >= high[0] if high[1] else x > high[0]))
-
-    return Condition(test_aws, text)
-
-
-def _check_alibaba_bound(bound: object) -> None:
-    value = _as_float(bound)
-    if abs(value) > ALIBABA_NUMERIC_LIMIT:
-        raise OperatorError(f'"numeric": {show(bound)} is outside -1.0e9 … 1.0e9')
-    try:
-        exact = Decimal(repr(bound) if isinstance(bound, float) else str(bound)).normalize()
-    except (InvalidOperation, ValueError):
-        return
-    exponent = exact.as_tuple().exponent
-    decimals = -exponent if isinstance(exponent, int) and exponent < 0 else 0
-    if decimals > 6:
-        raise OperatorError(f'"numeric": {show(bound)} has more than 6 decimal places')
-    if len(exact.as_tuple().digits) > 15:
-        raise OperatorError(f'"numeric": {show(bound)} has more than 15 significant digits')
-
-
-def _check_aws_range(pairs: list[tuple[str, float]]) -> None:
-    # event-ruler: "=", ">"/">=" alone, "<"/"<=" alone, or ">"/">=" then "<"/"<=" with bottom < top.
-    if len(pairs) == 2:
-        (op1, low), (op2, high) = pairs
-        if op1 not in (">", ">=") or op2 not in ("<", "<="):
-            raise OperatorError(
-                '"numeric": a range is written [">" or ">=", low, "<" or "<=", high] in the aws dialect'
-            )
-        if not low < high:
-            raise OperatorError(f'"numeric": the lower bound {low:g} must be below the upper bound {high:g}')
-
-
-# ---------------------------------------------------------------------------------------------------
-# cidr
-
-
-def _cidr(argument: object, dialect: Dialect) -> Condition:
-    text = _string("cidr", argument, allow_empty=False)
-    network: ipaddress.IPv4Network | ipaddress.IPv6Network
-    try:
-        if "/" in text:
-            _, _, bits = text.partition("/")
-            if "/" in bits or not bits.isdigit():
-                raise OperatorError(f'"cidr" {show(text)}: the mask must be a number of bits')
-            network = ipaddress.ip_network(text, strict=False)
-        elif dialect == "alibaba":
-            # The open-source Alibaba engine also accepts a single address.
-            network = ipaddress.ip_network(ipaddress.ip_address(text))
-        else:
-            raise OperatorError(f'"cidr" {show(text)}: expected an address block such as "10.0.0.0/24"')
-    except ValueError as exc:
-        if isinstance(exc, OperatorError):
-            raise
-        raise OperatorError(f'"cidr" {show(text)} is not an IP address block') from None
-    if dialect == "alibaba" and network.version != 4:
-        raise OperatorError(f'"cidr" {show(text)}: the alibaba dialect supports IPv4 only')
-
-    def test(v: object) -> bool:
-        if not isinstance(v, str):
-            return False
-        try:
-            return ipaddress.ip_address(v) in network
-        except ValueError:
-            return False
-
-    return Condition(test, f"cidr {show(text)}")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from crnotify.patterns._operators import Condition, show
+from crnotify.patterns._values import Condition, show
 
 
 @dataclass(frozen=True, slots=True)
