@@ -35,7 +35,8 @@ Decisions where the sources are silent or disagree (each is pinned by a corpus c
   matcher, which contradicts the AWS docs, and we follow the docs (use `{"numeric": ["=", 300]}` to
   compare by value). "Text" is the text of the parsed value (int 300 → "300", float 300.0 → "300.0"),
   so 300.0 and 3.0e2 are equal here: JSON parsing has forgotten their spelling. Strings never equal
-  numbers, and true/false never equal 1/0.
+  numbers, and true/false never equal 1/0, in both dialects (the open-source Alibaba engine compares
+  `getAsString()` and so lets "5" equal 5; the docs describe values as typed JSON, and we follow them).
 - Arrays of objects: fields of a sub-pattern must all be satisfied by one element of the event array
   (AWS's array-consistent matching, event-ruler README). Alibaba documents nothing here (its open-source
   engine, which reads paths with JSONPath, matches nothing inside arrays of objects); we apply the same
