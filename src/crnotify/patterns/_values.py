@@ -79,5 +79,7 @@ def show(value: object, limit: int = 60) -> str:
 def as_float(value: object) -> float:
     try:
         return float(value)  # type: ignore[arg-type]
-    except OverflowError:
+    except OverflowError:  # an int beyond the float range
         return math.inf if value > 0 else -math.inf  # type: ignore[operator]
+    except (TypeError, ValueError):  # e.g. Decimal("sNaN"): compares false with everything, like NaN
+        return math.nan
