@@ -16,6 +16,8 @@ import pytest
 from alibabacloud_cr20181201.client import Client as CrClient
 from alibabacloud_eventbridge20200401.client import Client as EventBridgeClient
 from alibabacloud_tea_openapi import models as open_api_models
+from alibabacloud_tea_openapi.utils_models import OpenApiRequest
+from darabonba.runtime import RuntimeOptions
 
 from crnotify.emulator.server import DEFAULT_ACCESS_KEY_ID, DEFAULT_ACCESS_KEY_SECRET, EmulatorServer
 
@@ -63,3 +65,33 @@ def cr_client(emulator: EmulatorServer, cr_client_factory: Callable[..., Any]) -
 @pytest.fixture
 def eventbridge_client(emulator: EmulatorServer, eventbridge_client_factory: Callable[..., Any]) -> Any:
     return eventbridge_client_factory(emulator)
+
+
+CREATE_EVENT_CENTER_RULE = open_api_models.Params(
+    action="CreateEventCenterRule",
+    version="2018-12-01",
+    protocol="HTTP",
+    pathname="/",
+    method="POST",
+    auth_type="AK",
+    style="RPC",
+    req_body_type="formData",
+    body_type="json",
+)
+
+
+@pytest.fixture
+def create_event_center_rule() -> Callable[..., dict[str, Any]]:
+    """`create_event_center_rule(cr_client, instance_id, params)` → the response body.
+
+    CreateEventCenterRule is not in the SDK: this sends it with the client's generic `call_api`,
+    the parameters in the query like the SDK's other RPC calls (`RegistrySpec.to_params()` builds them).
+    """
+
+    def create(client: Any, instance_id: str, params: dict[str, str]) -> dict[str, Any]:
+        request = OpenApiRequest(query={"InstanceId": instance_id, **params})
+        response = client.call_api(CREATE_EVENT_CENTER_RULE, request, RuntimeOptions())
+        body: dict[str, Any] = response["body"]
+        return body
+
+    return create
