@@ -232,7 +232,8 @@ def query_traced_event_by_event_id(call: Call) -> Body:
         event_id=call.required("EventId"),
         event_source=call.optional("EventSource"),
     )
-    return eventbridge_ok(call, {"Events": events, "Total": len(events)})
+    # The SDK's model reads `Data` as a list of pages: [{Events, NextToken, Total}].
+    return eventbridge_ok(call, [{"Events": events, "Total": len(events)}])
 
 
 def _route(action: str, handler: Callable[[Call], Body], summary: str, *, body_params: bool = False) -> Route:
