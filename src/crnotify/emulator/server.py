@@ -53,6 +53,7 @@ DEFAULT_ACCESS_KEY_ID = "LTAIcrnotifyEmulatorKey"
 DEFAULT_ACCESS_KEY_SECRET = "crnotify-emulator-secret-not-for-real-use"  # noqa: S105
 DEFAULT_REGION = "cn-hangzhou"
 MAX_BODY_BYTES = 1 << 20
+MAX_DRAINED_BYTES = 16 << 20
 THROTTLE_RETRY_AFTER_MS = 100
 ADMIN_PREFIX = "/_emulator/"
 FAULTS = ("throttle", "unavailable", "drop_before", "drop_after")
@@ -325,8 +326,20 @@ class _Handler(BaseHTTPRequestHandler):
         except ValueError:
             self.close_connection = True
             raise errors.INVALID_PARAMETER.error("Content-Length is not a number") from None
-        if length > MAX_BODY_BYTES or length < 0:
-            self.close_connection = True  # the body stays unread: the connection cannot be reused
+        if length < 0:
+            self.close_connection = True
+            raise errors.INVALID_PARAMETER.error("Content-Length is negative")
+        if length > MAX_BODY_BYTES:
+            # Read and drop a moderately large body so the client, still sending, gets the 413 rather
+            # than a reset connection; beyond that, stop reading and close.
+            if length <= MAX_DRAINED_BYTES:
+                while length > 0:
+                    chunk = self.rfile.read(min(length, 1 << 16))
+                    if not chunk:
+                        break
+                    length -= len(chunk)
+            else:
+                self.close_connection = True
             raise errors.BODY_TOO_LARGE.error(f"the request body may hold at most {MAX_BODY_BYTES} bytes")
         return self.rfile.read(length) if length else b""
 
