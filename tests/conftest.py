@@ -22,13 +22,15 @@ from darabonba.runtime import RuntimeOptions
 from crnotify.emulator.server import DEFAULT_ACCESS_KEY_ID, DEFAULT_ACCESS_KEY_SECRET, EmulatorServer
 
 
-def sdk_config(server: EmulatorServer, **overrides: Any) -> Any:
+def sdk_config(server: EmulatorServer | str, **overrides: Any) -> Any:
+    """An SDK `Config` for a server (or a `host:port` endpoint) with the default key pair."""
+    endpoint = server if isinstance(server, str) else server.endpoint
     settings: dict[str, Any] = {
         "access_key_id": DEFAULT_ACCESS_KEY_ID,
         "access_key_secret": DEFAULT_ACCESS_KEY_SECRET,
-        "endpoint": server.endpoint,
+        "endpoint": endpoint,
         "protocol": "http",
-        "region_id": server.region,
+        "region_id": "cn-hangzhou" if isinstance(server, str) else server.region,
         "read_timeout": 10_000,
         "connect_timeout": 5_000,
     }
@@ -47,13 +49,13 @@ def emulator() -> Iterator[EmulatorServer]:
 
 @pytest.fixture
 def cr_client_factory() -> Callable[..., Any]:
-    """`cr_client_factory(server, **config_overrides)` → an official Container Registry client."""
+    """`cr_client_factory(server_or_endpoint, **config_overrides)` → an official Container Registry client."""
     return lambda server, **overrides: CrClient(sdk_config(server, **overrides))
 
 
 @pytest.fixture
 def eventbridge_client_factory() -> Callable[..., Any]:
-    """`eventbridge_client_factory(server, **config_overrides)` → an official EventBridge client."""
+    """`eventbridge_client_factory(server_or_endpoint, **overrides)` → an official EventBridge client."""
     return lambda server, **overrides: EventBridgeClient(sdk_config(server, **overrides))
 
 
