@@ -107,6 +107,8 @@ def serve(  # noqa: PLR0917 (click passes every option as an argument)
             )
         if (access_key_id is None) != (access_key_secret is None):
             raise CrnotifyError("pass --access-key-id and --access-key-secret together")
+        if allow_remote and access_key_id is None:
+            raise CrnotifyError("--allow-remote needs your own --access-key-id and --access-key-secret")
         key_id = access_key_id or DEFAULT_ACCESS_KEY_ID
         try:
             server = EmulatorServer(
