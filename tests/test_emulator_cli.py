@@ -70,3 +70,25 @@ def test_serve_prints_the_endpoint_and_key_id_but_never_the_secret(tmp_path: Pat
     assert "access key id LTAIcli" in second
     assert secret not in first + second + out + err
     assert "Stopped." in out
+
+
+def test_emulator_help_does_not_import_the_sdks_or_the_server() -> None:
+    code = (
+        "import sys\n"
+        "from crnotify.cli import main\n"
+        "rc = main(['emulator', 'serve', '--help'])\n"
+        "heavy = sorted(m for m in sys.modules if m.split('.')[0] in {'alibabacloud_tea_openapi', "
+        "'alibabacloud_cr20181201', 'alibabacloud_eventbridge20200401', 'darabonba'} "
+        "or m.startswith('crnotify.emulator.'))\n"
+        "print(heavy)\n"
+        "sys.exit(rc)\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        check=False,
+        env={**os.environ, "PYTHONPATH": str(SRC)},
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().splitlines()[-1] == "[]"

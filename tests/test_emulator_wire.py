@@ -147,7 +147,7 @@ def test_seeded_faults_are_reproducible_and_recognised_by_the_sdk(
             runs.append(results)
             assert set(results) == {
                 "ok",
-                "throttled:Throttling:100",
+                "throttled:TooManyRequests:100",
                 "unavailable:ServiceUnavailable:503",
                 "dropped",
             }

@@ -44,7 +44,9 @@ SIGNATURE_MISMATCH = _code(
     "SignatureDoesNotMatch", 403, "signature or payload hash does not verify", confirmed=True
 )
 INCOMPLETE_SIGNATURE = _code("IncompleteSignature", 400, "no or malformed ACS3 `Authorization` header")
-THROTTLING = _code("Throttling", 429, "injected fault; sent with `x-acs-retry-after` (ms)")
+THROTTLING = _code(
+    "TooManyRequests", 429, "injected fault; sent with `x-acs-retry-after` (ms)", confirmed=True
+)
 SERVICE_UNAVAILABLE = _code("ServiceUnavailable", 503, "injected fault")
 INTERNAL_ERROR = _code("InternalError", 500, "an unexpected emulator error (a bug: please report it)")
 UNKNOWN_ACTION = _code("InvalidAction.NotFound", 404, "no such action for that `x-acs-version`")

@@ -11,7 +11,7 @@ present, else the server's `region`: the SDKs send the endpoint, not the region,
 are routed by `x-acs-version`/`x-acs-action`; bodies over 1 MiB get 413.
 
 Faults: each API call first waits `latency_ms` on the clock, then with probability `fault_rate`
-(seeded) fails in one of four ways: 429 `Throttling` with `x-acs-retry-after` (ms; the SDK raises
+(seeded) fails in one of four ways: 429 `TooManyRequests` with `x-acs-retry-after` (ms; the SDK raises
 ThrottlingException), 503 `ServiceUnavailable`, a connection closed before the call is applied, or
 one closed after it was applied (the caller cannot tell whether it took effect).
 
