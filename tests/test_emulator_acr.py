@@ -197,14 +197,25 @@ def test_errors_have_codes_the_sdk_reads(cr_client: Any, create_event_center_rul
     assert (info.value.code, info.value.status_code) == ("EventRuleNotExisted", 404)
 
 
-def test_ten_rules_per_region(cr_client: Any, create_event_center_rule: Create) -> None:
+def test_ten_rules_per_instance_and_ten_generated_rules_per_region(
+    cr_client: Any, eventbridge_client: Any, create_event_center_rule: Create
+) -> None:
     for index in range(10):
-        instance = INSTANCE if index % 2 else "cri-second0instance"
-        create_event_center_rule(cr_client, instance, spec(f"rule-{index}").to_params())
+        create_event_center_rule(cr_client, INSTANCE, spec(f"rule-{index}").to_params())
     with pytest.raises(ClientException) as info:
         create_event_center_rule(cr_client, INSTANCE, spec("rule-10").to_params())
     assert (info.value.code, info.value.status_code) == ("EventCenterRuleCountExceedLimit", 409)
-    assert len(rule_names(cr_client)) == 5
+    # A second instance has room on the ACR side, but EventBridge counts ACR's rules per region.
+    with pytest.raises(ClientException) as info:
+        create_event_center_rule(cr_client, "cri-second0instance", spec("other-0").to_params())
+    assert (info.value.code, info.value.status_code) == ("EventRuleCountExceedLimit", 409)
+    assert rule_names(cr_client, "cri-second0instance") == []
+    assert len(rule_names(cr_client)) == 10
+    # Plain bus rules still fit: the 50-per-bus limit is apart from the ACR count.
+    created = eventbridge_client.create_rule(
+        eb.CreateRuleRequest(event_bus_name="default", rule_name="plain", filter_pattern="{}")
+    )
+    assert created.body.code == "Success"
 
 
 def test_a_full_bus_refuses_the_generated_rule_and_the_acr_rule_with_it(

@@ -61,13 +61,15 @@ INSTANCE_NOT_EXIST = _code(
 REGION_NOT_SUPPORTED = _code(
     "RegionNotSupported", 400, "event rules do not exist in this region (alibaba-facts §6)"
 )
-ACR_RULE_LIMIT = _code("EventCenterRuleCountExceedLimit", 409, "an 11th ACR event rule in a region")
+ACR_RULE_LIMIT = _code("EventCenterRuleCountExceedLimit", 409, "an 11th ACR event rule on an instance")
 
 # EventBridge.
 RULE_NOT_FOUND = _code("EventRuleNotExisted", 404, "no rule (bus or ACR) of that name or id", confirmed=True)
 RULE_EXISTS = _code("EventRuleAlreadyExisted", 409, "a rule of that name (or ACR rule name) exists")
 RULE_NAME_INVALID = _code("EventRuleNameInvalid", 400, "name charset, length or reserved prefix")
-RULE_LIMIT = _code("EventRuleCountExceedLimit", 409, "a 51st rule on a bus, or an 11th ACR-generated rule")
+RULE_LIMIT = _code(
+    "EventRuleCountExceedLimit", 409, "a 51st rule on a bus, or an 11th ACR-generated rule in a region"
+)
 BUS_NOT_FOUND = _code("EventBusNotExisted", 404, "no bus of that name (only `default` exists)")
 PATTERN_INVALID = _code("InvalidEventPattern", 400, "the filter pattern is not a valid pattern")
 TARGET_LIMIT = _code("EventTargetCountExceedLimit", 409, "a 6th target (CreateRule; a PutTargets entry)")
