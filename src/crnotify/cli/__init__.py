@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from crnotify.cli._app import cli, main
+from crnotify.cli.emulator import emulator
 from crnotify.cli.match import match
 
+cli.add_command(emulator)
 cli.add_command(match)
 
 __all__ = ["cli", "main"]
