@@ -3,5 +3,8 @@
 from __future__ import annotations
 
 from crnotify.cli._app import cli, main
+from crnotify.cli.validate import validate
+
+cli.add_command(validate)
 
 __all__ = ["cli", "main"]
