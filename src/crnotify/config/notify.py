@@ -65,7 +65,7 @@ def check_notify(rep: Reporter, item: Item, env: Mapping[str, str], env_uses: En
     if url_ok and method is NotifyMethod.DINGTALK:
         _check_dingtalk_webhook(rep, item, url_sub, url, resolved_url.value)
     elif url_ok:
-        _check_http_url(rep, item, url_sub, method, url)
+        _check_http_url(rep, item, url_sub, method, url=url, resolved=resolved_url.value)
     secret = None if secret_template is None else SecretText(template=secret_template).resolve(env)
     return Notify(method=method, url=resolved_url, secret=secret)
 
@@ -158,7 +158,21 @@ def _is_dingtalk_url(url: str) -> bool:
     )
 
 
-def _check_http_url(rep: Reporter, item: Item, sub: tuple[str, ...], method: NotifyMethod, url: str) -> None:
+def _check_http_url(
+    rep: Reporter, item: Item, sub: tuple[str, ...], method: NotifyMethod, *, url: str, resolved: str | None
+) -> None:
+    if url.startswith("${env:"):
+        # The scheme comes from the environment: check it once it is set, without showing the value.
+        if resolved is not None and not resolved.lower().startswith(f"{method.value}://"):
+            rep.error(
+                codes.URL_SCHEME,
+                item,
+                sub,
+                f"notify.{method.value} needs a {method.value}:// URL; the value of the environment "
+                "reference is not one (value not shown)",
+                hint=f"set the variable to a {method.value}:// URL, or use the method its scheme needs",
+            )
+        return
     scheme = url.split("://", 1)[0].lower()
     if scheme != method.value:
         other = "https" if method is NotifyMethod.HTTP else "http"

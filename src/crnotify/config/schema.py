@@ -160,8 +160,13 @@ def _examples_hint(schema: Mapping[str, Any], *, field: str | None = None) -> st
     if not isinstance(examples, list) or not examples:
         return None
     prefix = f"{field}: " if field else ""
-    shown = " or ".join(prefix + json.dumps(e, ensure_ascii=False) for e in examples[:2])
+    shown = " or ".join(prefix + _example(e) for e in examples[:2])
     return f"for example: {shown}" if len(shown) <= 160 else None
+
+
+def _example(value: object) -> str:
+    """Text as YAML would show it (no JSON escaping of backslashes); other values as JSON flow."""
+    return quote(value) if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
 
 
 def _missing_hint(schema: Mapping[str, Any], name: str) -> str | None:
@@ -271,7 +276,7 @@ def _size_message(err: ValidationError, schema: Mapping[str, Any], path: Path) -
         length = len(value) if isinstance(value, str) else 0
         return f"{field} is {length} characters long; at most {limit} are allowed", hint
     if keyword == "minItems":
-        return f"{field} must list at least {limit} item(s)", hint
+        return f"{field} must list at least {'one item' if limit == 1 else f'{limit} items'}", hint
     if keyword == "maxItems":
         return f"{field} may list at most {limit} item(s)", hint
     if keyword == "uniqueItems":

@@ -64,8 +64,8 @@ def parse(text: str, file: str) -> tuple[list[Document], list[Diagnostic]]:
         ]
     documents = []
     for node in nodes:
-        if node is None:
-            continue
+        if node is None or (isinstance(node, ScalarNode) and node.tag == f"{_CORE}null"):
+            continue  # an empty document (`---` with nothing after it) holds nothing to check
         converter = _Converter(file)
         try:
             data = converter.convert(node, (), 0)

@@ -78,6 +78,8 @@ def render_json(diagnostics: Sequence[Diagnostic], *, config: Config | None, fil
             "rules": None if config is None else len(config.rules),
         },
         "diagnostics": [diagnostic_record(d) for d in diagnostics],
-        "rules": None if config is None else [rule_record(r) for r in config.rules],
+        "rules": None
+        if config is None
+        else [rule_record(r) for r in sorted(config.rules, key=lambda r: (r.registry, r.name))],
     }
     return json.dumps(document, sort_keys=True, indent=2, ensure_ascii=False) + "\n"
