@@ -1,8 +1,8 @@
 """Semantic checks (CRN2xx, CRN3xx) over the schema-valid registries and rules of all documents, and
-the construction of the `Config` model from them.
+the construction of the `Config` model from them. Registries are checked in `registries`, notify and
+bus blocks in `notify`, what only AWS imposes in `aws`; this module checks the rules themselves.
 
-Facts relied on (research/alibaba-facts.md): ACR event notifications are not offered in five regions
-(§6); each region allows 10 event rules (§6); EventBridge rule names are ≤127 letters, digits and `-`,
+Facts relied on (research/alibaba-facts.md): each region allows 10 event rules (§6); EventBridge rule names are ≤127 letters, digits and `-`,
 starting with a letter or digit, not `eventbridge-reserved-…` (§2.5); saving an ACR rule creates a
 bus rule of the same name on the region's `default` bus (§6), so names must be unique per region
 across instances; DingTalk robots take 20 messages a minute, then are throttled for 10 minutes (§5).
@@ -21,6 +21,7 @@ from crnotify.config import codes
 from crnotify.config._items import Item, Reporter
 from crnotify.config.aws import check_aws_rule
 from crnotify.config.notify import EnvUses, check_bus, check_notify
+from crnotify.config.registries import DOCS, check_registries
 from crnotify.diagnostics import Diagnostic, quote
 from crnotify.model import (
     EventType,
@@ -33,21 +34,12 @@ from crnotify.model import (
     ScopeKind,
 )
 
-UNAVAILABLE_REGIONS = {
-    "cn-hangzhou-finance": "China East 1 Finance",
-    "cn-shanghai-finance-1": "China East 2 Finance",
-    "cn-shenzhen-finance-1": "China South 1 Finance",
-    "cn-shenzhen-finance": "China South 1 Finance",
-    "cn-north-2-gov-1": "China North 2 Ali Gov 1",
-    "eu-west-1": "UK (London)",
-}
 RULES_PER_REGION = 10
 DINGTALK_PER_MINUTE = 20
 _ALIBABA_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9-]*")
 _AWS_NAME = re.compile(r"[.\-_A-Za-z0-9]+")
 _RESERVED_PREFIX = "eventbridge-reserved-"
 _MATCH_ALL = {".*", "^.*", ".*$", "^.*$", "(.*)", "^(.*)$"}
-_DOCS = "https://www.alibabacloud.com/help/en/acr/user-guide/create-an-event-notification"
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,7 +59,7 @@ def check(
 ) -> Checked:
     """Check and build. `broken_registry_names` had schema errors: rules may refer to them silently."""
     rep = Reporter()
-    declared = _check_registries(rep, registries)
+    declared = check_registries(rep, registries)
     env_uses = EnvUses()
     built: list[Rule] = []
     per_bus: dict[tuple[str, ...], Item] = {}
@@ -99,87 +91,6 @@ def check(
     return Checked(
         registries=tuple(declared.values()), rules=tuple(built), diagnostics=tuple(rep.diagnostics)
     )
-
-
-def _check_registries(rep: Reporter, items: Sequence[Item]) -> dict[str, Registry]:
-    declared: dict[str, Registry] = {}
-    first: dict[str, Item] = {}
-    targets: dict[tuple[str, ...], Item] = {}
-    for item in items:
-        data = item.data
-        name = item.name
-        provider = Provider(data["provider"])
-        region = str(data["region"])
-        if name in first:
-            rep.error(
-                codes.DUPLICATE_REGISTRY,
-                item,
-                ("name",),
-                f"registry name {quote(name)} is declared twice (first at {first[name].mark('name')})",
-                hint="give each registry its own local name",
-            )
-            continue
-        first[name] = item
-        instance_id, account = data.get("instance_id"), data.get("account")
-        if provider is Provider.ALIBABA:
-            _provider_fields(rep, item, needed="instance_id", forbidden="account", why="an ACR instance")
-            target: tuple[str, ...] = ("alibaba", str(instance_id))
-            where = f"ACR instance {instance_id}"
-            if region in UNAVAILABLE_REGIONS:
-                rep.error(
-                    codes.REGION_UNAVAILABLE,
-                    item,
-                    ("region",),
-                    f"ACR event notifications are not available in {region} ({UNAVAILABLE_REGIONS[region]})",
-                    hint="the feature is missing in China East 1/East 2/South 1 Finance, China North 2 "
-                    f"Ali Gov 1 and UK (London); see {_DOCS}",
-                )
-        else:
-            _provider_fields(rep, item, needed="account", forbidden="instance_id", why="an AWS account")
-            target = ("aws", str(account), region)
-            where = f"AWS account {account} in {region}"
-        identity = instance_id if provider is Provider.ALIBABA else account
-        if identity is not None:
-            if target in targets:
-                other = targets[target]
-                rep.error(
-                    codes.REGISTRY_TWICE,
-                    item,
-                    (),
-                    f"registries {quote(other.name)} and {quote(name)} both declare {where}",
-                    hint=f"declare it once (first at {other.mark()}) and point every rule at that name",
-                )
-            targets.setdefault(target, item)
-        declared[name] = Registry(
-            name=name,
-            provider=provider,
-            region=region,
-            instance_id=None if instance_id is None else str(instance_id),
-            account=None if account is None else str(account),
-        )
-    return declared
-
-
-def _provider_fields(rep: Reporter, item: Item, *, needed: str, forbidden: str, why: str) -> None:
-    provider = item.data["provider"]
-    if needed not in item.data:
-        rep.error(
-            codes.PROVIDER_FIELDS,
-            item,
-            (),
-            f"{provider} registry {quote(item.name)} needs {needed} ({why})",
-            hint=f"add `{needed}:`"
-            + (" (the cri-… id from the ACR console)" if needed == "instance_id" else ""),
-        )
-    if forbidden in item.data:
-        rep.error(
-            codes.PROVIDER_FIELDS,
-            item,
-            (forbidden,),
-            f"{forbidden} does not apply to {provider} registries",
-            hint=f"remove {forbidden}, or set the provider it belongs to",
-            key=True,
-        )
 
 
 def _check_rule(
@@ -388,7 +299,7 @@ def _check_quota(rep: Reporter, per_region: Mapping[str, list[tuple[Item, str]]]
             ("name",),
             f"region {region} has {len(entries)} event rules ({breakdown}); ACR allows at most "
             f"{RULES_PER_REGION} per region, and EventBridge counts the generated rules the same way",
-            hint=f"rule {quote(item.name)} is the first over the limit; remove or merge rules (see {_DOCS})",
+            hint=f"rule {quote(item.name)} is the first over the limit; remove or merge rules (see {DOCS})",
         )
 
 
