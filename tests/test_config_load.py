@@ -168,6 +168,14 @@ def test_binary_and_non_utf8_files(tmp_path: Path) -> None:
     assert [d.location for d in result.diagnostics] == [f"{binary}:2:118", f"{latin}:2:6"]
 
 
+def test_huge_files_are_not_read(tmp_path: Path) -> None:
+    path = tmp_path / "big.yaml"
+    path.write_bytes(b"#" * (4 * 1024 * 1024 + 1))
+    result = load([str(path)])
+    assert codes(result) == ["CRN003"]
+    assert "larger than 4 MiB" in result.diagnostics[0].message
+
+
 def test_bom_is_accepted(tmp_path: Path) -> None:
     path = tmp_path / "a.yaml"
     path.write_bytes(b"\xef\xbb\xbf" + HEADER.encode())

@@ -134,3 +134,4 @@ def test_control_characters_from_input_are_escaped() -> None:
     assert "\x1b" not in text
     assert "\x07" not in text
     assert "\\x1b[2Jboom" in text
+    assert "\\u202e" in render_text([error("CRN103", "x\u202ey")], config=None, files=[])

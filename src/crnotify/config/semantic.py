@@ -2,11 +2,12 @@
 the construction of the `Config` model from them. Registries are checked in `registries`, notify and
 bus blocks in `notify`, what only AWS imposes in `aws`; this module checks the rules themselves.
 
-Facts relied on (research/alibaba-facts.md): each region allows 10 event rules (§6); EventBridge rule names are ≤127 letters, digits and `-`,
-starting with a letter or digit, not `eventbridge-reserved-…` (§2.5); saving an ACR rule creates a
-bus rule of the same name on the region's `default` bus (§6), so names must be unique per region
-across instances; DingTalk robots take 20 messages a minute, then are throttled for 10 minutes (§5).
-AWS rule names are ≤64 of `[.\\-_A-Za-z0-9]` (research/aws-facts.md §2).
+Facts relied on (research/alibaba-facts.md): each region allows 10 event rules (§6); EventBridge
+rule names are ≤127 letters, digits and `-`, starting with a letter or digit, not
+`eventbridge-reserved-…` (§2.5); saving an ACR rule creates a bus rule of the same name on the
+region's `default` bus (§6), so names must be unique per region across instances; DingTalk robots
+take 20 messages a minute, then are throttled for 10 minutes (§5). AWS rule names are ≤64 of
+`[.\\-_A-Za-z0-9]` (research/aws-facts.md §2).
 """
 
 from __future__ import annotations

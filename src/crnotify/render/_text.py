@@ -4,13 +4,19 @@ from __future__ import annotations
 
 import re
 
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+# C0/C1 controls (terminal escape sequences) and bidirectional overrides ("Trojan Source").
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
 _COLORS = {"red": "31", "yellow": "33", "green": "32", "bold": "1", "dim": "2"}
 
 
 def safe(text: str) -> str:
-    """Text from user input, with control characters (escape sequences!) shown as \\xNN."""
-    return _CONTROL.sub(lambda m: f"\\x{ord(m.group(0)):02x}", text)
+    """Text from user input, with control characters (escape sequences!) shown as \\xNN or \\uNNNN."""
+    return _CONTROL.sub(_escape, text)
+
+
+def _escape(match: re.Match[str]) -> str:
+    code = ord(match.group(0))
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
 
 
 def paint(text: str, color: str, *, enabled: bool) -> str:
