@@ -26,7 +26,7 @@ from crnotify.model import (
     SecretText,
     TemplateFormat,
 )
-from crnotify.render.diagnostics import FORMAT_VERSION, render_json, render_text
+from crnotify.render.diagnostics import FORMAT_VERSION, render_diagnostics, render_json, render_text
 from crnotify.source import Mark
 
 GOLDEN = Path(__file__).resolve().parent / "golden"
@@ -135,3 +135,10 @@ def test_control_characters_from_input_are_escaped() -> None:
     assert "\x07" not in text
     assert "\\x1b[2Jboom" in text
     assert "\\u202e" in render_text([error("CRN103", "x\u202ey")], config=None, files=[])
+
+
+def test_diagnostics_alone_for_commands_that_stop_on_an_invalid_config() -> None:
+    lines = render_diagnostics(DIAGNOSTICS)
+    assert render_text(DIAGNOSTICS, config=None, files=[]).startswith(lines)
+    assert lines.count("\n") == 4  # three diagnostics, one hint
+    assert render_diagnostics([]) == ""

@@ -22,13 +22,8 @@ from crnotify.render.rules import rule_record, rules_table
 FORMAT_VERSION = 1
 
 
-def render_text(
-    diagnostics: Sequence[Diagnostic],
-    *,
-    config: Config | None,
-    files: Sequence[str],
-    color: bool = False,
-) -> str:
+def render_diagnostics(diagnostics: Sequence[Diagnostic], *, color: bool = False) -> str:
+    """Only the diagnostic lines (and hints), for commands that stop on an invalid config."""
     lines = []
     for d in diagnostics:
         severity = paint(d.severity.value, "red" if d.is_error else "yellow", enabled=color)
@@ -36,19 +31,30 @@ def render_text(
         lines.append(f"{where}{severity} {d.code} {safe(d.message)}")
         if d.hint:
             lines.append(f"  hint: {safe(d.hint)}")
+    return "".join(f"{line}\n" for line in lines)
+
+
+def render_text(
+    diagnostics: Sequence[Diagnostic],
+    *,
+    config: Config | None,
+    files: Sequence[str],
+    color: bool = False,
+) -> str:
+    """`validate`'s report: the diagnostics, a summary line, and the rules table when valid."""
+    lines = []
     errors, warnings = count(diagnostics)
     tally = f"{plural(errors, 'error')}, {plural(warnings, 'warning')} in {plural(len(files), 'file')}"
     if config is None:
         lines.append(f"{paint('invalid', 'red', enabled=color)}: {tally}")
     else:
-        contents = (
-            f"{plural(len(config.registries), 'registry', 'registries')}, {plural(len(config.rules), 'rule')}"
-        )
+        registries = plural(len(config.registries), "registry", "registries")
+        contents = f"{registries}, {plural(len(config.rules), 'rule')}"
         lines.append(f"{paint('valid', 'green', enabled=color)}: {tally}; {contents}")
         if config.rules:
             lines.append("")
             lines.extend(safe(line) for line in rules_table(config))
-    return "\n".join(lines) + "\n"
+    return render_diagnostics(diagnostics, color=color) + "\n".join(lines) + "\n"
 
 
 def diagnostic_record(d: Diagnostic) -> dict[str, object]:
