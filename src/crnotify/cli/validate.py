@@ -23,8 +23,9 @@ def validate(ctx: click.Context, paths: tuple[str, ...], fmt: str) -> int:
     """
 
     def body() -> int:
-        from crnotify.config import load
-        from crnotify.render.diagnostics import render_json, render_text
+        # Imported here so that `crnotify --help` does not pay for YAML and JSON Schema.
+        from crnotify.config import load  # noqa: PLC0415
+        from crnotify.render.diagnostics import render_json, render_text  # noqa: PLC0415
 
         result = load(paths or (".",))
         if fmt == "json":
