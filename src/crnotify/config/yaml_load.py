@@ -39,6 +39,11 @@ class Document:
     source: SourceMap
 
 
+def _short(tag: str) -> str:
+    """`tag:yaml.org,2002:binary` as it is written in YAML, `!!binary`."""
+    return "!!" + tag.removeprefix(_CORE) if tag.startswith(_CORE) else tag
+
+
 class _Abort(Exception):
     """Stop converting a document; the diagnostic says why."""
 
@@ -178,7 +183,7 @@ class _Converter:
             self.diagnostics.append(
                 error(
                     codes.YAML_UNSUPPORTED,
-                    f"YAML tag {quote(node.tag)} is not supported",
+                    f"YAML tag {quote(_short(node.tag))} is not supported",
                     hint="remove the tag; crnotify reads plain mappings, lists and scalars",
                 ).at(self._mark(node))
             )
@@ -189,7 +194,7 @@ class _Converter:
             self.diagnostics.append(
                 error(
                     codes.YAML_UNSUPPORTED,
-                    f"YAML tag {quote(tag)} is not supported",
+                    f"YAML tag {quote(_short(tag))} is not supported",
                     hint="remove the tag; crnotify reads text, numbers, booleans and null",
                 ).at(self._mark(node))
             )
