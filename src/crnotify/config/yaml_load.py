@@ -157,7 +157,7 @@ class _Converter:
         mark = self._mark(node)
         self.source.add_value(path, mark.line, mark.col)
         if isinstance(node, ScalarNode):
-            return self._scalar(node)
+            return self._scalar(node, path)
         if id(node) in self._active:
             raise _Abort(
                 error(
@@ -169,26 +169,27 @@ class _Converter:
         self._active.add(id(node))
         try:
             if isinstance(node, SequenceNode):
-                self._check_tag(node, _SEQUENCE_TAG)
+                self._check_tag(node, _SEQUENCE_TAG, path)
                 return [self.convert(item, (*path, i), depth + 1) for i, item in enumerate(node.value)]
             if isinstance(node, MappingNode):
-                self._check_tag(node, _MAPPING_TAG)
+                self._check_tag(node, _MAPPING_TAG, path)
                 return self._mapping(node, path, depth)
         finally:
             self._active.discard(id(node))
         raise _Abort(error(codes.YAML_UNSUPPORTED, "unsupported YAML node").at(mark))  # pragma: no cover
 
-    def _check_tag(self, node: Node, expected: str) -> None:
+    def _check_tag(self, node: Node, expected: str, path: Path) -> None:
         if node.tag != expected:
             self.diagnostics.append(
                 error(
                     codes.YAML_UNSUPPORTED,
                     f"YAML tag {quote(_short(node.tag))} is not supported",
                     hint="remove the tag; crnotify reads plain mappings, lists and scalars",
+                    path=path,
                 ).at(self._mark(node))
             )
 
-    def _scalar(self, node: ScalarNode) -> object:
+    def _scalar(self, node: ScalarNode, path: Path) -> object:
         tag = node.tag
         if tag not in _SCALAR_TAGS:
             self.diagnostics.append(
@@ -196,6 +197,7 @@ class _Converter:
                     codes.YAML_UNSUPPORTED,
                     f"YAML tag {quote(_short(tag))} is not supported",
                     hint="remove the tag; crnotify reads text, numbers, booleans and null",
+                    path=path,
                 ).at(self._mark(node))
             )
             return node.value
