@@ -73,6 +73,12 @@ def cloud_options(func: F) -> F:
     )(func)
 
 
+def use_color(stream: Any = None) -> bool:
+    """Colour only on a terminal, and never when NO_COLOR is set (https://no-color.org)."""
+    out: Any = stream if stream is not None else sys.stdout
+    return bool(out.isatty()) and "NO_COLOR" not in os.environ
+
+
 def run(ctx: click.Context, body: Callable[[], int]) -> int:
     """The error boundary: known errors are one clear message and exit 1; Ctrl-C is 130."""
     try:
