@@ -23,6 +23,8 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
+from crnotify.redact import remember
+
 JSON = Any  # a JSON-compatible value (dict, list, str, int, float, bool, None)
 
 
@@ -123,8 +125,11 @@ class SecretText:
 
     def resolve(self, env: Mapping[str, str]) -> SecretText:
         """Substitute `${env:NAME}`; `value` stays None if any name is missing from `env`."""
-        if any(name not in env for name in self.env_names):
+        names = self.env_names
+        if any(name not in env for name in names):
             return SecretText(template=self.template)
+        for name in names:
+            remember(env[name])  # so that logs can mask it (crnotify.redact)
         return SecretText(
             template=self.template, value=_ENV_REF.sub(lambda m: env[m.group(1)], self.template)
         )

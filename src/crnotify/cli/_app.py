@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 import os
 import sys
 from collections.abc import Callable, Sequence
@@ -11,6 +10,7 @@ from typing import Any, TypeVar
 import click
 
 from crnotify import __version__
+from crnotify.cli._logging import configure_logging
 from crnotify.errors import EXIT_ERROR, EXIT_INTERRUPTED, CrnotifyError
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -33,8 +33,7 @@ def cli(ctx: click.Context, verbose: int, debug: bool) -> None:
     """
     ctx.ensure_object(dict)
     ctx.obj["debug"] = debug
-    level = logging.WARNING if verbose == 0 else logging.INFO if verbose == 1 else logging.DEBUG
-    logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr)
+    configure_logging(verbose)
 
 
 def paths_argument(func: F) -> F:
