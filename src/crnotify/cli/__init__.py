@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from crnotify.cli._app import cli, main
+from crnotify.cli.completion import completion
 from crnotify.cli.emulator import emulator
 from crnotify.cli.match import match
 from crnotify.cli.validate import validate
@@ -10,5 +11,6 @@ from crnotify.cli.validate import validate
 cli.add_command(validate)
 cli.add_command(match)
 cli.add_command(emulator)
+cli.add_command(completion)
 
 __all__ = ["cli", "main"]
