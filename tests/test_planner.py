@@ -9,6 +9,7 @@ import pytest
 
 from crnotify.apply import apply, read_live
 from crnotify.convention import RegistrySpec, read_marker
+from crnotify.drift import DriftKind, detect
 from crnotify.errors import ApplyError, TransientError
 from crnotify.model import (
     BusCustomization,
@@ -80,10 +81,10 @@ def test_bus_edit_outside_is_discarded_only_with_the_flag() -> None:
     changed = config(rule("scan-api", scan_status=(ScanStatus.FAILED,)))
     p = plan(changed, read_live(changed, cloud))
     update = next(c for c in p.changes if c.action is Action.UPDATE)
-    assert [f.path for f in update.discards] == [
-        "targets.acr-notify.params.Body.template",
-        "targets.acr-notify.params.Body.value",
-    ]
+    discarded = {f.path: f for f in update.discards}
+    body = discarded["targets.acr-notify.params.Body.text"]
+    assert body.before == "hand-made"
+    assert discarded["targets.acr-notify.params.Body.format"].before == "json"
     assert [f.path for f in update.fields] == ["scan_status"]
     with pytest.raises(ApplyError, match="scan-api"):
         apply(p, cloud, changed)
@@ -199,3 +200,26 @@ def test_interrupted_apply_converges_on_rerun() -> None:
     cloud = FakeCloud(acr=flaky.acr, bus=flaky.bus)
     converge(cfg, cloud)
     assert plan(cfg, read_live(cfg, cloud)).is_empty
+
+
+def test_drift_kinds() -> None:
+    cfg = config(rule("a"), rule("b"), rule("c"), rule("gone"))
+    cloud = FakeCloud()
+    converge(cfg, cloud)
+    # a: bus edit outside (keeps the marker); b: registry save outside; c: untouched;
+    # missing: declared, absent; theirs: unmanaged; gone: owned but no longer declared.
+    marker = cloud.bus["cn-hangzhou"]["a"].description.rsplit(" ", 1)[1]
+    cloud.edit_bus(REGISTRY, "a", description=f"ours {marker}")
+    cloud.save_registry(REGISTRY, RegistrySpec.of(rule("b", tag_pattern="^v")))
+    cloud.save_registry(REGISTRY, RegistrySpec.of(rule("theirs")))
+    now = config(rule("a"), rule("b"), rule("c"), rule("missing"))
+    report = detect(now, read_live(now, cloud))
+    kinds = {(i.rule, i.kind) for i in report.items}
+    assert kinds == {
+        ("a", DriftKind.BUS_CHANGED),
+        ("b", DriftKind.REGISTRY_CHANGED),
+        ("missing", DriftKind.MISSING),
+        ("theirs", DriftKind.UNMANAGED),
+        ("gone", DriftKind.PENDING),
+    }
+    assert "lost at the next registry write" in next(i.detail for i in report.items if i.rule == "a")

@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from urllib.parse import urlsplit
 
 from crnotify import normalise
-from crnotify.convention import RegistrySpec, read_marker
+from crnotify.convention import RegistrySpec, read_marker, template_of
 from crnotify.model import JSON, BusRule, fingerprint
 from crnotify.planner.changes import FieldChange
 
@@ -62,6 +62,14 @@ def flatten_bus(rule: BusRule | None) -> dict[str, JSON]:
         out[f"{base}.retry_strategy"] = target.retry_strategy
         for param in target.params:
             pbase = f"{base}.params.{param.resource_key}"
+            message = template_of(param) if param.resource_key == "Body" else None
+            if message is not None:  # a message template reads better as its parts than as raw JSON
+                out[f"{pbase}.format"] = message.format.value
+                out[f"{pbase}.title"] = message.title
+                out[f"{pbase}.text"] = message.text
+                for name, path in message.variables:
+                    out[f"{pbase}.variables.{name}"] = path
+                continue
             out[f"{pbase}.form"] = param.form.value
             out[f"{pbase}.value"] = param.value
             out[f"{pbase}.template"] = param.template

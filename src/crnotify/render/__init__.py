@@ -1,0 +1,1 @@
+"""Renderers: pure functions from plans and reports to strings. Pinned by golden files (tests/golden)."""
