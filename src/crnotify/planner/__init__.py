@@ -21,7 +21,7 @@ from crnotify.planner.changes import (
     UpdateRegistryRule,
 )
 from crnotify.planner.core import plan
-from crnotify.planner.desired import Desired, desire, desired_digest
+from crnotify.planner.desired import Desired, config_digest, desire, desired_digest
 
 __all__ = [
     "Action",
@@ -37,6 +37,7 @@ __all__ = [
     "RuleRef",
     "Summary",
     "UpdateRegistryRule",
+    "config_digest",
     "desire",
     "desired_digest",
     "plan",

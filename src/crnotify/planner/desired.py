@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 
 from crnotify import normalise
 from crnotify.convention import RegistrySpec, bus_digest, customise, default_bus_rule
-from crnotify.model import BusRule, Registry, Rule
+from crnotify.model import BusRule, Config, Provider, Registry, Rule
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -68,3 +68,17 @@ def desired_digest(items: Iterable[Desired]) -> str:
         for item in items
     )
     return normalise.digest(document, length=64)
+
+
+def config_digest(config: Config) -> str:
+    """`desired_digest` of every plannable rule of the config (rules the planner rejects are skipped:
+    a plan with errors is never applied)."""
+    items = []
+    for rule in config.rules:
+        try:
+            registry = config.registry(rule.registry)
+            if registry.provider is Provider.ALIBABA:
+                items.append(desire(registry, rule))
+        except (KeyError, ValueError):
+            continue
+    return desired_digest(items)

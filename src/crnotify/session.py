@@ -1,0 +1,114 @@
+"""One cloud session for the commands that call the cloud: load the config for the cloud, pick the
+Alibaba Cloud endpoints, start the embedded local cloud when asked, and stop it afterwards.
+
+Where the calls go (DESIGN.md §4):
+- `--local` (or CRNOTIFY_LOCAL=1): one in-process emulator per region the config uses, all sharing
+  `.crnotify/state.sqlite3` under the current directory, signed with the emulator's default key pair.
+- `--endpoint HOST:PORT` (or CRNOTIFY_ENDPOINT): every region's calls go there;
+  `--endpoint REGION=HOST:PORT,REGION=HOST:PORT` names one endpoint per region. Credentials come from
+  the default chain, as for the real cloud.
+- neither: the real regional endpoints, credentials from the default chain.
+
+Heavy imports (SDKs, the emulator) happen inside `open_session`, so importing this module is cheap.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from crnotify.errors import ConfigError
+from crnotify.model import Config
+from crnotify.model import Provider as ProviderKind
+from crnotify.providers.base import Provider
+
+LOCAL_STATE = Path(".crnotify") / "state.sqlite3"
+
+
+@dataclass(frozen=True, slots=True)
+class Session:
+    config: Config
+    provider: Provider
+    paths: tuple[str, ...]
+
+
+def parse_endpoints(text: str) -> dict[str, str]:
+    """`HOST:PORT` → {"*": …}; `REGION=HOST:PORT,…` → {region: …}. Raises ConfigError on bad input."""
+    text = text.strip()
+    if "=" not in text:
+        if not _is_host_port(text):
+            raise ConfigError(f"--endpoint {text!r} is not HOST:PORT or REGION=HOST:PORT,…")
+        return {"*": text}
+    endpoints = {}
+    for part in text.split(","):
+        region, sep, address = part.strip().partition("=")
+        if not sep or not region or not _is_host_port(address):
+            raise ConfigError(f"--endpoint: {part.strip()!r} is not REGION=HOST:PORT")
+        endpoints[region] = address
+    return endpoints
+
+
+def _is_host_port(text: str) -> bool:
+    host, sep, port = text.rpartition(":")
+    return bool(sep and host and port.isdigit())
+
+
+def load_config(paths: Sequence[str], env: Mapping[str, str] | None = None) -> Config:
+    """The config, loaded for the cloud (unset `${env:…}` is an error); diagnostics as one ConfigError."""
+    from crnotify.config import load
+
+    result = load(list(paths) or ["."], env=env, for_cloud=True)
+    if result.config is None:
+        lines = []
+        for d in result.diagnostics:
+            where = ":".join(str(x) for x in (d.file, d.line, d.col) if x not in (None, ""))
+            hint = f" (hint: {d.hint})" if getattr(d, "hint", None) else ""
+            lines.append(
+                f"{where}: {d.severity} {d.code}: {d.message}{hint}" if where else f"{d.message}{hint}"
+            )
+        raise ConfigError("the configuration is not valid:\n  " + "\n  ".join(lines))
+    return result.config
+
+
+def regions(config: Config) -> list[str]:
+    return sorted({r.region for r in config.registries if r.provider is ProviderKind.ALIBABA})
+
+
+@contextmanager
+def open_session(
+    paths: Sequence[str],
+    *,
+    local: bool = False,
+    endpoint: str | None = None,
+    env: Mapping[str, str] | None = None,
+    config: Config | None = None,
+) -> Iterator[Session]:
+    """A provider for the config at `paths` (or the given `config`), with local emulators if asked."""
+    if config is None:
+        config = load_config(paths, env)
+    from crnotify.providers.alibaba import AlibabaProvider
+
+    with ExitStack() as stack:
+        if local:
+            endpoints, access_key = _start_local(stack, regions(config))
+            provider: Provider = AlibabaProvider(endpoints=endpoints, access_key=access_key)
+        else:
+            endpoints = parse_endpoints(endpoint) if endpoint else {}
+            provider = AlibabaProvider(endpoints=endpoints)
+        yield Session(config=config, provider=provider, paths=tuple(paths))
+
+
+def _start_local(stack: ExitStack, names: Sequence[str]) -> tuple[dict[str, str], tuple[str, str]]:
+    from crnotify.emulator.server import DEFAULT_ACCESS_KEY_ID, DEFAULT_ACCESS_KEY_SECRET, EmulatorServer
+
+    LOCAL_STATE.parent.mkdir(parents=True, exist_ok=True)
+    endpoints = {}
+    for region in names:
+        server: Any = EmulatorServer(state_path=str(LOCAL_STATE), region=region)
+        server.start()
+        stack.callback(server.stop)
+        endpoints[region] = server.endpoint
+    return endpoints, (DEFAULT_ACCESS_KEY_ID, DEFAULT_ACCESS_KEY_SECRET)
