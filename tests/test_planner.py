@@ -6,11 +6,13 @@ import json
 from dataclasses import replace
 
 import pytest
+import yaml
 
 from crnotify.apply import apply, read_live
-from crnotify.convention import RegistrySpec, read_marker
+from crnotify.convention import RegistrySpec, customise, read_marker
 from crnotify.drift import DriftKind, detect
 from crnotify.errors import ApplyError, TransientError
+from crnotify.importer import adopted, import_rule, render_yaml
 from crnotify.model import (
     BusCustomization,
     Config,
@@ -223,3 +225,29 @@ def test_drift_kinds() -> None:
         ("gone", DriftKind.PENDING),
     }
     assert "lost at the next registry write" in next(i.detail for i in report.items if i.rule == "a")
+
+
+def test_import_writes_placeholders_and_adoption_makes_the_plan_empty() -> None:
+    template = BusCustomization(template=TEMPLATE, enabled=False)
+    declared = rule(
+        "scan-api", scope=Scope(kind=ScopeKind.REPO, namespaces=("team-a",), repositories=("api",))
+    )
+    cloud = FakeCloud()
+    spec = RegistrySpec.of(declared)
+    cloud.save_registry(REGISTRY, spec)
+    generated = cloud.bus["cn-hangzhou"]["scan-api"]
+    edited = customise(generated, template, digest=spec.digest())
+    cloud.edit_bus(REGISTRY, "scan-api", targets=edited.targets, enabled=False)
+    (live,) = cloud.read([REGISTRY]).rules
+    item = import_rule(REGISTRY, live)
+    text = render_yaml(REGISTRY, [item], adopting=True)
+    for value in ENV.values():
+        assert value not in text
+    document = yaml.safe_load(text)["rules"][0]
+    assert document["notify"]["dingtalk"]["webhook"].endswith("access_token=${env:SCAN_API_DINGTALK_TOKEN}")
+    assert document["bus"]["enabled"] is False
+    assert document["bus"]["template"]["text"] == TEMPLATE.text
+    assert item.spec is not None
+    cloud.put_bus_rule(REGISTRY, adopted(live.bus, item.spec), live.bus)  # type: ignore[arg-type]
+    same = config(replace(declared, bus=template))
+    assert plan(same, read_live(same, cloud)).is_empty

@@ -5,10 +5,12 @@ from __future__ import annotations
 from crnotify.cli._app import cli, main
 from crnotify.cli.apply import apply_command
 from crnotify.cli.drift import drift_command
+from crnotify.cli.import_ import import_command
 from crnotify.cli.plan import plan_command
 
 cli.add_command(plan_command)
 cli.add_command(apply_command)
 cli.add_command(drift_command)
+cli.add_command(import_command)
 
 __all__ = ["cli", "main"]
