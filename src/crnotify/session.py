@@ -5,15 +5,20 @@ Where the calls go (DESIGN.md §4):
 - `--local` (or CRNOTIFY_LOCAL=1): one in-process emulator per region the config uses, all sharing
   `.crnotify/state.sqlite3` under the current directory, signed with the emulator's default key pair.
 - `--endpoint HOST:PORT` (or CRNOTIFY_ENDPOINT): every region's calls go there;
-  `--endpoint REGION=HOST:PORT,REGION=HOST:PORT` names one endpoint per region. Credentials come from
-  the default chain, as for the real cloud.
+  `--endpoint REGION=HOST:PORT,REGION=HOST:PORT` names one endpoint per region. The key pair is
+  ALIBABA_CLOUD_ACCESS_KEY_ID/ALIBABA_CLOUD_ACCESS_KEY_SECRET when both are set, else the emulator's
+  documented default pair — never the rest of the default chain, whose ECS-metadata, OIDC and STS
+  providers would call real cloud addresses on behalf of a local emulator.
 - neither: the real regional endpoints, credentials from the default chain.
 
 Heavy imports (SDKs, the emulator) happen inside `open_session`, so importing this module is cheap.
 """
 
+# ruff: noqa: PLC0415 -- the core and the SDKs are imported inside commands: `crnotify --help` stays light
+
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
@@ -95,10 +100,21 @@ def open_session(
         if local:
             endpoints, access_key = _start_local(stack, regions(config))
             provider: Provider = AlibabaProvider(endpoints=endpoints, access_key=access_key)
+        elif endpoint:
+            provider = AlibabaProvider(endpoints=parse_endpoints(endpoint), access_key=_endpoint_keys())
         else:
-            endpoints = parse_endpoints(endpoint) if endpoint else {}
-            provider = AlibabaProvider(endpoints=endpoints)
+            provider = AlibabaProvider()
         yield Session(config=config, provider=provider, paths=tuple(paths))
+
+
+def _endpoint_keys() -> tuple[str, str]:
+    key_id = os.environ.get("ALIBABA_CLOUD_ACCESS_KEY_ID")
+    secret = os.environ.get("ALIBABA_CLOUD_ACCESS_KEY_SECRET")
+    if key_id and secret:
+        return key_id, secret
+    from crnotify.emulator.server import DEFAULT_ACCESS_KEY_ID, DEFAULT_ACCESS_KEY_SECRET
+
+    return DEFAULT_ACCESS_KEY_ID, DEFAULT_ACCESS_KEY_SECRET
 
 
 def _start_local(stack: ExitStack, names: Sequence[str]) -> tuple[dict[str, str], tuple[str, str]]:
