@@ -116,6 +116,7 @@ class Plan:
     errors: tuple[PlanError, ...] = ()
     unmanaged: tuple[RuleRef, ...] = ()  # present, not declared, not owned: reported, never touched
     registries: tuple[Registry, ...] = ()
+    skipped: tuple[str, ...] = ()  # registries of a provider this plan does not cover (yet): aws
 
     @property
     def summary(self) -> Summary:

@@ -46,15 +46,10 @@ def plan(config: Config, live: LiveState) -> Plan:
     changes: list[Change] = []
     errors: list[PlanError] = []
     unmanaged: list[RuleRef] = []
+    skipped: list[str] = []
     for registry in config.registries:
         if registry.provider is not Provider.ALIBABA:
-            errors.append(
-                PlanError(
-                    registry=registry.name,
-                    rule="*",
-                    message=f"planning {registry.provider.value} registries is not supported yet",
-                )
-            )
+            skipped.append(registry.name)  # its provider plans it; shown as a note, never silently
             continue
         declared = {rule.name: rule for rule in config.rules_of(registry.name)}
         current = {rule.name: rule for rule in live.of(registry.name)}
@@ -81,6 +76,7 @@ def plan(config: Config, live: LiveState) -> Plan:
         errors=tuple(errors),
         unmanaged=tuple(unmanaged),
         registries=config.registries,
+        skipped=tuple(skipped),
     )
 
 

@@ -6,7 +6,8 @@
                   "fields": [{"path", "before", "after", "sensitive"}], "reasons": [...],
                   "discards": [same shape as fields]}],
      "errors": [{"registry", "rule", "message", "hint"}],
-     "unmanaged": [{"registry", "rule"}]}
+     "unmanaged": [{"registry", "rule"}],
+     "skipped_registries": [registry names of providers this plan does not cover yet]}
 
 A sensitive field never carries its value (research/anchors.md §c pain 3: JSON plans are where
 Terraform leaks): `before`/`after` are `"(sensitive)"` or null, and `sensitive_change` says
@@ -57,6 +58,7 @@ def document(plan: Plan) -> dict[str, JSON]:
             for e in plan.errors
         ],
         "unmanaged": [{"registry": r.registry, "rule": r.rule} for r in plan.unmanaged],
+        "skipped_registries": list(plan.skipped),
     }
 
 

@@ -84,6 +84,9 @@ def render(plan: Plan, *, color: bool = False) -> str:
         names = ", ".join(f"{ref.registry}/{ref.rule}" for ref in plan.unmanaged)
         lines.append(f"Not managed by crnotify, left alone: {names}")
         lines.append("")
+    if plan.skipped:
+        lines.append(f"Not planned (the AWS provider is not available yet): {', '.join(plan.skipped)}")
+        lines.append("")
     for error in plan.errors:
         lines.append(
             f"{paint('Error:', color, fg='red', bold=True)} {error.registry}/{error.rule}: {error.message}"
