@@ -251,3 +251,19 @@ def test_import_writes_placeholders_and_adoption_makes_the_plan_empty() -> None:
     cloud.put_bus_rule(REGISTRY, adopted(live.bus, item.spec), live.bus)  # type: ignore[arg-type]
     same = config(replace(declared, bus=template))
     assert plan(same, read_live(same, cloud)).is_empty
+
+
+def test_registry_rule_deleted_outside_is_recreated_from_its_orphan_bus_rule() -> None:
+    cfg = config(rule("scan-api", bus=BusCustomization(enabled=False)))
+    cloud = FakeCloud()
+    converge(cfg, cloud)
+    del cloud.acr["cri-prod"]["scan-api"]  # the bus rule stays, marker and all
+    p = plan(cfg, read_live(cfg, cloud))
+    assert [(c.action, c.rule) for c in p.changes] == [
+        (Action.CREATE, "scan-api"),
+        (Action.REAPPLY_BUS, "scan-api"),
+    ]
+    assert "registry rule is missing" in p.changes[0].reasons[0]
+    assert [i.kind for i in detect(cfg, read_live(cfg, cloud)).items] == [DriftKind.MISSING]
+    converge(cfg, cloud)
+    assert cloud.bus["cn-hangzhou"]["scan-api"].enabled is False
