@@ -9,12 +9,14 @@ from crnotify.cli.emulator import emulator
 from crnotify.cli.import_ import import_command
 from crnotify.cli.match import match
 from crnotify.cli.plan import plan_command
+from crnotify.cli.validate import validate
 
+cli.add_command(validate)
 cli.add_command(plan_command)
 cli.add_command(apply_command)
 cli.add_command(drift_command)
 cli.add_command(import_command)
-cli.add_command(emulator)
 cli.add_command(match)
+cli.add_command(emulator)
 
 __all__ = ["cli", "main"]
