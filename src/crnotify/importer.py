@@ -16,8 +16,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
-import yaml
-
+from crnotify.config.yaml_load import dump
 from crnotify.convention import (
     RegistrySpec,
     bus_digest,
@@ -139,10 +138,6 @@ def adopted(live: BusRule, spec: RegistrySpec) -> BusRule:
     return replace(live, description=with_marker(text, spec.digest(), bus_digest=bus_digest(live)))
 
 
-def _dump(value: object) -> str:
-    return yaml.safe_dump(value, sort_keys=False, allow_unicode=True, default_flow_style=False, width=100)
-
-
 def render_yaml(registry: Registry, items: Sequence[Imported], *, adopting: bool) -> str:
     lines = [
         f"# Imported by `crnotify import --registry {registry.name}` "
@@ -161,5 +156,5 @@ def render_yaml(registry: Registry, items: Sequence[Imported], *, adopting: bool
             lines.append(f"  # set ${name} to {what}")
         if not item.owned and not adopting:
             lines.append("  # not managed by crnotify yet: adopt it with `crnotify import --adopt`")
-        lines += ["  " + line if line else line for line in _dump([item.document]).splitlines()]
+        lines += ["  " + line if line else line for line in dump([item.document]).splitlines()]
     return "\n".join(lines) + "\n"

@@ -62,19 +62,14 @@ def _is_host_port(text: str) -> bool:
 
 
 def load_config(paths: Sequence[str], env: Mapping[str, str] | None = None) -> Config:
-    """The config, loaded for the cloud (unset `${env:…}` is an error); diagnostics as one ConfigError."""
+    """The config, loaded for the cloud (unset `${env:…}` is an error); its errors as one ConfigError."""
     from crnotify.config import load
+    from crnotify.render.diagnostics import render_diagnostics
 
     result = load(list(paths) or ["."], env=env, for_cloud=True)
     if result.config is None:
-        lines = []
-        for d in result.diagnostics:
-            where = ":".join(str(x) for x in (d.file, d.line, d.col) if x not in (None, ""))
-            hint = f" (hint: {d.hint})" if getattr(d, "hint", None) else ""
-            lines.append(
-                f"{where}: {d.severity} {d.code}: {d.message}{hint}" if where else f"{d.message}{hint}"
-            )
-        raise ConfigError("the configuration is not valid:\n  " + "\n  ".join(lines))
+        errors = [d for d in result.diagnostics if d.is_error]
+        raise ConfigError("the configuration is not valid:\n" + render_diagnostics(errors).rstrip())
     return result.config
 
 
