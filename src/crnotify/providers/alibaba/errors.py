@@ -8,6 +8,7 @@ whose message echoes the string that was signed — request parameters included.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Collection, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
@@ -51,7 +52,7 @@ _AUTH = {
 }
 _PERMISSION = {"Forbidden.RAM", "Forbidden.AccessDenied", "Forbidden", "NoPermission", "AccessDenied"}
 _NOT_ACTIVATED = {"ServiceAccessDenied", "ServiceNotEnable", "ServiceNotEnabled", "EventBridgeNotActive"}
-_THROTTLED = {"Throttling", "Throttling.User", "Throttling.Api", "TooManyRequests", "ServiceUnavailable"}
+_THROTTLED = {"Throttling", "Throttling.User", "Throttling.Api", "TooManyRequests"}
 _QUOTA_HINTS = ("ExceedLimit", "ExceededLimit", "QuotaExceeded", "LimitExceeded", "CountExceed", "Quota")
 _UNKNOWN_ACTION = {"InvalidAction", "InvalidAction.NotFound", "InvalidApi.NotFound", "UnsupportedOperation"}
 
@@ -87,7 +88,8 @@ def translate(exc: BaseException, ctx: CallContext) -> ProviderError:
     name = type(inner).__name__
     code = str(getattr(inner, "code", "") or "")
     status = getattr(inner, "status_code", None)
-    raw = str(getattr(inner, "message", "") or "")
+    # The SDK prefixes the server's message with "code: <HTTP status>, " and ends it with the request id.
+    raw = re.sub(r"^code: \d+, ", "", str(getattr(inner, "message", "") or ""))
     vendor = "" if code in _AUTH else _mask(raw, ctx.secrets)[:300]
     where = f"{ctx.api} on {ctx.resource} in {ctx.region}"
     detail = f" ({code}: {vendor})" if code and vendor else f" ({code})" if code else ""
@@ -95,8 +97,9 @@ def translate(exc: BaseException, ctx: CallContext) -> ProviderError:
     if name == "CredentialException":
         return AuthError(f"no usable Alibaba Cloud credentials for {where}", hint=CREDENTIALS_HINT)
     if name == "RetryError" or isinstance(inner, OSError):
+        reason = str(getattr(inner, "message", "") or inner)
         return TransientError(
-            f"could not reach the Alibaba Cloud endpoint for {where}: {_mask(str(inner), ctx.secrets)[:200]}",
+            f"could not reach the Alibaba Cloud endpoint for {where}: {_mask(reason, ctx.secrets)[:200]}",
             hint="check the network, the region, and --endpoint/CRNOTIFY_ENDPOINT if you set one",
         )
     if ctx.api == "CreateEventCenterRule" and (code in _UNKNOWN_ACTION or status == 404):
