@@ -103,3 +103,17 @@ def test_drift() -> None:
     report = detect(now, read_live(now, cloud))
     check("drift_mixed.txt", drift_render.render_text(report))
     check("drift_mixed.json", drift_render.render_json(report))
+
+
+def test_escape_sequences_from_the_cloud_never_reach_the_terminal() -> None:
+    cfg = config(rule("scan-api"))
+    cloud = FakeCloud()
+    apply(plan(cfg, read_live(cfg, cloud)), cloud, cfg)
+    marker = cloud.bus["cn-hangzhou"]["scan-api"].description.rsplit(" ", 1)[1]
+    cloud.edit_bus(REGISTRY, "scan-api", description=f"\x1b[2J\u202eevil {marker}")
+    text = plan_text.render(plan(cfg, read_live(cfg, cloud))) + drift_render.render_text(
+        detect(cfg, read_live(cfg, cloud))
+    )
+    assert "\x1b" not in text
+    assert "\u202e" not in text
+    assert "\\u001b[2J" in text  # shown, escaped

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from crnotify.apply import ApplyResult, StepResult, StepStatus
 from crnotify.planner import Action
-from crnotify.render._style import paint
+from crnotify.render._style import paint, safe
 from crnotify.render.plan_text import SYMBOLS
 
 VERBS = {
@@ -24,8 +24,9 @@ def step_line(step: StepResult, *, color: bool = False) -> str:
     elif step.change.action is Action.UPDATE:
         verb = "update the bus rule"
     status = paint(step.status.value, color, fg=STATUS_COLOURS[step.status])
-    line = f"{paint(symbol, color, fg=colour)} {step.change.registry}/{step.change.rule}: {verb}: {status}"
-    return f"{line}\n    {step.error}" if step.error else line
+    name = safe(f"{step.change.registry}/{step.change.rule}")
+    line = f"{paint(symbol, color, fg=colour)} {name}: {verb}: {status}"
+    return f"{line}\n    {safe(step.error)}" if step.error else line
 
 
 def outcome(result: ApplyResult, *, color: bool = False) -> str:

@@ -7,7 +7,7 @@ from collections import Counter
 
 from crnotify.drift import DriftKind, DriftReport
 from crnotify.model import JSON
-from crnotify.render._style import paint
+from crnotify.render._style import paint, safe
 
 FORMAT_VERSION = "1.0"
 COLOURS = {
@@ -34,7 +34,8 @@ def render_text(report: DriftReport, *, color: bool = False) -> str:
     lines = []
     for item in report.items:
         kind = paint(item.kind.value.ljust(kind_width), color, fg=COLOURS[item.kind], bold=True)
-        lines.append(f"  {f'{item.registry}/{item.rule}'.ljust(width)}  {kind}  {item.detail}")
+        name = safe(f"{item.registry}/{item.rule}".ljust(width))
+        lines.append(f"  {name}  {kind}  {safe(item.detail)}")
     parts = ", ".join(f"{n} {kind}" for kind, n in _summary(report).items() if n)
     lines += ["", f"Drift: {len(report.items)} item(s): {parts}."]
     return "\n".join(lines) + "\n"

@@ -7,7 +7,7 @@ Secret fields are only ever `(sensitive)`, `(sensitive: changed)` or `(sensitive
 from __future__ import annotations
 
 from crnotify.planner import Action, Change, FieldChange, Plan
-from crnotify.render._style import block_diff, is_block, paint, show
+from crnotify.render._style import block_diff, is_block, paint, safe, show
 
 SYMBOLS = {
     Action.CREATE: ("+", "green"),
@@ -31,7 +31,7 @@ def field_lines(field: FieldChange, color: bool) -> list[str]:
         return [field_line(field, color)]
     symbol = "+" if field.before is None else "-" if field.after is None else "~"
     colour = {"+": "green", "-": "red", "~": "yellow"}[symbol]
-    lines = [f"{paint(symbol, color, fg=colour)} {field.path}:"]
+    lines = [f"{paint(symbol, color, fg=colour)} {safe(field.path)}:"]
     for line in block_diff(field.before, field.after):
         style = {"+": "green", "-": "red"}.get(line[:1])
         lines.append("    " + (paint(line, color, fg=style) if style else line))
@@ -40,21 +40,20 @@ def field_lines(field: FieldChange, color: bool) -> list[str]:
 
 def field_line(field: FieldChange, color: bool) -> str:
     if field.secret and field.before is not None and field.after is not None:
-        return f"{paint('~', color, fg='yellow')} {field.path}: (sensitive: {field.sensitive_status})"
+        return f"{paint('~', color, fg='yellow')} {safe(field.path)}: (sensitive: {field.sensitive_status})"
     if field.before is None:
-        return f"{paint('+', color, fg='green')} {field.path} = {_value(field, 'after')}"
+        return f"{paint('+', color, fg='green')} {safe(field.path)} = {_value(field, 'after')}"
     if field.after is None:
-        return f"{paint('-', color, fg='red')} {field.path} = {_value(field, 'before')}"
-    return (
-        f"{paint('~', color, fg='yellow')} {field.path}: {_value(field, 'before')} → {_value(field, 'after')}"
-    )
+        return f"{paint('-', color, fg='red')} {safe(field.path)} = {_value(field, 'before')}"
+    before, after = _value(field, "before"), _value(field, "after")
+    return f"{paint('~', color, fg='yellow')} {safe(field.path)}: {before} → {after}"
 
 
 def change_block(change: Change, color: bool) -> list[str]:
     symbol, colour = SYMBOLS[change.action]
     head = f"  {paint(symbol, color, fg=colour, bold=True)} {paint(change.action.value, color, fg=colour)}"
     lines = [f"{head} {paint(f'{change.registry}/{change.rule}', color, bold=True)}"]
-    lines += [f"      # {reason}" for reason in change.reasons]
+    lines += [f"      # {safe(reason)}" for reason in change.reasons]
     lines += [f"      {line}" for field in change.fields for line in field_lines(field, color)]
     if change.discards:
         warning = "! will be discarded (edited outside crnotify, not declared in the YAML):"
@@ -81,18 +80,17 @@ def render(plan: Plan, *, color: bool = False) -> str:
             lines += change_block(change, color)
         lines.append("")
     if plan.unmanaged:
-        names = ", ".join(f"{ref.registry}/{ref.rule}" for ref in plan.unmanaged)
+        names = safe(", ".join(f"{ref.registry}/{ref.rule}" for ref in plan.unmanaged))
         lines.append(f"Not managed by crnotify, left alone: {names}")
         lines.append("")
     if plan.skipped:
         lines.append(f"Not planned (the AWS provider is not available yet): {', '.join(plan.skipped)}")
         lines.append("")
     for error in plan.errors:
-        lines.append(
-            f"{paint('Error:', color, fg='red', bold=True)} {error.registry}/{error.rule}: {error.message}"
-        )
+        label = paint("Error:", color, fg="red", bold=True)
+        lines.append(f"{label} {safe(f'{error.registry}/{error.rule}: {error.message}')}")
         if error.hint:
-            lines.append(f"  hint: {error.hint}")
+            lines.append(f"  hint: {safe(error.hint)}")
     if plan.errors:
         lines.append("")
     if plan.discards:
