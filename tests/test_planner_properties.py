@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 
 from crnotify.apply import apply, read_live
 from crnotify.convention import RegistrySpec, customisation_of, customise, default_bus_rule, infer_spec
+from crnotify.drift import detect
 from crnotify.model import (
     BusCustomization,
     Config,
@@ -116,6 +117,7 @@ def converge(config: Config, cloud: FakeCloud) -> None:
     assert not first.errors
     result = apply(first, cloud, config)
     assert result.converged, (first, result)
+    assert detect(config, read_live(config, cloud)).items == ()
 
 
 @settings(max_examples=150, deadline=None)

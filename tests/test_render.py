@@ -12,6 +12,7 @@ import pytest
 from crnotify.apply import apply, read_live
 from crnotify.convention import RegistrySpec
 from crnotify.drift import detect
+from crnotify.importer import import_rule, render_yaml
 from crnotify.model import BusCustomization, Config, MessageTemplate, ScanStatus, TemplateFormat
 from crnotify.planner import Plan, plan
 from crnotify.render import drift as drift_render
@@ -117,3 +118,9 @@ def test_escape_sequences_from_the_cloud_never_reach_the_terminal() -> None:
     assert "\x1b" not in text
     assert "\u202e" not in text
     assert "\\u001b[2J" in text  # shown, escaped
+
+
+def test_import_yaml() -> None:
+    _, cloud = mixed_cloud()
+    live = cloud.read([REGISTRY]).of("prod")
+    check("import_prod.yaml", render_yaml(REGISTRY, [import_rule(REGISTRY, r) for r in live], adopting=False))
