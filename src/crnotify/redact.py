@@ -60,4 +60,9 @@ def mask(text: str) -> str:
         pattern = _pattern
     if pattern is not None:
         text = pattern.sub(MASK, text)
+    return mask_query_secrets(text)
+
+
+def mask_query_secrets(text: str) -> str:
+    """Only DingTalk's `access_token=`/`sign=` query values: a pure function, for renderers."""
     return _QUERY_SECRET.sub(lambda m: f"{m.group(1) or m.group(2)}{MASK}", text)

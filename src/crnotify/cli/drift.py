@@ -12,7 +12,7 @@ from crnotify.errors import EXIT_CHANGES, EXIT_OK
 
 @click.command("drift")
 @paths_argument
-@format_option("text", "json")
+@format_option("text", "json", "markdown")
 @cloud_options
 @click.pass_context
 def drift_command(
@@ -23,7 +23,9 @@ def drift_command(
     def body() -> int:
         from crnotify.apply import read_live
         from crnotify.drift import detect
+        from crnotify.redact import mask
         from crnotify.render import drift as render
+        from crnotify.render import drift_markdown
         from crnotify.session import open_session
 
         use_local, use_endpoint = cloud_target(ctx, local, endpoint)
@@ -31,6 +33,8 @@ def drift_command(
             report = detect(session.config, read_live(session.config, session.provider))
         if fmt == "json":
             click.echo(render.render_json(report), nl=False)
+        elif fmt == "markdown":
+            click.echo(mask(drift_markdown.render(report)), nl=False)
         else:
             click.echo(render.render_text(report, color=use_color()), nl=False)
         return EXIT_CHANGES if report.has_drift else EXIT_OK

@@ -14,7 +14,7 @@ from crnotify.errors import EXIT_CHANGES, EXIT_ERROR, EXIT_OK
 
 @click.command("plan")
 @paths_argument
-@format_option("text", "json")
+@format_option("text", "json", "markdown")
 @click.option(
     "--out", type=click.Path(dir_okay=False, path_type=Path), help="Save the plan for `apply --plan`."
 )
@@ -40,7 +40,8 @@ def plan_command(  # noqa: PLR0917 (click passes every option as an argument)
         from crnotify import planfile
         from crnotify.apply import read_live
         from crnotify.planner import config_digest, plan
-        from crnotify.render import plan_json, plan_text
+        from crnotify.redact import mask
+        from crnotify.render import plan_json, plan_markdown, plan_text
         from crnotify.session import open_session
 
         use_local, use_endpoint = cloud_target(ctx, local, endpoint)
@@ -49,6 +50,8 @@ def plan_command(  # noqa: PLR0917 (click passes every option as an argument)
         result = plan(session.config, live)
         if fmt == "json":
             click.echo(plan_json.render(result), nl=False)
+        elif fmt == "markdown":  # for a public pull-request comment: mask once more, to be sure
+            click.echo(mask(plan_markdown.render(result)), nl=False)
         else:
             click.echo(plan_text.render(result, color=use_color()), nl=False)
         if out is not None:
