@@ -38,6 +38,18 @@ def cli(ctx: click.Context, verbose: int, debug: bool, local: bool | None, endpo
 
     Declare Alibaba Cloud Container Registry (and Amazon ECR) event rules in YAML; validate, plan,
     apply and detect drift, or test them offline against the bundled emulator.
+
+    Exit codes: 0 success or no changes, 1 error, 2 changes or drift present (plan
+    --detailed-exitcode, drift). NO_COLOR turns colour off. Guide: docs/guide.md.
+
+    \b
+    Examples:
+      crnotify validate notifications/
+      crnotify plan notifications/ --detailed-exitcode
+      crnotify apply notifications/
+      crnotify --local plan examples/          # the embedded local cloud, no account needed
+      crnotify -vv drift notifications/        # debug logs on stderr, secrets masked
+      crnotify completion bash >> ~/.bashrc
     """
     ctx.ensure_object(dict)
     ctx.obj["debug"] = debug
@@ -92,9 +104,10 @@ def cloud_target(ctx: click.Context, local: bool, endpoint: str | None) -> tuple
 
 
 def use_color(stream: Any = None) -> bool:
-    """Colour only on a terminal, and never when NO_COLOR is set (https://no-color.org)."""
+    """The one decision about colour, for every command: only on a terminal, and never when NO_COLOR
+    is set to a non-empty value (https://no-color.org: "present and not an empty string")."""
     out: Any = stream if stream is not None else sys.stdout
-    return bool(out.isatty()) and "NO_COLOR" not in os.environ
+    return bool(out.isatty()) and not os.environ.get("NO_COLOR")
 
 
 def run(ctx: click.Context, body: Callable[[], int]) -> int:

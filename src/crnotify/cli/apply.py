@@ -38,7 +38,19 @@ def apply_command(  # noqa: PLR0917 (click passes every option as an argument)
     local: bool,
     endpoint: str | None,
 ) -> int:
-    """Make the cloud match PATHS (or a saved plan)."""
+    """Make the cloud match PATHS (or a saved plan).
+
+    Shows the plan and asks before changing anything (--auto-approve in CI). Registry writes come
+    first, then the declared bus customisations are re-applied; bus edits made outside crnotify
+    that the YAML does not declare are never discarded without --overwrite-bus-edits.
+
+    \b
+    Examples:
+      crnotify apply notifications/
+      crnotify apply notifications/ --auto-approve
+      crnotify apply --plan plan.json --auto-approve
+      crnotify apply notifications/ --overwrite-bus-edits
+    """
 
     def body() -> int:
         from crnotify import planfile

@@ -18,7 +18,16 @@ from crnotify.errors import EXIT_CHANGES, EXIT_OK
 def drift_command(
     ctx: click.Context, paths: tuple[str, ...], fmt: str, local: bool, endpoint: str | None
 ) -> int:
-    """Report drift between PATHS and the cloud (exit 0 none, 2 drift, 1 error)."""
+    """Report drift between PATHS and the cloud (exit 0 none, 2 drift, 1 error).
+
+    Kinds: missing, registry_changed, bus_changed, pending, conflict, unmanaged (see the guide).
+
+    \b
+    Examples:
+      crnotify drift notifications/
+      crnotify drift notifications/ --format json
+      crnotify drift notifications/ --format markdown >> "$GITHUB_STEP_SUMMARY"
+    """
 
     def body() -> int:
         from crnotify.apply import read_live

@@ -34,7 +34,17 @@ def import_command(  # noqa: PLR0917 (click passes every option as an argument)
     local: bool,
     endpoint: str | None,
 ) -> int:
-    """Print YAML for the existing rules of a registry declared in PATHS."""
+    """Print YAML for the existing rules of a registry declared in PATHS.
+
+    Secrets come out as ${env:…} placeholders, with the variables to set. --adopt also writes
+    crnotify's marker on the rules' bus rules, so that plan and apply manage them from then on.
+
+    \b
+    Examples:
+      crnotify import notifications/registries.yaml --registry prod-hz
+      crnotify import notifications/ --registry prod-hz --rule scan-api --out notifications/imported.yaml
+      crnotify import notifications/ --registry prod-hz --adopt
+    """
 
     def body() -> int:
         from crnotify.importer import adopted, import_rule, render_yaml

@@ -34,7 +34,19 @@ def plan_command(  # noqa: PLR0917 (click passes every option as an argument)
     local: bool,
     endpoint: str | None,
 ) -> int:
-    """Show the changes apply would make to match PATHS (YAML files or directories)."""
+    """Show the changes apply would make to match PATHS (YAML files or directories).
+
+    Formats: text (Terraform-style), json (versioned), markdown (a pull-request comment: summary
+    table, a collapsible section per rule, discarded bus edits called out, under GitHub's size
+    limit). Secrets are only ever shown as "sensitive: changed/unchanged".
+
+    \b
+    Examples:
+      crnotify plan notifications/
+      crnotify plan notifications/ --detailed-exitcode --out plan.json
+      crnotify plan notifications/ --format markdown > plan.md
+      crnotify plan --local examples/
+    """
 
     def body() -> int:
         from crnotify import planfile
