@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
@@ -12,6 +13,8 @@ from crnotify.cli import main
 from crnotify.cli._logging import configure_logging
 from crnotify.model import SecretText
 from crnotify.redact import MASK, forget_all, mask
+
+REPO = Path(__file__).resolve().parent.parent
 
 
 @pytest.fixture
@@ -74,16 +77,30 @@ def test_mask_leaves_ordinary_text_alone() -> None:
     assert mask("design=blue signal=1 tokens=3 abc") == "design=blue signal=1 tokens=3 abc"
 
 
-def test_verbose_flag_sets_levels(capsys: pytest.CaptureFixture[str]) -> None:
+def _ours(root: logging.Logger) -> list[logging.Handler]:
+    return [h for h in root.handlers if type(h).__name__ == "_CrnotifyHandler"]
+
+
+def test_which_commands_install_the_masking_handler(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
     root = logging.getLogger()
     level = root.level
+    monkeypatch.chdir(REPO)
     try:
-        assert main(["-v", "validate", "--help"]) == 0
+        for handler in _ours(root):
+            root.removeHandler(handler)
+        assert main(["validate", "examples/warnings/empty.yaml"]) == 0
+        assert _ours(root) == []  # offline, no -v: logging is left alone (fast start)
+        assert main(["-v", "validate", "examples/warnings/empty.yaml"]) == 0
         assert root.level == logging.INFO
-        assert main(["-vv", "validate", "--help"]) == 0
+        assert main(["-vv", "validate", "examples/warnings/empty.yaml"]) == 0
         assert root.level == logging.DEBUG
-        handlers = [h for h in root.handlers if type(h).__name__ == "_CrnotifyHandler"]
-        assert len(handlers) == 1  # a second invocation replaced the first handler
+        assert len(_ours(root)) == 1  # a second invocation replaced the first handler
+        # A cloud command masks the SDKs' warnings even without -v.
+        assert main(["drift", "no-such-dir/"]) == 1
+        assert root.level == logging.WARNING
+        assert len(_ours(root)) == 1
     finally:
         configure_logging(0)
         root.setLevel(level)

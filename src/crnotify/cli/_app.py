@@ -10,7 +10,6 @@ from typing import Any, TypeVar
 import click
 
 from crnotify import __version__
-from crnotify.cli._logging import configure_logging
 from crnotify.errors import EXIT_ERROR, EXIT_INTERRUPTED, CrnotifyError
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -55,7 +54,7 @@ def cli(ctx: click.Context, verbose: int, debug: bool, local: bool | None, endpo
     ctx.obj["debug"] = debug
     ctx.obj["local"] = local  # `crnotify --local plan …` reads as naturally as `crnotify plan --local …`
     ctx.obj["endpoint"] = endpoint
-    configure_logging(verbose)
+    ctx.obj["verbose"] = verbose
 
 
 def paths_argument(func: F) -> F:
@@ -110,8 +109,21 @@ def use_color(stream: Any = None) -> bool:
     return bool(out.isatty()) and not os.environ.get("NO_COLOR")
 
 
+def _guard_logs(ctx: click.Context) -> None:
+    """Install the secret-masking log handler (-v levels) where logs can carry secrets: with -v, and
+    for every command that talks to the cloud even without it, since the SDKs' and urllib3's warnings
+    would otherwise reach stderr unmasked through logging's last-resort handler. Offline commands
+    import `logging` only with -v, which keeps their start fast."""
+    verbose = int((ctx.find_root().obj or {}).get("verbose", 0))
+    if verbose or any(param.name == "local" for param in ctx.command.params):
+        from crnotify.cli._logging import configure_logging  # noqa: PLC0415
+
+        configure_logging(verbose)
+
+
 def run(ctx: click.Context, body: Callable[[], int]) -> int:
     """The error boundary: known errors are one clear message and exit 1; Ctrl-C is 130."""
+    _guard_logs(ctx)
     try:
         return body()
     except CrnotifyError as exc:
