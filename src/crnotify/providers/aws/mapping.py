@@ -1,0 +1,525 @@
+"""A declared rule of an `aws` registry → the EventBridge rule on the `default` bus. Pure.
+
+Amazon ECR sends its events to the account's `default` bus in each region (research/aws-facts.md §1.1),
+so every crnotify rule for ECR lives there. The ACR event types map to AWS detail-types as follows
+(aws-facts §1.2):
+
+| declared type     | AWS events (source)                                 | tag field            |
+|-------------------|-----------------------------------------------------|----------------------|
+| `scan`            | `ECR Image Scan` (aws.ecr): basic scanning, and     | `image-tags` (array) |
+|                   | `Inspector2 Scan` (aws.inspector2): enhanced        | `image-tags` (array) |
+| `synchronization` | `ECR Replication Action` (aws.ecr)                  | `image-tag` (string) |
+| `signing`         | `ECR Referrer Action` (aws.ecr)                     | `image-tag` (string) |
+| `build`           | none: a validation error naming the alternative     |                      |
+| `delivery-chain`  | none: a validation error naming the alternative     |                      |
+
+Decisions, each a documented inference rather than an observation:
+
+- `scan` matches both scanning modes with a top-level `$or`, because the registry's scanning mode is set
+  outside crnotify and switching it must not silently stop notifications. In the Inspector branch the
+  repository scope is matched on `resources` (the repository ARN, built from the registry's account and
+  region), since Inspector's `detail.repository-name` holds an ARN in AWS's own sample. A `FAILED`-only
+  status filter has no Inspector counterpart, so that branch is then left out; `COMPLETE` maps to
+  Inspector's `INITIAL_SCAN_COMPLETE`.
+- `signing` matches every referrer action (signatures, SBOMs, attestations): AWS publishes no field
+  that marks a referrer as a signature, and a narrower guess could make the rule never fire.
+- Scope: `namespace/repo` is the ECR repository name `namespace/repo` (ECR names may contain `/`); a
+  namespace scope is the prefix `namespace/`.
+- Tag regexes are matched against the whole tag (as Java's `String.matches` does, which we assume ACR
+  uses). Only regexes equal to a set of exact, prefix, suffix or wildcard strings translate; anything
+  else is refused rather than approximated. Scan events carry all tags of the image in `image-tags`;
+  EventBridge matches when any of them matches, where ACR sends one event per tag.
+
+Ownership is recorded in tags on the rule: `crnotify:managed=true`, `crnotify:registry=<name>` and
+`crnotify:spec=<digest of the rule as crnotify wrote it>`. A rule whose content no longer matches its
+spec tag was edited outside crnotify (`edited_outside`).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
+
+from crnotify.model import (
+    JSON,
+    BusRule,
+    EventType,
+    NotifyMethod,
+    Registry,
+    Rule,
+    ScanStatus,
+    ScopeKind,
+    Target,
+)
+from crnotify.providers.aws import targets
+
+BUS_NAME = "default"
+SOURCE_ECR = "aws.ecr"
+SOURCE_INSPECTOR = "aws.inspector2"
+TAG_MANAGED = "crnotify:managed"
+TAG_REGISTRY = "crnotify:registry"
+TAG_SPEC = "crnotify:spec"
+TAG_PREFIX = "crnotify:"
+PATTERN_MAX_CHARS = 2048  # the event-pattern quota (aws-facts §5), stricter than the API model's 4096
+DESCRIPTION_MAX_CHARS = 512
+
+
+@dataclass(frozen=True, slots=True)
+class EcrEvent:
+    """One AWS event a declared type matches."""
+
+    source: str
+    detail_type: str
+    tag_field: str  # `image-tag` (a string) or `image-tags` (an array)
+
+
+SCAN_BASIC = EcrEvent(SOURCE_ECR, "ECR Image Scan", "image-tags")
+SCAN_ENHANCED = EcrEvent(SOURCE_INSPECTOR, "Inspector2 Scan", "image-tags")
+REPLICATION = EcrEvent(SOURCE_ECR, "ECR Replication Action", "image-tag")
+REFERRER = EcrEvent(SOURCE_ECR, "ECR Referrer Action", "image-tag")
+
+EVENTS: Mapping[EventType, tuple[EcrEvent, ...]] = {
+    EventType.SCAN: (SCAN_BASIC, SCAN_ENHANCED),
+    EventType.SYNCHRONIZATION: (REPLICATION,),
+    EventType.SIGNING: (REFERRER,),
+}
+_UNSUPPORTED = {
+    EventType.BUILD: (
+        "Amazon ECR does not build images, so it has no build-completed event (builds are AWS CodeBuild "
+        "events, which crnotify does not manage). Closest alternative: `scan` (ECR Image Scan), which "
+        "follows each push when scan-on-push is enabled"
+    ),
+    EventType.DELIVERY_CHAIN: (
+        "AWS has no delivery-chain feature or event. Closest alternatives: `scan` (ECR Image Scan or "
+        "Inspector2 Scan) for the scanning step and `synchronization` (ECR Replication Action) for the "
+        "distribution step"
+    ),
+}
+_BASIC_STATUS = {ScanStatus.COMPLETE: "COMPLETE", ScanStatus.FAILED: "FAILED"}
+_INSPECTOR_STATUS = {ScanStatus.COMPLETE: "INITIAL_SCAN_COMPLETE"}
+
+
+def unsupported_reason(event_type: EventType) -> str | None:
+    """Why an event type cannot be used on AWS (naming the closest alternative), or None."""
+    return _UNSUPPORTED.get(event_type)
+
+
+# --- tag regex → pattern values ----------------------------------------------------------------------
+
+_STAR = object()  # `.*` inside a branch
+_META = set(".^$*+?()[]{}|\\")
+
+
+def tag_pattern_values(regex: str) -> tuple[JSON, ...] | None:
+    """EventBridge pattern values that match exactly the tags the regex matches in full.
+
+    `()` means every tag matches (no tag condition at all); None means the regex cannot be expressed
+    exactly. Accepted: literals (with `\\`-escaped punctuation), `.*`, alternation at the top level or
+    in one group around everything, and optional `^`/`$` anchors. Values are ORed by EventBridge:
+    `v1\\.0|release-.*` → `["v1.0", {"prefix": "release-"}]`.
+    """
+    try:
+        re.compile(regex)
+    except re.error:
+        return None
+    body = regex[1:] if regex.startswith("^") else regex
+    if body.endswith("$") and not body.endswith("\\$"):
+        body = body[:-1]
+    body = _unwrap_group(body)
+    values: list[JSON] = []
+    for branch in _split_top_level(body):
+        tokens = _tokens(branch)
+        if tokens is None:
+            return None
+        if tokens == [_STAR]:
+            return ()
+        value = _operator(tokens)
+        if value not in values:
+            values.append(value)
+    return tuple(values)
+
+
+def tag_pattern_operator(regex: str) -> dict[str, JSON] | str | None:
+    """The single pattern value for a one-branch regex (`v.*` → `{"prefix": "v"}`), or None.
+
+    A convenience over `tag_pattern_values` for callers that show one operator; alternations and
+    `.*` (no condition) return None here, so use `tag_pattern_values` to build patterns.
+    """
+    values = tag_pattern_values(regex)
+    if values is None or len(values) != 1:
+        return None
+    value = values[0]
+    return value if isinstance(value, str | dict) else None
+
+
+def tag_pattern_reason(regex: str) -> str | None:
+    """Why a tag regex cannot be used on AWS, or None when it translates exactly."""
+    if tag_pattern_values(regex) is not None:
+        return None
+    return (
+        f"tag regex {regex!r} cannot be expressed exactly as an EventBridge pattern, which has no regex "
+        "operator; use literals and `.*` only (exact tags, `prefix.*`, `.*suffix`, `a.*b`), "
+        "optionally joined with `|`"
+    )
+
+
+def _unwrap_group(body: str) -> str:
+    for opening in ("(?:", "("):
+        if body.startswith(opening) and body.endswith(")") and not body.endswith("\\)"):
+            inner = body[len(opening) : -1]
+            if _balanced(inner):
+                return inner
+    return body
+
+
+def _balanced(text: str) -> bool:
+    depth, escaped = 0, False
+    for char in text:
+        if escaped:
+            escaped = False
+        elif char == "\\":
+            escaped = True
+        elif char == "(":
+            depth += 1
+        elif char == ")":
+            depth -= 1
+            if depth < 0:
+                return False
+    return depth == 0
+
+
+def _split_top_level(body: str) -> list[str]:
+    branches, current, escaped = [], "", False
+    for char in body:
+        if escaped:
+            current += char
+            escaped = False
+        elif char == "\\":
+            current += char
+            escaped = True
+        elif char == "|":
+            branches.append(current)
+            current = ""
+        else:
+            current += char
+    branches.append(current)
+    return branches
+
+
+def _tokens(branch: str) -> list[object] | None:
+    """A branch as literal strings and `_STAR`, or None if it uses anything else."""
+    tokens: list[object] = []
+    i = 0
+    while i < len(branch):
+        char = branch[i]
+        if char == "\\":
+            if i + 1 >= len(branch) or branch[i + 1].isalnum():
+                return None  # `\d`, `\w`, `\b`…: character classes and assertions
+            _append_literal(tokens, branch[i + 1])
+            i += 2
+        elif branch.startswith(".*", i):
+            if not tokens or tokens[-1] is not _STAR:
+                tokens.append(_STAR)
+            i += 2
+        elif char in _META:
+            return None
+        else:
+            _append_literal(tokens, char)
+            i += 1
+    return tokens
+
+
+def _append_literal(tokens: list[object], char: str) -> None:
+    if tokens and isinstance(tokens[-1], str):
+        tokens[-1] += char
+    else:
+        tokens.append(char)
+
+
+def _operator(tokens: list[object]) -> JSON:
+    if not tokens:
+        return ""
+    if len(tokens) == 1 and isinstance(tokens[0], str):
+        return tokens[0]
+    if len(tokens) == 2 and tokens[1] is _STAR:
+        return {"prefix": tokens[0]}
+    if len(tokens) == 2 and tokens[0] is _STAR:
+        return {"suffix": tokens[1]}
+    # A wildcard escapes its own metacharacters with a backslash (aws-facts §4).
+    return {
+        "wildcard": "".join(
+            "*" if t is _STAR else str(t).replace("\\", "\\\\").replace("*", "\\*") for t in tokens
+        )
+    }
+
+
+# --- declared rule → EventBridge rule ---------------------------------------------------------------
+
+
+def repository_names(rule: Rule) -> tuple[JSON, ...]:
+    """`detail.repository-name` values for the rule's scope; () for the whole registry."""
+    scope = rule.scope
+    if scope.kind is ScopeKind.NAMESPACE:
+        return tuple({"prefix": f"{ns}/"} for ns in scope.namespaces)
+    if scope.kind is ScopeKind.REPO:
+        return tuple(_repo(ns, repo) for ns in scope.namespaces for repo in scope.repositories)
+    return ()
+
+
+def _repo(namespace: str, repository: str) -> str:
+    return f"{namespace}/{repository}" if namespace else repository
+
+
+def _repository_arns(rule: Rule, registry: Registry) -> tuple[JSON, ...]:
+    base = f"arn:aws:ecr:{registry.region}:{registry.account}:repository/"
+    scope = rule.scope
+    if scope.kind is ScopeKind.NAMESPACE:
+        return tuple({"prefix": f"{base}{ns}/"} for ns in scope.namespaces)
+    if scope.kind is ScopeKind.REPO:
+        return tuple(base + _repo(ns, repo) for ns in scope.namespaces for repo in scope.repositories)
+    return ()
+
+
+def _branch(event: EcrEvent, rule: Rule, registry: Registry) -> dict[str, JSON] | None:
+    pattern: dict[str, JSON] = {"source": [event.source], "detail-type": [event.detail_type]}
+    detail: dict[str, JSON] = {}
+    if event is SCAN_ENHANCED:
+        arns = _repository_arns(rule, registry)
+        if arns:
+            pattern["resources"] = list(arns)
+    else:
+        names = repository_names(rule)
+        if names:
+            detail["repository-name"] = list(names)
+    tags = tag_pattern_values(rule.tag_pattern)
+    if tags is None:
+        raise ValueError(tag_pattern_reason(rule.tag_pattern))
+    if tags:
+        detail[event.tag_field] = list(tags)
+    if rule.scan_status:
+        table = _INSPECTOR_STATUS if event is SCAN_ENHANCED else _BASIC_STATUS
+        statuses = [table[s] for s in rule.scan_status if s in table]
+        if not statuses:
+            return None
+        detail["scan-status"] = statuses
+    if detail:
+        pattern["detail"] = detail
+    return pattern
+
+
+def desired_pattern(rule: Rule, registry: Registry) -> dict[str, JSON]:
+    """The event pattern of a declared rule. Raises ValueError for what `rule_problems` reports."""
+    reason = unsupported_reason(rule.event_type)
+    if reason is not None:
+        raise ValueError(f"rule {rule.name}: {reason}")
+    branches = [b for e in EVENTS[rule.event_type] if (b := _branch(e, rule, registry)) is not None]
+    return branches[0] if len(branches) == 1 else {"$or": branches}
+
+
+def default_description(rule: Rule, registry: Registry) -> str:
+    detail_types = ", ".join(e.detail_type for e in EVENTS.get(rule.event_type, ()))
+    return f"{detail_types} notifications of registry {registry.name}, managed by crnotify"
+
+
+def role_arn(registry: Registry) -> str:
+    return registry.invoke_role_arn or targets.default_role_arn(registry.account or "")
+
+
+def desired_bus_rule(rule: Rule, registry: Registry) -> BusRule:
+    """The EventBridge rule crnotify wants for a declared rule, ownership tags included.
+
+    The rule's secrets must be resolved (their fingerprint is part of the target).
+    """
+    bus = BusRule(
+        name=rule.name,
+        pattern=desired_pattern(rule, registry),
+        description=rule.bus.description
+        if rule.bus.description is not None
+        else default_description(rule, registry),
+        enabled=True if rule.bus.enabled is None else rule.bus.enabled,
+        targets=(targets.desired_target(rule, role_arn(registry)),),
+    )
+    return replace(bus, tags=ownership_tags(registry.name, content_digest(bus)))
+
+
+def ownership_tags(registry: str, digest: str) -> tuple[tuple[str, str], ...]:
+    return ((TAG_MANAGED, "true"), (TAG_REGISTRY, registry), (TAG_SPEC, digest))
+
+
+def content_digest(bus: BusRule) -> str:
+    """A hash of everything on a rule but its tags: what the `crnotify:spec` tag records."""
+    content = {
+        "description": bus.description,
+        "enabled": bus.enabled,
+        "name": bus.name,
+        "pattern": bus.pattern,
+        "targets": [_target_content(t) for t in sorted(bus.targets, key=lambda t: t.id)],
+    }
+    return hashlib.sha256(canonical_json(content).encode()).hexdigest()[:12]
+
+
+def _target_content(target: Target) -> JSON:
+    return {
+        "endpoint": target.endpoint,
+        "id": target.id,
+        "params": [[p.resource_key, p.form.value, p.value, p.template] for p in target.params],
+        "retry": target.retry_strategy,
+        "type": target.type,
+    }
+
+
+def canonical_json(value: JSON) -> str:
+    """One spelling per JSON value: how event patterns are compared (aws-facts §2, describe_rule)."""
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+def tag_value(bus: BusRule, key: str) -> str | None:
+    return dict(bus.tags).get(key)
+
+
+def owner(bus: BusRule) -> str | None:
+    """The registry that owns a live rule, or None when crnotify does not manage it."""
+    if tag_value(bus, TAG_MANAGED) != "true":
+        return None
+    return tag_value(bus, TAG_REGISTRY)
+
+
+def edited_outside(bus: BusRule) -> bool:
+    """True when a managed rule's content differs from what crnotify last wrote (its spec tag)."""
+    spec = tag_value(bus, TAG_SPEC)
+    return spec is not None and spec != content_digest(bus)
+
+
+def is_ecr_rule(pattern: Mapping[str, JSON]) -> bool:
+    """Whether a pattern selects ECR or Inspector events (directly or in a top-level `$or`)."""
+    branches: Sequence[JSON] = pattern.get("$or") or [pattern]
+    for branch in branches:
+        sources = branch.get("source") if isinstance(branch, Mapping) else None
+        if isinstance(sources, list) and {SOURCE_ECR, SOURCE_INSPECTOR} & {
+            s for s in sources if isinstance(s, str)
+        }:
+            return True
+    return False
+
+
+# --- checks for validation ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    """A reason a declared rule cannot be applied to AWS. `field` is a path inside the rule."""
+
+    field: str
+    message: str
+
+
+_VARIABLE_NAME = re.compile(r"[A-Za-z0-9_\-]+")
+_ANGLE = re.compile(r"<([A-Za-z0-9_.\-]+)>")
+_EVENT_FIELDS = ("$.detail", "$.account", "$.region", "$.time", "$.resources", "$.id", "$.source")
+
+
+def rule_problems(rule: Rule, registry: Registry) -> list[Problem]:
+    """Every reason this rule cannot be expressed on AWS; empty when it can."""
+    problems: list[Problem] = []
+    reason = unsupported_reason(rule.event_type)
+    if reason is not None:
+        problems.append(Problem("event_type", f"event type {rule.event_type.short_name!r}: {reason}"))
+    reason = tag_pattern_reason(rule.tag_pattern)
+    if reason is not None:
+        problems.append(Problem("tag_pattern", reason))
+    if not registry.account:
+        problems.append(Problem("registry", f"aws registry {registry.name!r} needs its 12-digit account id"))
+    notify = rule.notify
+    if notify.method is NotifyMethod.DINGTALK and notify.secret is not None:
+        problems.append(
+            Problem(
+                "notify.dingtalk.secret",
+                "DingTalk signing needs a fresh timestamp and HMAC signature computed for every request; "
+                "EventBridge API destinations send only fixed headers and query parameters, so a signed "
+                "robot cannot be called from AWS. Use a robot with keyword security (the default message "
+                "contains the keyword `crnotify`) and remove `secret`",
+            )
+        )
+    if notify.method is NotifyMethod.HTTP:
+        problems.append(
+            Problem(
+                "notify.http.url",
+                "EventBridge API destinations call HTTPS endpoints only; use `https` with an https:// URL",
+            )
+        )
+    if rule.bus.template is not None:
+        problems += _template_problems(rule)
+    if not problems:
+        problems += _size_problems(rule, registry)
+    return problems
+
+
+def _size_problems(rule: Rule, registry: Registry) -> list[Problem]:
+    problems = []
+    size = len(canonical_json(desired_pattern(rule, registry)))
+    if size > PATTERN_MAX_CHARS:
+        problems.append(
+            Problem(
+                "scope",
+                f"the event pattern would be {size} characters; EventBridge allows {PATTERN_MAX_CHARS}. "
+                "Split the rule or use namespaces instead of many repositories",
+            )
+        )
+    description = rule.bus.description or ""
+    if len(description) > DESCRIPTION_MAX_CHARS:
+        problems.append(
+            Problem("bus.description", f"EventBridge descriptions hold {DESCRIPTION_MAX_CHARS} characters")
+        )
+    summary = targets.AuthSummary(
+        url=rule.notify.url.template,
+        token=None if rule.notify.secret is None else rule.notify.secret.template,
+        header=None,
+        query=(),
+        fp="0" * 12,
+    )
+    if len(targets.connection_description(registry.name, rule.name, summary)) > DESCRIPTION_MAX_CHARS:
+        problems.append(
+            Problem(
+                "notify",
+                "the notify URL is too long to record on the connection's description (512 characters); "
+                "put it in an environment variable and write `${env:NAME}`",
+            )
+        )
+    return problems
+
+
+def _template_problems(rule: Rule) -> list[Problem]:
+    template = rule.bus.template
+    assert template is not None
+    problems = []
+    names = {name for name, _ in template.variables}
+    for name, path in template.variables:
+        if not _VARIABLE_NAME.fullmatch(name) or name.startswith("AWS."):
+            problems.append(
+                Problem(
+                    "bus.template.variables",
+                    f"variable {name!r}: input transformer variables use letters, digits, `_` and `-`",
+                )
+            )
+        if not path.startswith(_EVENT_FIELDS):
+            problems.append(
+                Problem(
+                    "bus.template.variables",
+                    f"variable {name!r}: {path!r} is not a field of an AWS event; ECR fields live under "
+                    "`$.detail` (e.g. `$.detail.repository-name`), not `$.data`",
+                )
+            )
+    text = template.text + (template.title or "")
+    for match in _ANGLE.finditer(text):
+        if match.group(1) not in names:
+            problems.append(
+                Problem(
+                    "bus.template.text",
+                    f"`{match.group(0)}` would be read as an input-transformer placeholder; "
+                    "EventBridge cannot escape `<` and `>` in templates",
+                )
+            )
+    return problems
