@@ -3,5 +3,8 @@
 from __future__ import annotations
 
 from crnotify.cli._app import cli, main
+from crnotify.cli.match import match
+
+cli.add_command(match)
 
 __all__ = ["cli", "main"]
