@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 from crnotify.cli._app import cli, main
+from crnotify.cli.emulator import emulator
 from crnotify.cli.match import match
+from crnotify.cli.validate import validate
 
+cli.add_command(validate)
 cli.add_command(match)
+cli.add_command(emulator)
 
 __all__ = ["cli", "main"]
