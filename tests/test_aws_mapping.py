@@ -106,11 +106,11 @@ def test_signing_is_referrer_action() -> None:
 def test_types_without_an_aws_event_are_refused_naming_an_alternative(event_type: EventType) -> None:
     reason = mapping.unsupported_reason(event_type)
     assert reason is not None
-    assert "Closest alternative" in reason
-    with pytest.raises(ValueError, match="Closest alternative"):
+    assert "the closest ECR event" in reason
+    with pytest.raises(ValueError, match="the closest ECR event"):
         mapping.desired_pattern(rule(event_type), REGISTRY)
     [problem] = mapping.rule_problems(rule(event_type), REGISTRY)
-    assert problem.field == "event_type"
+    assert problem.path == ("event",)
 
 
 @pytest.mark.parametrize("event_type", [EventType.SCAN, EventType.SYNCHRONIZATION, EventType.SIGNING])
@@ -153,7 +153,7 @@ def test_plain_http_is_refused() -> None:
 def test_untranslatable_tag_regex_and_missing_account() -> None:
     registry = replace(REGISTRY, account=None)
     problems = mapping.rule_problems(rule(tag_pattern="v[0-9]+"), registry)
-    assert [p.field for p in problems] == ["tag_pattern", "registry"]
+    assert [p.field for p in problems] == ["tags", "registry"]
 
 
 def test_template_variables_must_be_aws_event_fields() -> None:

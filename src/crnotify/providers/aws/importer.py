@@ -34,7 +34,6 @@ from crnotify.model import (
     TemplateFormat,
 )
 from crnotify.providers.aws import mapping, targets
-from crnotify.providers.aws.tag_filters import tag_pattern_values
 
 DINGTALK_HOSTS = ("oapi.dingtalk.com", "oapi.dingtalk.io")
 _EVENTS = {(e.source, e.detail_type): (t, e) for t, events in mapping.EVENTS.items() for e in events}
@@ -156,7 +155,11 @@ def _tag_regex(values: JSON) -> str:
         else:
             raise ValueError(f"its tag filter uses {json.dumps(value)}, which a tag regex cannot express")
     regex = "|".join(parts)
-    if tag_pattern_values(regex) != tuple(values):
+    try:
+        same = mapping.tag_values(regex) == tuple(values)
+    except ValueError:
+        same = False
+    if not same:
         raise ValueError("its tag filter does not translate back exactly")
     return regex
 

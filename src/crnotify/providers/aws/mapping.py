@@ -25,9 +25,9 @@ Decisions, each a documented inference rather than an observation:
   that marks a referrer as a signature, and a narrower guess could make the rule never fire.
 - Scope: `namespace/repo` is the ECR repository name `namespace/repo` (ECR names may contain `/`); a
   namespace scope is the prefix `namespace/`.
-- Tag regexes are matched against the whole tag (as Java's `String.matches` does, which we assume ACR
-  uses). Only regexes equal to a set of exact, prefix, suffix or wildcard strings translate; anything
-  else is refused rather than approximated. Scan events carry all tags of the image in `image-tags`;
+- Tag regexes are matched against the whole tag (`crnotify.tagregex`). Only regexes equal to a set of
+  exact, prefix, suffix or wildcard strings translate; anything else is refused rather than
+  approximated. Scan events carry all tags of the image in `image-tags`;
   EventBridge matches when any of them matches, where ACR sends one event per tag.
 
 Ownership is recorded in tags on the rule: `crnotify:managed=true`, `crnotify:registry=<name>` and
@@ -43,6 +43,7 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 
+from crnotify import tagregex
 from crnotify.model import (
     JSON,
     BusRule,
@@ -55,7 +56,6 @@ from crnotify.model import (
     Target,
 )
 from crnotify.providers.aws import targets
-from crnotify.providers.aws.tag_filters import tag_pattern_reason, tag_pattern_values
 
 BUS_NAME = "default"
 SOURCE_ECR = "aws.ecr"
@@ -89,14 +89,14 @@ EVENTS: Mapping[EventType, tuple[EcrEvent, ...]] = {
 }
 _UNSUPPORTED = {
     EventType.BUILD: (
-        "Amazon ECR does not build images, so it has no build-completed event (builds are AWS CodeBuild "
-        "events, which crnotify does not manage). Closest alternative: `scan` (ECR Image Scan), which "
-        "follows each push when scan-on-push is enabled"
+        "Amazon ECR emits no build events (images are built outside ECR, e.g. by AWS CodeBuild, whose "
+        "events crnotify does not manage); the closest ECR event is 'scan' with scan-on-push enabled, "
+        "which follows every push of a built image"
     ),
     EventType.DELIVERY_CHAIN: (
-        "AWS has no delivery-chain feature or event. Closest alternatives: `scan` (ECR Image Scan or "
-        "Inspector2 Scan) for the scanning step and `synchronization` (ECR Replication Action) for the "
-        "distribution step"
+        "Amazon ECR has no delivery chains; the closest ECR events are 'scan' (ECR Image Scan) for scan "
+        "results, 'signing' (ECR Referrer Action) for signatures and 'synchronization' (ECR Replication "
+        "Action) for distribution"
     ),
 }
 _BASIC_STATUS = {ScanStatus.COMPLETE: "COMPLETE", ScanStatus.FAILED: "FAILED"}
@@ -106,6 +106,18 @@ _INSPECTOR_STATUS = {ScanStatus.COMPLETE: "INITIAL_SCAN_COMPLETE"}
 def unsupported_reason(event_type: EventType) -> str | None:
     """Why an event type cannot be used on AWS (naming the closest alternative), or None."""
     return _UNSUPPORTED.get(event_type)
+
+
+def tag_values(regex: str) -> tuple[JSON, ...]:
+    """The pattern values for a tag regex; `()` when every tag matches. Raises ValueError otherwise.
+
+    The translation is `crnotify.tagregex.to_eventbridge`, the same function validation uses (CRN302).
+    """
+    try:
+        values = tagregex.to_eventbridge(regex)
+    except tagregex.Inexpressible as exc:
+        raise ValueError(f"tags {regex!r} cannot be filtered on Amazon EventBridge: {exc.reason}") from None
+    return () if values is None else tuple(values)
 
 
 # --- declared rule → EventBridge rule ---------------------------------------------------------------
@@ -146,9 +158,7 @@ def _branch(event: EcrEvent, rule: Rule, registry: Registry) -> dict[str, JSON] 
         names = repository_names(rule)
         if names:
             detail["repository-name"] = list(names)
-    tags = tag_pattern_values(rule.tag_pattern)
-    if tags is None:
-        raise ValueError(tag_pattern_reason(rule.tag_pattern))
+    tags = tag_values(rule.tag_pattern)
     if tags:
         detail[event.tag_field] = list(tags)
     if rule.scan_status:
@@ -262,10 +272,14 @@ def is_ecr_rule(pattern: Mapping[str, JSON]) -> bool:
 
 @dataclass(frozen=True, slots=True)
 class Problem:
-    """A reason a declared rule cannot be applied to AWS. `field` is a path inside the rule."""
+    """A reason a declared rule cannot be applied to AWS, at `path` inside the rule's YAML."""
 
-    field: str
+    path: tuple[str, ...]
     message: str
+
+    @property
+    def field(self) -> str:
+        return ".".join(self.path)
 
 
 _VARIABLE_NAME = re.compile(r"[A-Za-z0-9_\-]+")
@@ -278,17 +292,20 @@ def rule_problems(rule: Rule, registry: Registry) -> list[Problem]:
     problems: list[Problem] = []
     reason = unsupported_reason(rule.event_type)
     if reason is not None:
-        problems.append(Problem("event_type", f"event type {rule.event_type.short_name!r}: {reason}"))
-    reason = tag_pattern_reason(rule.tag_pattern)
-    if reason is not None:
-        problems.append(Problem("tag_pattern", reason))
+        problems.append(Problem(("event",), f"event type {rule.event_type.short_name!r}: {reason}"))
+    try:
+        tag_values(rule.tag_pattern)
+    except ValueError as exc:
+        problems.append(Problem(("tags",), str(exc)))
     if not registry.account:
-        problems.append(Problem("registry", f"aws registry {registry.name!r} needs its 12-digit account id"))
+        problems.append(
+            Problem(("registry",), f"aws registry {registry.name!r} needs its 12-digit account id")
+        )
     notify = rule.notify
     if notify.method is NotifyMethod.DINGTALK and notify.secret is not None:
         problems.append(
             Problem(
-                "notify.dingtalk.secret",
+                ("notify", "dingtalk", "secret"),
                 "DingTalk signing needs a fresh timestamp and HMAC signature computed for every request; "
                 "EventBridge API destinations send only fixed headers and query parameters, so a signed "
                 "robot cannot be called from AWS. Use a robot with keyword security (the default message "
@@ -298,24 +315,27 @@ def rule_problems(rule: Rule, registry: Registry) -> list[Problem]:
     if notify.method is NotifyMethod.HTTP:
         problems.append(
             Problem(
-                "notify.http.url",
+                ("notify", "http"),
                 "EventBridge API destinations call HTTPS endpoints only; use `https` with an https:// URL",
             )
         )
-    if rule.bus.template is not None:
-        problems += _template_problems(rule)
+    problems += template_problems(rule)
     if not problems:
-        problems += _size_problems(rule, registry)
+        problems += size_problems(rule, registry)
     return problems
 
 
-def _size_problems(rule: Rule, registry: Registry) -> list[Problem]:
+def size_problems(rule: Rule, registry: Registry) -> list[Problem]:
+    """Sizes EventBridge limits: the pattern (2048 characters) and descriptions (512).
+
+    Call it only for a rule without other problems (its pattern must be computable).
+    """
     problems = []
     size = len(canonical_json(desired_pattern(rule, registry)))
     if size > PATTERN_MAX_CHARS:
         problems.append(
             Problem(
-                "scope",
+                ("scope",),
                 f"the event pattern would be {size} characters; EventBridge allows {PATTERN_MAX_CHARS}. "
                 "Split the rule or use namespaces instead of many repositories",
             )
@@ -323,7 +343,9 @@ def _size_problems(rule: Rule, registry: Registry) -> list[Problem]:
     description = rule.bus.description or ""
     if len(description) > DESCRIPTION_MAX_CHARS:
         problems.append(
-            Problem("bus.description", f"EventBridge descriptions hold {DESCRIPTION_MAX_CHARS} characters")
+            Problem(
+                ("bus", "description"), f"EventBridge descriptions hold {DESCRIPTION_MAX_CHARS} characters"
+            )
         )
     summary = targets.AuthSummary(
         url=rule.notify.url.template,
@@ -335,7 +357,7 @@ def _size_problems(rule: Rule, registry: Registry) -> list[Problem]:
     if len(targets.connection_description(registry.name, rule.name, summary)) > DESCRIPTION_MAX_CHARS:
         problems.append(
             Problem(
-                "notify",
+                ("notify",),
                 "the notify URL is too long to record on the connection's description (512 characters); "
                 "put it in an environment variable and write `${env:NAME}`",
             )
@@ -343,35 +365,35 @@ def _size_problems(rule: Rule, registry: Registry) -> list[Problem]:
     return problems
 
 
-def _template_problems(rule: Rule) -> list[Problem]:
+def template_problems(rule: Rule) -> list[Problem]:
+    """What an input transformer cannot do with the rule's `bus.template` (none without one)."""
     template = rule.bus.template
-    assert template is not None
+    if template is None:
+        return []
     problems = []
-    names = {name for name, _ in template.variables}
     for name, path in template.variables:
         if not _VARIABLE_NAME.fullmatch(name) or name.startswith("AWS."):
             problems.append(
                 Problem(
-                    "bus.template.variables",
+                    ("bus", "template", "variables", name),
                     f"variable {name!r}: input transformer variables use letters, digits, `_` and `-`",
                 )
             )
         if not path.startswith(_EVENT_FIELDS):
             problems.append(
                 Problem(
-                    "bus.template.variables",
+                    ("bus", "template", "variables", name),
                     f"variable {name!r}: {path!r} is not a field of an AWS event; ECR fields live under "
                     "`$.detail` (e.g. `$.detail.repository-name`), not `$.data`",
                 )
             )
-    text = template.text + (template.title or "")
-    for match in _ANGLE.finditer(text):
-        if match.group(1) not in names:
-            problems.append(
-                Problem(
-                    "bus.template.text",
-                    f"`{match.group(0)}` would be read as an input-transformer placeholder; "
-                    "EventBridge cannot escape `<` and `>` in templates",
-                )
+    for key, text in (("text", template.text), ("title", template.title or "")):
+        problems += [
+            Problem(
+                ("bus", "template", key),
+                f"`{match.group(0)}` is how EventBridge input templates write a placeholder, and it "
+                "cannot be escaped; use ${name} for variables and avoid `<…>` in the text",
             )
+            for match in _ANGLE.finditer(text)
+        ]
     return problems

@@ -30,7 +30,7 @@ import hashlib
 import json
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from urllib.parse import parse_qsl, urlsplit, urlunsplit
 
 from crnotify import convention
@@ -285,31 +285,43 @@ _DEFAULT_TITLES = {
 }
 
 
+def default_variables(event_type: EventType) -> tuple[tuple[str, str], ...]:
+    """The template variables every AWS rule can use without declaring them, sorted by name.
+
+    The AWS counterpart of `convention.default_variables` (which binds ACR's `$.data.*` fields).
+    """
+    variables = {var: path for _, var, path in _DEFAULT_FIELDS.get(event_type, ())}
+    variables |= {"account": "$.account", "region": "$.region", "time": "$.time"}
+    return tuple(sorted(variables.items()))
+
+
 def default_dingtalk_template(event_type: EventType) -> MessageTemplate:
     """The DingTalk message of a rule without `bus.template`.
 
     The title starts with `crnotify`, so a robot with keyword security can use `crnotify` as keyword.
     """
     title = f"crnotify: {_DEFAULT_TITLES[event_type]}"
-    fields = _DEFAULT_FIELDS[event_type]
     lines = [f"### {title}", ""]
-    lines += [f"- {label}: ${{{var}}}" for label, var, _ in fields]
+    lines += [f"- {label}: ${{{var}}}" for label, var, _ in _DEFAULT_FIELDS[event_type]]
     lines += ["- Account: ${account} (${region})", "- Time: ${time}"]
-    variables = {var: path for _, var, path in fields}
-    variables |= {"account": "$.account", "region": "$.region", "time": "$.time"}
     return MessageTemplate(
         format=TemplateFormat.MARKDOWN,
         title=title,
         text="\n".join(lines),
-        variables=tuple(sorted(variables.items())),
+        variables=default_variables(event_type),
     )
 
 
 def body_param(template: MessageTemplate | None) -> Param:
-    """The target's `Body`: ORIGINAL (the whole event) or TEMPLATE (an InputTransformer)."""
+    """The target's `Body`: ORIGINAL (the whole event) or TEMPLATE (an InputTransformer).
+
+    The InputPathsMap holds only the variables the template uses (at most 100 are allowed).
+    """
     if template is None:
         return Param(resource_key="Body", form=ParamForm.ORIGINAL)
-    body = convention.body_param(template)
+    used = set(_PLACEHOLDER.findall(template.text + (template.title or "")))
+    used_only = replace(template, variables=tuple(v for v in template.variables if v[0] in used))
+    body = convention.body_param(used_only)
     return Param(
         resource_key="Body",
         form=ParamForm.TEMPLATE,
