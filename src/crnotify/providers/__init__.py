@@ -1,1 +1,1 @@
-"""Cloud providers: each reads live rules into `crnotify.model` and writes the planned changes."""
+"""Cloud providers behind one Protocol (`base.Provider`); each vendor SDK is imported by one module."""
