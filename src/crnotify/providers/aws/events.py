@@ -20,10 +20,11 @@ from __future__ import annotations
 import contextlib
 import os
 import time
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from itertools import groupby
 from typing import Any
 
+from crnotify.convention import RegistrySpec
 from crnotify.errors import AlreadyExists, AuthError, CrnotifyError, NotFound, ProviderError
 from crnotify.model import BusRule, LiveRule, LiveState, Registry, Target
 from crnotify.providers.aws import _sdk, live, mapping, targets
@@ -38,6 +39,7 @@ class AwsProvider:
     """One provider for every `aws` registry of a config; clients are made per region on first use."""
 
     name = "aws"
+    has_registry_side = False
 
     def __init__(
         self,
@@ -93,12 +95,16 @@ class AwsProvider:
 
     # --- read ------------------------------------------------------------------------------------
 
-    def read(self, registries: Sequence[Registry]) -> LiveState:
-        """Every ECR rule on the `default` bus of each registry's region.
+    def read(
+        self, registries: Sequence[Registry], *, names: Mapping[str, Collection[str]] | None = None
+    ) -> LiveState:
+        """The ECR rules on the `default` bus of each registry's region, plus any rule named in `names`.
 
-        A rule belongs to the registry named in its `crnotify:registry` tag; rules crnotify does not
-        own go to the first declared registry of their account and region, to be reported as
-        unmanaged (or imported).
+        A rule belongs to the registry named in its `crnotify:registry` tag; a rule of a declared name
+        belongs to the registry that declares it (so a name taken by someone else's rule shows up as
+        a conflict, not as a create); other rules crnotify does not own go to the first registry of
+        their region, to be reported as unmanaged (or imported). Rules crnotify manages for a
+        registry this config does not declare are left out.
         """
         rules: list[LiveRule] = []
         aws = sorted((r for r in registries if r.provider == "aws"), key=lambda r: r.region)
@@ -106,21 +112,57 @@ class AwsProvider:
             members = list(group)
             for registry in members:
                 self.check_account(registry)
-            names = {r.name for r in members}
-            for bus in self._read_region(region):
+            declared_by = {n: r.name for r in reversed(members) for n in (names or {}).get(r.name, ())}
+            own = {r.name for r in members}
+            for bus in self._read_region(region, set(declared_by)):
                 owner = mapping.owner(bus)
-                registry_name = owner if owner in names else members[0].name
-                if owner is not None and owner not in names:
-                    continue  # managed by crnotify for a registry this config does not declare
+                if owner in own:
+                    registry_name = str(owner)
+                elif bus.name in declared_by:
+                    registry_name = declared_by[bus.name]
+                elif owner is None:
+                    registry_name = members[0].name
+                else:
+                    continue
                 rules.append(LiveRule(registry=registry_name, name=bus.name, bus=bus))
         return LiveState(rules=tuple(rules))
 
-    def _read_region(self, region: str) -> list[BusRule]:
+    def read_bus_rule(self, registry: Registry, name: str) -> BusRule | None:
+        """One rule with its targets, API destination and connection; None if it does not exist."""
+        self.check_account(registry)
+        client = self.client(registry.region)
+        rule = self._describe_rule(client, name)
+        if rule is None:
+            return None
+        return self._complete(client, [rule])[0]
+
+    # The registry side is Alibaba's: on AWS an ECR rule *is* its EventBridge rule.
+
+    def create_registry_rule(self, registry: Registry, spec: RegistrySpec) -> str:
+        raise NotImplementedError("AWS registries have no registry-side rule")
+
+    def update_registry_rule(self, registry: Registry, rule_id: str, spec: RegistrySpec) -> None:
+        raise NotImplementedError("AWS registries have no registry-side rule")
+
+    def delete_registry_rule(self, registry: Registry, rule_id: str) -> None:
+        raise NotImplementedError("AWS registries have no registry-side rule")
+
+    def _read_region(self, region: str, declared: set[str]) -> list[BusRule]:
         client = self.client(region)
+        rules = [
+            rule
+            for rule in self._pages(client, "list_rules", "Rules", EventBusName=BUS)
+            if not rule.get("ManagedBy")
+            and (
+                rule["Name"] in declared or mapping.is_ecr_rule(live.parse_pattern(rule.get("EventPattern")))
+            )
+        ]
+        return self._complete(client, rules)
+
+    def _complete(self, client: Any, rules: Sequence[Mapping[str, Any]]) -> list[BusRule]:
+        """Rules of ListRules/DescribeRule with their targets, tags, API destinations and connections."""
         found = []
-        for rule in self._pages(client, "list_rules", "Rules", EventBusName=BUS):
-            if rule.get("ManagedBy") or not mapping.is_ecr_rule(live.parse_pattern(rule.get("EventPattern"))):
-                continue
+        for rule in rules:
             aws_targets = list(
                 self._pages(client, "list_targets_by_rule", "Targets", Rule=rule["Name"], EventBusName=BUS)
             )
@@ -384,6 +426,10 @@ class AwsProvider:
                 )
             pending = [e for e in pending if (e["Id"] if isinstance(e, dict) else e) in retry]
             self._sleep(0.2 * 2**attempt)
+
+
+def _selects_ecr(rule: Mapping[str, Any]) -> bool:
+    return mapping.is_ecr_rule(live.parse_pattern(rule.get("EventPattern")))
 
 
 def _aws_target(target: Target, destination_arn: str) -> dict[str, Any]:

@@ -15,6 +15,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from urllib.parse import urlsplit
 
+from crnotify import normalise
 from crnotify.model import (
     JSON,
     BusCustomization,
@@ -75,7 +76,7 @@ def declared_rule(bus: BusRule, registry: Registry) -> Imported:
         enabled=None if bus.enabled else False,
     )
     rule = replace(rule, bus=customisation)
-    if mapping.desired_pattern(rule, registry) != bus.pattern:
+    if normalise.pattern(mapping.desired_pattern(rule, registry)) != normalise.pattern(bus.pattern):
         return Imported(
             name=bus.name,
             rule=None,

@@ -12,6 +12,7 @@ import json
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from crnotify import normalise
 from crnotify.model import JSON, BusRule, Param, ParamForm, Target
 from crnotify.providers.aws import mapping, targets
 
@@ -135,7 +136,7 @@ def bus_rule(
     connections: Mapping[str, Mapping[str, Any]],
 ) -> BusRule:
     """A rule of `list_rules` with its targets and tags, normalised like a desired rule."""
-    return BusRule(
+    normalised = BusRule(
         name=str(rule["Name"]),
         pattern=parse_pattern(rule.get("EventPattern")),
         description=str(rule.get("Description") or ""),
@@ -145,3 +146,4 @@ def bus_rule(
         ),
         tags=own_tags(tags),
     )
+    return normalise.bus_rule(normalised)

@@ -37,13 +37,12 @@ spec tag was edited outside crnotify (`edited_outside`).
 
 from __future__ import annotations
 
-import hashlib
 import json
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 
-from crnotify import tagregex
+from crnotify import normalise, tagregex
 from crnotify.model import (
     JSON,
     BusRule,
@@ -53,7 +52,6 @@ from crnotify.model import (
     Rule,
     ScanStatus,
     ScopeKind,
-    Target,
 )
 from crnotify.providers.aws import targets
 
@@ -191,7 +189,7 @@ def role_arn(registry: Registry) -> str:
 
 
 def desired_bus_rule(rule: Rule, registry: Registry) -> BusRule:
-    """The EventBridge rule crnotify wants for a declared rule, ownership tags included.
+    """The EventBridge rule crnotify wants for a declared rule, in canonical form, tags included.
 
     The rule's secrets must be resolved (their fingerprint is part of the target).
     """
@@ -204,6 +202,7 @@ def desired_bus_rule(rule: Rule, registry: Registry) -> BusRule:
         enabled=True if rule.bus.enabled is None else rule.bus.enabled,
         targets=(targets.desired_target(rule, role_arn(registry)),),
     )
+    bus = normalise.bus_rule(bus)
     return replace(bus, tags=ownership_tags(registry.name, content_digest(bus)))
 
 
@@ -211,26 +210,15 @@ def ownership_tags(registry: str, digest: str) -> tuple[tuple[str, str], ...]:
     return ((TAG_MANAGED, "true"), (TAG_REGISTRY, registry), (TAG_SPEC, digest))
 
 
+def adopted(bus: BusRule, registry: str) -> BusRule:
+    """A live rule as it is, with the tags that make it crnotify's (`import --adopt`)."""
+    return replace(bus, tags=ownership_tags(registry, content_digest(bus)))
+
+
 def content_digest(bus: BusRule) -> str:
-    """A hash of everything on a rule but its tags: what the `crnotify:spec` tag records."""
-    content = {
-        "description": bus.description,
-        "enabled": bus.enabled,
-        "name": bus.name,
-        "pattern": bus.pattern,
-        "targets": [_target_content(t) for t in sorted(bus.targets, key=lambda t: t.id)],
-    }
-    return hashlib.sha256(canonical_json(content).encode()).hexdigest()[:12]
-
-
-def _target_content(target: Target) -> JSON:
-    return {
-        "endpoint": target.endpoint,
-        "id": target.id,
-        "params": [[p.resource_key, p.form.value, p.value, p.template] for p in target.params],
-        "retry": target.retry_strategy,
-        "type": target.type,
-    }
+    """A hash of everything on a rule but its tags, in canonical form: what `crnotify:spec` records."""
+    document = normalise.bus_rule_document(replace(bus, tags=()))
+    return normalise.digest(document)
 
 
 def canonical_json(value: JSON) -> str:
