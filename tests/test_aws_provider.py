@@ -200,6 +200,8 @@ def test_unmanaged_rules_are_read_but_never_changed(aws_env: dict[str, str]) -> 
 
 
 def test_foreign_connection_with_our_name_is_refused(aws_env: dict[str, str]) -> None:
+    """moto lets CreateConnection overwrite an existing name silently (aws-facts §3.2 item 10; AWS
+    raises ResourceAlreadyExistsException); crnotify describes first and never writes over it."""
     client = events()
     client.create_connection(
         Name="crnotify-scan-to-dingtalk",
