@@ -12,6 +12,7 @@ points boto3's default chain at it for one test.
 
 from __future__ import annotations
 
+import os
 import urllib.request
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -25,6 +26,13 @@ from alibabacloud_tea_openapi.utils_models import OpenApiRequest
 from darabonba.runtime import RuntimeOptions
 
 from crnotify.emulator.server import DEFAULT_ACCESS_KEY_ID, DEFAULT_ACCESS_KEY_SECRET, EmulatorServer
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Tests reach only 127.0.0.1: never let a credential chain probe a cloud metadata service."""
+
+    os.environ["ALIBABA_CLOUD_ECS_METADATA_DISABLED"] = "true"
+    os.environ["AWS_EC2_METADATA_DISABLED"] = "true"
 
 
 def sdk_config(server: EmulatorServer | str, **overrides: Any) -> Any:
