@@ -3,6 +3,7 @@ without running them, so that recipes, docs and help examples cannot drift from 
 
 from __future__ import annotations
 
+import re
 import shlex
 
 import click
@@ -11,6 +12,7 @@ from crnotify.cli import cli
 
 _OPERATORS = set("|&;<>()")
 _KEYWORDS = {"then", "do", "else", "!"}
+_STARTS_CRNOTIFY = re.compile(r"(^|[;&|(]|\bthen|\bdo|\belse)\s*crnotify(\s|$)")
 
 
 def crnotify_commands(script: str) -> list[list[str]]:
@@ -24,7 +26,12 @@ def crnotify_commands(script: str) -> list[list[str]]:
         lexer = shlex.shlex(line, posix=True, punctuation_chars=True)
         lexer.whitespace_split = True
         lexer.commenters = "#"
-        tokens = list(lexer)
+        try:
+            tokens = list(lexer)
+        except ValueError:  # a quote that closes on a later line (`--policy-document '{`)
+            if _STARTS_CRNOTIFY.search(line):
+                raise
+            continue
         start = True
         for i, token in enumerate(tokens):
             if set(token) <= _OPERATORS or token in _KEYWORDS:

@@ -161,5 +161,8 @@ def _notes(plan: Plan) -> str:
         notes.append(f"Not managed by crnotify, left alone: {names}{more}.")
     if plan.skipped:
         names = ", ".join(md.code(name) for name in plan.skipped)
-        notes.append(f"Not planned (the AWS provider is not available yet): {names}.")
+        notes.append(
+            "Not planned (the embedded local cloud emulates Alibaba Cloud only; set `AWS_ENDPOINT_URL`, "
+            f"e.g. to a moto server, to include them): {names}."
+        )
     return "\n\n".join(notes)
