@@ -122,10 +122,20 @@ class Dispatcher:
             )
 
     def dispatch(
-        self, account: str, region: str, bus: str, event: Mapping[str, Any], routes: Iterable[Route]
+        self,
+        account: str,
+        region: str,
+        bus: str,
+        event: Mapping[str, Any],
+        routes: Iterable[Route],
+        *,
+        put_traced: bool = False,
     ) -> DispatchResult:
+        """Route `event`; `put_traced=True` when the caller (the emulator's PutEvents) has already
+        recorded its PutEvent trace."""
         where = _Where(account, region, bus)
-        self._trace(where, event, action="PutEvent", at=self.clock.now())
+        if not put_traced:
+            self._trace(where, event, action="PutEvent", at=self.clock.now())
         matched: list[Route] = []
         for route in routes:
             if route.enabled and route.matcher.matches(event):
