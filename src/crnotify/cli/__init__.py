@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from crnotify.cli._app import cli, main
 from crnotify.cli.emulator import emulator
+from crnotify.cli.match import match
 
 cli.add_command(emulator)
+cli.add_command(match)
 
 __all__ = ["cli", "main"]
