@@ -13,25 +13,17 @@ a literal DingTalk `access_token` is masked. `deliver_spec` gives the resolved s
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any
 
 from crnotify.convention import RegistrySpec, customise, default_bus_rule
 from crnotify.emulator.dingtalk import redact_url
 from crnotify.emulator.transform import DingTalkDelivery, TransformError, render_target
 from crnotify.model import BusRule, Config, Provider, Registry, Rule
+from crnotify.patterns import CompiledPattern, InvalidPatternError, compile_pattern
 
 MASK = "***"
-
-
-class Explaining(Protocol):
-    def matches(self, event: Mapping[str, Any]) -> bool: ...
-
-    def explain(self, event: Mapping[str, Any]) -> object: ...
-
-
-Compile = Callable[[Mapping[str, Any]], Explaining]
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -68,7 +60,7 @@ class PreparedRule:
     registry: Registry
     rule: Rule
     bus: BusRule | None
-    matcher: Explaining | None
+    matcher: CompiledPattern | None
     tag_regex: re.Pattern[str] | None
     skip_reason: str | None = None
 
@@ -80,8 +72,8 @@ class RuleBook:
     rules: list[PreparedRule] = field(default_factory=list)
 
     @classmethod
-    def of(cls, config: Config, compile_pattern: Compile) -> RuleBook:
-        return cls([prepare(config.registry(rule.registry), rule, compile_pattern) for rule in config.rules])
+    def of(cls, config: Config) -> RuleBook:
+        return cls([prepare(config.registry(rule.registry), rule) for rule in config.rules])
 
     def evaluate(self, event: Mapping[str, Any]) -> list[Verdict]:
         return [evaluate(prepared, event) for prepared in self.rules]
@@ -108,7 +100,7 @@ def bus_rule(registry: Registry, rule: Rule, spec: RegistrySpec) -> BusRule:
     return customise(generated, rule.bus, digest=spec.digest())
 
 
-def prepare(registry: Registry, rule: Rule, compile_pattern: Compile) -> PreparedRule:
+def prepare(registry: Registry, rule: Rule) -> PreparedRule:
     if registry.provider is not Provider.ALIBABA:
         reason = f"{registry.provider.value} registries are not evaluated offline yet"
         return PreparedRule(registry, rule, None, None, None, skip_reason=reason)
@@ -117,7 +109,11 @@ def prepare(registry: Registry, rule: Rule, compile_pattern: Compile) -> Prepare
         tag_regex = re.compile(rule.tag_pattern)
     except re.error as exc:
         return PreparedRule(registry, rule, bus, None, None, skip_reason=f"invalid tag pattern: {exc}")
-    return PreparedRule(registry, rule, bus, compile_pattern(bus.pattern), tag_regex)
+    try:
+        matcher = compile_pattern(bus.pattern, dialect="alibaba")
+    except InvalidPatternError as exc:
+        return PreparedRule(registry, rule, bus, None, None, skip_reason=f"invalid bus pattern: {exc}")
+    return PreparedRule(registry, rule, bus, matcher, tag_regex)
 
 
 def evaluate(prepared: PreparedRule, event: Mapping[str, Any]) -> Verdict:
