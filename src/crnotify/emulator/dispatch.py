@@ -15,7 +15,7 @@ import random
 import threading
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any, Literal, Protocol
 
 from crnotify.emulator.clock import Clock
 from crnotify.emulator.delivery import (
@@ -30,6 +30,7 @@ from crnotify.emulator.dingtalk import redact_url
 from crnotify.emulator.transform import TransformError, render_target
 from crnotify.model import Target
 
+TraceAction = Literal["PutEvent", "FilterEvent", "PushEvent"]
 NOTIFY_SUCCESS = "Success"
 NOTIFY_FAILED = "Failed"
 
@@ -43,7 +44,7 @@ class TraceSink(Protocol):
         bus: str,
         event_id: str,
         event_source: str,
-        action: str,
+        action: TraceAction,
         rule_name: str | None = None,
         endpoint: str | None = None,
         notify_status: str | None = None,
