@@ -5,10 +5,13 @@ from __future__ import annotations
 import json
 
 import pytest
+from local_receiver import http_receiver
 
+from crnotify.emulator.clock import ManualClock
+from crnotify.emulator.delivery import HttpSender
 from crnotify.emulator.events import acr_event
 from crnotify.emulator.expectations import EventCase
-from crnotify.emulator.offline import RuleBook, deliver_spec
+from crnotify.emulator.offline import RuleBook, deliver_spec, prepare, send
 from crnotify.emulator.offline_report import EventResult, render_json, render_text
 from crnotify.model import (
     BusCustomization,
@@ -172,3 +175,22 @@ def test_deliver_spec_resolves_secrets_or_names_the_missing_variable() -> None:
     )  # fmt: skip
     with pytest.raises(ValueError, match="NOPE"):
         deliver_spec(unresolved)
+
+
+def test_send_delivers_once_with_resolved_secrets_and_reports_failures() -> None:
+    event = scan("v1.2")
+    with http_receiver() as receiver:
+        receiver.statuses[:] = [503]
+        notify = Notify(
+            method=NotifyMethod.HTTP, url=text(receiver.url + "/h"), secret=text("${env:HOOK_TOKEN}")
+        )
+        rule = Rule(name="hook", registry="prod", event_type=EventType.SCAN, notify=notify)
+        first = send(prepare(PROD, rule), event, sender=HttpSender(), clock=ManualClock())
+        second = send(prepare(PROD, rule), event, sender=HttpSender(), clock=ManualClock())
+    assert [(s.ok, s.detail) for s in first + second] == [(False, "HTTP 503"), (True, "HTTP 200")]
+    assert len(receiver.requests) == 2  # no retries when testing
+    assert receiver.requests[1].headers["x-eventbridge-signature-token"] == "hook-secret-789"
+    (remote,) = send(prepare(PROD, RULES[0]), event, sender=HttpSender(), clock=ManualClock())
+    assert not remote.ok
+    assert "only loopback hosts" in remote.detail
+    assert "tok-secret-123" not in remote.endpoint + remote.detail

@@ -12,13 +12,17 @@ a literal DingTalk `access_token` is masked. `deliver_spec` gives the resolved s
 
 from __future__ import annotations
 
+import random
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from crnotify.convention import RegistrySpec, customise, default_bus_rule
+from crnotify.emulator.clock import Clock
+from crnotify.emulator.delivery import DeliveryRefused, HttpSender, deliver
 from crnotify.emulator.dingtalk import redact_url
+from crnotify.emulator.retry import NO_RETRY
 from crnotify.emulator.transform import DingTalkDelivery, TransformError, render_target
 from crnotify.model import BusRule, Config, Provider, Registry, Rule
 from crnotify.patterns import CompiledPattern, InvalidPatternError, compile_pattern
@@ -53,6 +57,17 @@ class Verdict:
     @property
     def qualified(self) -> str:
         return f"{self.registry}/{self.rule}"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Sent:
+    """The outcome of `--deliver` for one target."""
+
+    rule: str
+    target_id: str
+    endpoint: str
+    ok: bool
+    detail: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -163,6 +178,29 @@ def _message(target: Any, event: Mapping[str, Any]) -> Message:
         target_id=delivery.target_id, kind="http", endpoint=redact_url(delivery.url), body=delivery.body,
         headers=headers,
     )  # fmt: skip
+
+
+def send(prepared: PreparedRule, event: Mapping[str, Any], *, sender: HttpSender, clock: Clock) -> list[Sent]:
+    """Deliver a firing rule's messages for real, once each (no retries), with secrets resolved."""
+    rule, name = prepared.rule, f"{prepared.registry.name}/{prepared.rule.name}"
+    try:
+        spec = deliver_spec(rule)
+    except ValueError as exc:
+        return [Sent(rule=name, target_id="-", endpoint=redact_url(rule.notify.url.template), ok=False,
+                     detail=str(exc))]  # fmt: skip
+    sent = []
+    for target in bus_rule(prepared.registry, rule, spec).targets:
+        try:
+            delivery = render_target(target, event)
+            result = deliver(delivery, sender=sender, clock=clock, strategy=NO_RETRY, rng=random.Random(0))
+        except (TransformError, DeliveryRefused) as exc:
+            sent.append(Sent(rule=name, target_id=target.id, endpoint=redact_url(target.endpoint), ok=False,
+                             detail=str(exc)))  # fmt: skip
+            continue
+        attempt = result.attempts[-1]
+        sent.append(Sent(rule=name, target_id=target.id, endpoint=result.endpoint, ok=result.ok,
+                         detail=attempt.detail))  # fmt: skip
+    return sent
 
 
 def deliver_spec(rule: Rule) -> RegistrySpec:

@@ -9,20 +9,9 @@ from typing import Any
 
 from crnotify.emulator.dingtalk import parse_message
 from crnotify.emulator.expectations import Check, EventCase
-from crnotify.emulator.offline import Message, Verdict
+from crnotify.emulator.offline import Message, Sent, Verdict
 
 REPORT_VERSION = 1
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class Sent:
-    """The outcome of `--deliver` for one target."""
-
-    rule: str
-    target_id: str
-    endpoint: str
-    ok: bool
-    detail: str
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
