@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from crnotify.cli._app import cli, main
 from crnotify.cli.emulator import emulator
+from crnotify.cli.emulator_dingtalk import dingtalk
 from crnotify.cli.match import match
 
+emulator.add_command(dingtalk)
 cli.add_command(emulator)
 cli.add_command(match)
 

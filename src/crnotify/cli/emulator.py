@@ -1,15 +1,171 @@
-"""`crnotify emulator …`: local stand-ins for the cloud services crnotify talks to."""
+"""`crnotify emulator …`: run the local cloud.
+
+The group is the extension point for other emulator commands: define a click command in its own
+module and register it with `emulator.add_command(...)` in `crnotify/cli/__init__.py`.
+"""
 
 from __future__ import annotations
 
+import ipaddress
+import sqlite3
+import threading
+
 import click
 
-from crnotify.cli.emulator_dingtalk import dingtalk
+from crnotify.cli._app import run
+from crnotify.errors import CrnotifyError
 
 
 @click.group("emulator")
 def emulator() -> None:
-    """Local emulators: the cloud APIs, and the endpoints notifications are delivered to."""
+    """A local cloud: Container Registry event rules and EventBridge behind the real SDK protocol."""
 
 
-emulator.add_command(dingtalk)
+def is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+@emulator.command("serve")
+@click.option(
+    "--host", default="127.0.0.1", show_default=True, help="Address to bind (loopback only by default)."
+)
+@click.option(
+    "--port", type=click.IntRange(0, 65535), default=0, show_default=True, help="0 = any free port."
+)
+@click.option(
+    "--state",
+    "state_path",
+    default=":memory:",
+    show_default=True,
+    metavar="FILE",
+    help="SQLite file holding the emulated cloud; several servers may share one.",
+)
+@click.option(
+    "--latency-ms", type=click.IntRange(min=0), default=0, show_default=True, help="Delay of every API call."
+)
+@click.option(
+    "--fault-rate",
+    type=click.FloatRange(0.0, 1.0),
+    default=0.0,
+    show_default=True,
+    help="Share of API calls that fail: throttled, 503, or a dropped connection.",
+)
+@click.option("--seed", type=int, default=0, show_default=True, help="Seed of the fault sequence.")
+@click.option(
+    "--access-key-id", default=None, help="Key id callers must sign with (default: the documented pair)."
+)
+@click.option(
+    "--access-key-secret",
+    envvar="CRNOTIFY_EMULATOR_ACCESS_KEY_SECRET",
+    default=None,
+    help="Its secret. Env: CRNOTIFY_EMULATOR_ACCESS_KEY_SECRET.",
+)
+@click.option("--region", default="cn-hangzhou", show_default=True, help="Region of calls without RegionId.")
+@click.option(
+    "--instances",
+    "instances_file",
+    type=click.Path(dir_okay=False, path_type=str),
+    default=None,
+    help="YAML list of {instance_id, region}: the only Enterprise Edition instances (default: any cri-… id).",
+)
+@click.option("--allow-remote", is_flag=True, help="Allow binding an address other than loopback.")
+@click.option(
+    "--delivery/--no-delivery",
+    default=True,
+    show_default=True,
+    help="Deliver PutEvents events to the targets of matching rules (HTTP(S), DingTalk), with traces.",
+)
+@click.option(
+    "--deliver-remote",
+    is_flag=True,
+    help="Let delivery reach hosts other than loopback (by default only localhost/127.0.0.1 receive).",
+)
+@click.pass_context
+def serve(  # noqa: PLR0917 (click passes every option as an argument)
+    ctx: click.Context,
+    host: str,
+    port: int,
+    state_path: str,
+    latency_ms: int,
+    fault_rate: float,
+    seed: int,
+    access_key_id: str | None,
+    access_key_secret: str | None,
+    region: str,
+    instances_file: str | None,
+    allow_remote: bool,
+    delivery: bool,
+    deliver_remote: bool,
+) -> int:
+    """Serve the emulator until Ctrl-C; point the SDKs (or `--endpoint`) at the printed endpoint."""
+
+    def body() -> int:
+        # Imported here: `crnotify --help` must stay light (COMMON.md).
+        from crnotify.emulator.server import (  # noqa: PLC0415
+            DEFAULT_ACCESS_KEY_ID,
+            DEFAULT_ACCESS_KEY_SECRET,
+            EmulatorServer,
+        )
+
+        if not is_loopback(host) and not allow_remote:
+            raise CrnotifyError(
+                f"refusing to serve on {host}: the emulator accepts a well-known default key pair",
+                hint="bind 127.0.0.1, or pass --allow-remote with your own key pair "
+                "(--access-key-id/--access-key-secret)",
+            )
+        if (access_key_id is None) != (access_key_secret is None):
+            raise CrnotifyError("pass --access-key-id and --access-key-secret together")
+        if allow_remote and access_key_id is None:
+            raise CrnotifyError("--allow-remote needs your own --access-key-id and --access-key-secret")
+        key_id = access_key_id or DEFAULT_ACCESS_KEY_ID
+        try:
+            server = EmulatorServer(
+                state_path=state_path,
+                host=host,
+                port=port,
+                access_key_id=key_id,
+                access_key_secret=access_key_secret or DEFAULT_ACCESS_KEY_SECRET,
+                region=region,
+                latency_ms=latency_ms,
+                fault_rate=fault_rate,
+                seed=seed,
+                instances_file=instances_file,
+            )
+        except (sqlite3.Error, ValueError) as exc:
+            raise CrnotifyError(f"cannot open the state file {state_path}: {exc}") from None
+        hook = None
+        if delivery:
+            from crnotify.emulator.delivery_hook import DeliveryHook  # noqa: PLC0415
+
+            # Background: a BACKOFF_RETRY waits 10–20 s between attempts; PutEvents must not.
+            hook = DeliveryHook(
+                server.state, clock=server.clock, allow_remote=deliver_remote, seed=seed, background=True
+            )
+            server.on_events = hook
+        try:
+            server.start()
+        except OSError as exc:
+            server.stop()
+            if hook is not None:
+                hook.close()
+            raise CrnotifyError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
+        click.echo(f"crnotify emulator listening on {server.url}")
+        click.echo(f"  endpoint {server.endpoint}  region {region}  access key id {key_id}")
+        click.echo(f"  state {state_path}  account {server.account_id}")
+        click.echo("Press Ctrl-C to stop.")
+        try:
+            threading.Event().wait()
+        except KeyboardInterrupt:
+            click.echo("Stopped.")
+        finally:
+            server.stop()
+            if hook is not None:
+                hook.close()
+        return 0
+
+    return run(ctx, body)

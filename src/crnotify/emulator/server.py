@@ -1,0 +1,383 @@
+"""One HTTP server for Container Registry and EventBridge, speaking the official SDKs' protocol.
+
+    with EmulatorServer() as server:                      # 127.0.0.1, a free port, state in memory
+        config = open_api_models.Config(access_key_id=DEFAULT_ACCESS_KEY_ID,
+                                        access_key_secret=DEFAULT_ACCESS_KEY_SECRET,
+                                        endpoint=server.endpoint, protocol="http", region_id="cn-hangzhou")
+
+Every API request must carry a valid ACS3-HMAC-SHA256 signature by the configured key pair (one
+account, whose id is derived from the key id). The region is the request's `RegionId` parameter when
+present, else the server's `region`: the SDKs send the endpoint, not the region, as Host. Requests
+are routed by `x-acs-version`/`x-acs-action`; bodies over 1 MiB get 413.
+
+Faults: each API call first waits `latency_ms` on the clock, then with probability `fault_rate`
+(seeded) fails in one of four ways: 429 `TooManyRequests` with `x-acs-retry-after` (ms; the SDK raises
+ThrottlingException), 503 `ServiceUnavailable`, a connection closed before the call is applied, or
+one closed after it was applied (the caller cannot tell whether it took effect).
+
+Unsigned local admin endpoints (the server binds loopback only unless told otherwise):
+`GET /_emulator/stats` → `{"<Action>": count}` of API calls that passed authentication, and
+`POST /_emulator/reset-stats`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import logging
+import random
+import re
+import socket
+import threading
+import uuid
+from collections import Counter
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qsl, urlsplit
+
+import yaml
+
+from crnotify.emulator import errors, routing
+from crnotify.emulator.acr import INSTANCE_ID, InstancePolicy
+from crnotify.emulator.clock import Clock, SystemClock
+from crnotify.emulator.signing import SignedRequest, verify
+from crnotify.emulator.state import EmulatorState, account_id_for
+from crnotify.emulator.wire import Call, OnEvents, error_body
+from crnotify.errors import ConfigError
+
+log = logging.getLogger(__name__)
+
+# The documented default key pair: fake by design, so the SDKs work against a fresh emulator.
+DEFAULT_ACCESS_KEY_ID = "LTAIcrnotifyEmulatorKey"
+DEFAULT_ACCESS_KEY_SECRET = "crnotify-emulator-secret-not-for-real-use"  # noqa: S105
+DEFAULT_REGION = "cn-hangzhou"
+MAX_BODY_BYTES = 1 << 20
+MAX_DRAINED_BYTES = 16 << 20
+THROTTLE_RETRY_AFTER_MS = 100
+ADMIN_PREFIX = "/_emulator/"
+FAULTS = ("throttle", "unavailable", "drop_before", "drop_after")
+
+
+def load_instances(path: str) -> InstancePolicy:
+    """`--instances FILE`: a YAML list of `{instance_id, region}` mappings."""
+    try:
+        entries = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError) as exc:
+        raise ConfigError(f"{path}: cannot read the instances file: {exc}") from None
+    if not isinstance(entries, list):
+        raise ConfigError(f"{path}: expected a list of {{instance_id, region}} mappings")
+    allowed: set[tuple[str, str]] = set()
+    for index, entry in enumerate(entries, start=1):
+        if not isinstance(entry, dict) or set(entry) != {"instance_id", "region"}:
+            raise ConfigError(f"{path}: entry {index}: expected exactly the keys instance_id and region")
+        instance_id, region = entry["instance_id"], entry["region"]
+        if not isinstance(instance_id, str) or not INSTANCE_ID.fullmatch(instance_id):
+            raise ConfigError(f"{path}: entry {index}: instance_id must look like cri-<lowercase alnum>")
+        if not isinstance(region, str) or not region:
+            raise ConfigError(f"{path}: entry {index}: region must be a region id such as cn-hangzhou")
+        allowed.add((region, instance_id))
+    return InstancePolicy(frozenset(allowed))
+
+
+class EmulatorServer:
+    """The emulated cloud on 127.0.0.1 (by default), with its state in SQLite.
+
+    `on_events(bus: BusRef, events: list[dict])` is called after each PutEvents commits; it may be
+    set after construction (`server.on_events = hook`) so a hook can close over `server.state`.
+    """
+
+    def __init__(
+        self,
+        *,
+        state_path: str = ":memory:",
+        host: str = "127.0.0.1",
+        port: int = 0,
+        access_key_id: str = DEFAULT_ACCESS_KEY_ID,
+        access_key_secret: str = DEFAULT_ACCESS_KEY_SECRET,
+        region: str = DEFAULT_REGION,
+        latency_ms: int = 0,
+        fault_rate: float = 0.0,
+        seed: int = 0,
+        clock: Clock | None = None,
+        instances_file: str | None = None,
+        on_events: OnEvents | None = None,
+    ) -> None:
+        if not 0.0 <= fault_rate <= 1.0:
+            raise ValueError(f"fault_rate must be between 0 and 1, not {fault_rate}")
+        if latency_ms < 0:
+            raise ValueError(f"latency_ms must not be negative, not {latency_ms}")
+        self.host, self.port, self.region = host, port, region
+        self.access_key_id = access_key_id
+        self.account_id = account_id_for(access_key_id)
+        self.latency_ms = latency_ms
+        self.clock: Clock = clock or SystemClock()
+        self.on_events = on_events
+        self._keys = {access_key_id: access_key_secret}
+        self._faults = _Faults(fault_rate, seed)
+        self._stats: Counter[str] = Counter()
+        self._stats_lock = threading.Lock()
+        instances = load_instances(instances_file) if instances_file else InstancePolicy()
+        self.state = EmulatorState(state_path, clock=self.clock, instances=instances)
+        self._httpd: _HTTPServer | None = None
+        self._thread: threading.Thread | None = None
+
+    # --- lifecycle ---------------------------------------------------------------------------------
+
+    def start(self) -> EmulatorServer:
+        if self._httpd is not None:
+            raise RuntimeError("the emulator is already running")
+        self._httpd = _HTTPServer((self.host, self.port), self)
+        self._thread = threading.Thread(
+            target=self._httpd.serve_forever,
+            kwargs={"poll_interval": 0.05},
+            name="crnotify-emulator",
+            daemon=True,
+        )
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        if self._httpd is not None:
+            self._httpd.shutdown()
+            self._httpd.close_connections()
+            self._httpd.server_close()
+            if self._thread is not None:
+                self._thread.join()
+            self._httpd = self._thread = None
+        self.state.close()
+
+    def __enter__(self) -> EmulatorServer:
+        return self.start()
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.stop()
+
+    @property
+    def endpoint(self) -> str:
+        """`host:port` as the SDKs' `Config(endpoint=...)` takes it."""
+        if self._httpd is None:
+            raise RuntimeError("the emulator is not running")
+        host, port = self._httpd.server_address[:2]
+        return f"{host!s}:{port}"
+
+    @property
+    def url(self) -> str:
+        return f"http://{self.endpoint}"
+
+    # --- request counter -----------------------------------------------------------------------------
+
+    def stats(self) -> dict[str, int]:
+        with self._stats_lock:
+            return dict(sorted(self._stats.items()))
+
+    def reset_stats(self) -> None:
+        with self._stats_lock:
+            self._stats.clear()
+
+    def _count(self, action: str) -> None:
+        with self._stats_lock:
+            self._stats[action] += 1
+
+    # --- one API call --------------------------------------------------------------------------------
+
+    def handle(self, request: SignedRequest, request_id: str) -> tuple[str | None, dict[str, Any] | None]:
+        """(fault to act on, response body) for one request; raises ServiceError."""
+        verify(request, self._keys)
+        version = _first(request.headers, "x-acs-version")
+        action = _first(request.headers, "x-acs-action")
+        self._count(action)
+        if self.latency_ms:
+            self.clock.sleep(self.latency_ms / 1000)
+        fault = self._faults.draw()
+        if fault == "drop_before":
+            return fault, None
+        if fault == "throttle":
+            raise errors.THROTTLING.error("Request was denied due to request throttling.")
+        if fault == "unavailable":
+            raise errors.SERVICE_UNAVAILABLE.error("The service is unavailable; try again later.")
+        route = routing.find(version, action)
+        params = dict(request.query)
+        if _first(request.headers, "content-type").startswith("application/x-www-form-urlencoded"):
+            try:
+                params.update(parse_qsl(request.body.decode("utf-8"), keep_blank_values=True))
+            except UnicodeDecodeError:
+                raise errors.INVALID_PARAMETER.error("the form body is not UTF-8") from None
+        call = Call(
+            state=self.state,
+            account=self.account_id,
+            region=params.get("RegionId") or self.region,
+            params=params,
+            request_id=request_id,
+            on_events=self.on_events,
+        )
+        return fault, route.handler(call)
+
+
+def _first(headers: dict[str, list[str]] | Any, name: str) -> str:
+    values = headers.get(name) or [""]
+    return str(values[0])
+
+
+class _Faults:
+    def __init__(self, rate: float, seed: int) -> None:
+        self._rate = rate
+        self._rng = random.Random(seed)
+        self._lock = threading.Lock()
+
+    def draw(self) -> str | None:
+        if self._rate <= 0:
+            return None
+        with self._lock:
+            return self._rng.choice(FAULTS) if self._rng.random() < self._rate else None
+
+
+class _HTTPServer(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def __init__(self, address: tuple[str, int], emulator: EmulatorServer) -> None:
+        self.emulator = emulator
+        self._open: set[socket.socket] = set()
+        self._open_lock = threading.Lock()
+        super().__init__(address, _Handler)
+
+    def process_request(self, request: Any, client_address: Any) -> None:
+        with self._open_lock:
+            self._open.add(request)
+        super().process_request(request, client_address)
+
+    def shutdown_request(self, request: Any) -> None:
+        with self._open_lock:
+            self._open.discard(request)
+        super().shutdown_request(request)
+
+    def close_connections(self) -> None:
+        """End kept-alive connections, so no handler thread serves a stopped emulator."""
+        with self._open_lock:
+            for connection in self._open:
+                with contextlib.suppress(OSError):
+                    connection.shutdown(socket.SHUT_RDWR)
+            self._open.clear()
+
+
+class _Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"  # keep-alive, as the SDKs' connection pool expects
+    timeout = 60  # seconds an idle kept-alive connection is held
+    server: _HTTPServer
+
+    def do_GET(self) -> None:
+        self._handle()
+
+    def do_POST(self) -> None:
+        self._handle()
+
+    def do_PUT(self) -> None:
+        self._handle()
+
+    def do_DELETE(self) -> None:
+        self._handle()
+
+    def _handle(self) -> None:
+        url = urlsplit(self.path)
+        if url.path.startswith(ADMIN_PREFIX):
+            self._admin(url.path)
+            return
+        request_id = str(uuid.uuid4()).upper()
+        emulator = self.server.emulator
+        try:
+            body = self._read_body()
+            headers: dict[str, list[str]] = {}
+            for name, value in self.headers.items():
+                headers.setdefault(name.lower(), []).append(value)
+            request = SignedRequest(
+                method=self.command,
+                path=url.path,
+                query=parse_qsl(url.query, keep_blank_values=True),
+                headers=headers,
+                body=body,
+            )
+            fault, response = emulator.handle(request, request_id)
+        except errors.ServiceError as exc:
+            extra = (
+                {"x-acs-retry-after": str(THROTTLE_RETRY_AFTER_MS)}
+                if exc.code == errors.THROTTLING.code
+                else {}
+            )
+            self._send(exc.http_status, error_body(exc.code, exc.message, request_id), request_id, extra)
+            return
+        except Exception:
+            log.exception("emulator bug while handling %s", self.headers.get("x-acs-action"))
+            failure = errors.INTERNAL_ERROR
+            self._send(
+                failure.http_status, error_body(failure.code, "internal error", request_id), request_id
+            )
+            return
+        if fault in ("drop_before", "drop_after") or response is None:
+            self._drop()
+            return
+        self._send(200, response, request_id)
+
+    def _read_body(self) -> bytes:
+        if self.headers.get("Transfer-Encoding"):
+            self.close_connection = True
+            raise errors.INVALID_PARAMETER.error("send the body with a Content-Length, not chunked")
+        try:
+            length = int(self.headers.get("Content-Length") or 0)
+        except ValueError:
+            self.close_connection = True
+            raise errors.INVALID_PARAMETER.error("Content-Length is not a number") from None
+        if length < 0:
+            self.close_connection = True
+            raise errors.INVALID_PARAMETER.error("Content-Length is negative")
+        if length > MAX_BODY_BYTES:
+            # Read and drop a moderately large body so the client, still sending, gets the 413 rather
+            # than a reset connection; beyond that, stop reading and close.
+            if length <= MAX_DRAINED_BYTES:
+                while length > 0:
+                    chunk = self.rfile.read(min(length, 1 << 16))
+                    if not chunk:
+                        break
+                    length -= len(chunk)
+            else:
+                self.close_connection = True
+            raise errors.BODY_TOO_LARGE.error(f"the request body may hold at most {MAX_BODY_BYTES} bytes")
+        return self.rfile.read(length) if length else b""
+
+    def _admin(self, path: str) -> None:
+        emulator = self.server.emulator
+        try:
+            self._read_body()
+        except errors.ServiceError as exc:
+            self._send(exc.http_status, error_body(exc.code, exc.message, "admin"), "admin")
+            return
+        if path == ADMIN_PREFIX + "stats" and self.command == "GET":
+            self._send(200, emulator.stats(), "admin")
+        elif path == ADMIN_PREFIX + "reset-stats" and self.command == "POST":
+            emulator.reset_stats()
+            self._send(200, {}, "admin")
+        else:
+            self._send(
+                404, error_body("NotFound", f"no admin endpoint {self.command} {path}", "admin"), "admin"
+            )
+
+    def _send(self, status: int, body: Any, request_id: str, extra: dict[str, str] | None = None) -> None:
+        data = json.dumps(body, ensure_ascii=False).encode("utf-8")
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json;charset=utf-8")
+        self.send_header("Content-Length", str(len(data)))
+        self.send_header("x-acs-request-id", request_id)
+        for name, value in (extra or {}).items():
+            self.send_header(name, value)
+        if self.close_connection:
+            self.send_header("Connection", "close")
+        self.end_headers()
+        self.wfile.write(data)
+
+    def _drop(self) -> None:
+        self.close_connection = True
+        with contextlib.suppress(OSError):
+            self.connection.shutdown(socket.SHUT_RDWR)
+
+    def log_message(self, format: str, *args: Any) -> None:
+        # Query strings carry rule settings, DingTalk tokens included: never log them.
+        log.debug(re.sub(r"\?\S*", "?…", format % args))

@@ -1,0 +1,127 @@
+"""Container Registry (2018-12-01) event-center actions on the wire.
+
+Responses follow the SDK's models, including their inconsistency: UpdateEventCenterRule's `Code` is
+the integer 200, Delete/List answer the string "success" plus `IsSuccess` (research/alibaba-facts.md
+§1.3–1.6). CreateEventCenterRule is not in the SDK or the docs; it takes the parameters a public raw
+RPC client sends (§1.1) and answers like UpdateEventCenterRule, plus `IsSuccess`.
+"""
+
+from __future__ import annotations
+
+from crnotify import convention
+from crnotify.emulator import errors
+from crnotify.emulator.wire import ACR_VERSION, Body, Call, Route
+
+# The parameters that make up a rule's registry side (convention.RegistrySpec.to_params keys).
+SPEC_PARAMS = (
+    "RuleName",
+    "EventChannel",
+    "EventType",
+    "EventScope",
+    "Namespaces",
+    "RepoNames",
+    "RepoTagFilterPattern",
+    "EventConfig",
+)
+
+
+def _spec_params(call: Call) -> dict[str, str]:
+    params = {name: call.params[name] for name in SPEC_PARAMS if name in call.params}
+    channel = params.get("EventChannel", convention.EVENT_CHANNEL)
+    if channel != convention.EVENT_CHANNEL:
+        raise errors.INVALID_PARAMETER.error(
+            f"EventChannel must be {convention.EVENT_CHANNEL}, not {channel!r}"
+        )
+    return params
+
+
+def create_event_center_rule(call: Call) -> Body:
+    instance_id = call.required("InstanceId")
+    for name in ("RuleName", "EventType", "EventConfig"):
+        call.required(name)
+    try:
+        spec = convention.RegistrySpec.from_params(_spec_params(call))
+    except (ValueError, KeyError) as exc:
+        raise errors.INVALID_PARAMETER.error(f"invalid event rule parameters: {exc}") from None
+    rule_id = call.state.create_event_center_rule(
+        call.account, call.region, instance_id=instance_id, spec=spec
+    )
+    return {"RequestId": call.request_id, "Code": 200, "IsSuccess": True, "RuleId": rule_id}
+
+
+def update_event_center_rule(call: Call) -> Body:
+    rule_id = call.state.update_event_center_rule(
+        call.account,
+        call.region,
+        instance_id=call.required("InstanceId"),
+        rule_id=call.required("RuleId"),
+        params=_spec_params(call),
+    )
+    return {"RequestId": call.request_id, "Code": 200, "RuleId": rule_id}
+
+
+def delete_event_center_rule(call: Call) -> Body:
+    call.state.delete_event_center_rule(
+        call.account, call.region, instance_id=call.required("InstanceId"), rule_id=call.required("RuleId")
+    )
+    return {"RequestId": call.request_id, "Code": "success", "IsSuccess": True}
+
+
+def list_event_center_rule_name(call: Call) -> Body:
+    names = call.state.list_event_center_rule_name(
+        call.account, call.region, instance_id=call.required("InstanceId")
+    )
+    return {
+        "RequestId": call.request_id,
+        "Code": "success",
+        "IsSuccess": True,
+        "RuleNames": [{"RuleId": rule_id, "RuleName": name} for rule_id, name in names],
+    }
+
+
+def list_event_center_record(call: Call) -> Body:
+    page_no = call.integer("PageNo", default=1, low=1, high=1_000_000)
+    page_size = call.integer("PageSize", default=30, low=1, high=100)
+    records, total = call.state.list_event_center_record(
+        call.account,
+        call.region,
+        instance_id=call.required("InstanceId"),
+        event_type=call.optional("EventType"),
+        rule_id=call.optional("RuleId"),
+        namespace=call.optional("RepoNamespaceName"),
+        repo_name=call.optional("RepoName"),
+        page_no=page_no,
+        page_size=page_size,
+    )
+    return {
+        "RequestId": call.request_id,
+        "Code": "success",
+        "IsSuccess": True,
+        "PageNo": page_no,
+        "PageSize": page_size,
+        "TotalCount": total,
+        "Records": records,
+    }
+
+
+def _route(action: str, handler: object, summary: str, *, in_sdk: bool = True) -> Route:
+    assert callable(handler)
+    return Route("Container Registry", ACR_VERSION, action, handler, summary, in_sdk=in_sdk)
+
+
+ROUTES = (
+    _route(
+        "CreateEventCenterRule",
+        create_event_center_rule,
+        "Create a rule; generates its bus rule on `default`",
+        in_sdk=False,
+    ),
+    _route(
+        "UpdateEventCenterRule",
+        update_event_center_rule,
+        "Change a rule; regenerates its bus rule, discarding bus-side edits",
+    ),
+    _route("DeleteEventCenterRule", delete_event_center_rule, "Delete a rule and its bus rule"),
+    _route("ListEventCenterRuleName", list_event_center_rule_name, "Rule ids and names of an instance"),
+    _route("ListEventCenterRecord", list_event_center_record, "Deliveries by the instance's rules, paged"),
+)

@@ -1,0 +1,94 @@
+"""`crnotify emulator serve`: loopback by default, clear errors, never prints the secret."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from alibabacloud_eventbridge20200401 import models as eb
+from alibabacloud_eventbridge20200401.client import Client as EventBridgeClient
+from alibabacloud_tea_openapi import models as open_api_models
+
+from crnotify.cli import main
+
+SRC = Path(__file__).resolve().parents[1] / "src"
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--host", "0.0.0.0"], "refusing to serve on 0.0.0.0"),
+        (["--host", "0.0.0.0", "--allow-remote"], "--allow-remote needs your own"),
+        (["--access-key-id", "LTAIx"], "pass --access-key-id and --access-key-secret together"),
+        (["--fault-rate", "1.5"], "1.5 is not in the range"),
+    ],
+)
+def test_serve_refuses_bad_options_without_a_traceback(
+    args: list[str], message: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["emulator", "serve", *args]) == 1
+    output = capsys.readouterr()
+    assert message in output.err
+    assert "Traceback" not in output.err + output.out
+
+
+def test_serve_reports_a_bad_instances_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    bad = tmp_path / "instances.yaml"
+    bad.write_text("instance_id: cri-abc\n")
+    assert main(["emulator", "serve", "--instances", str(bad)]) == 1
+    assert f"{bad}: expected a list" in capsys.readouterr().err
+
+
+def test_serve_prints_the_endpoint_and_key_id_but_never_the_secret(tmp_path: Path) -> None:
+    secret = "s3cret-value-for-this-test"
+    process = subprocess.Popen(
+        [sys.executable, "-m", "crnotify", "emulator", "serve", "--access-key-id", "LTAIcli", "--state",
+         str(tmp_path / "state.sqlite")],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(SRC), "CRNOTIFY_EMULATOR_ACCESS_KEY_SECRET": secret},
+    )  # fmt: skip
+    assert process.stdout is not None
+    first = process.stdout.readline()
+    second = process.stdout.readline()
+    endpoint = first.rsplit("http://", 1)[1].strip()
+    try:
+        config = open_api_models.Config(
+            access_key_id="LTAIcli", access_key_secret=secret, endpoint=endpoint, protocol="http"
+        )
+        listed = EventBridgeClient(config).list_rules(eb.ListRulesRequest(event_bus_name="default"))
+        assert listed.body.code == "Success"
+    finally:
+        process.send_signal(signal.SIGINT)
+        out, err = process.communicate(timeout=30)
+    assert process.returncode == 0
+    assert "access key id LTAIcli" in second
+    assert secret not in first + second + out + err
+    assert "Stopped." in out
+
+
+def test_emulator_help_does_not_import_the_sdks_or_the_server() -> None:
+    code = (
+        "import sys\n"
+        "from crnotify.cli import main\n"
+        "rc = main(['emulator', 'serve', '--help'])\n"
+        "heavy = sorted(m for m in sys.modules if m.split('.')[0] in {'alibabacloud_tea_openapi', "
+        "'alibabacloud_cr20181201', 'alibabacloud_eventbridge20200401', 'darabonba'} "
+        "or m.startswith('crnotify.emulator.'))\n"
+        "print(heavy)\n"
+        "sys.exit(rc)\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        check=False,
+        env={**os.environ, "PYTHONPATH": str(SRC)},
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().splitlines()[-1] == "[]"
