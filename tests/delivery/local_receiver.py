@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -21,6 +21,7 @@ class Receiver:
     url: str
     requests: list[Received] = field(default_factory=list)
     statuses: list[int] = field(default_factory=list)  # answered in order; 200 once exhausted
+    on_request: Callable[[], None] | None = None  # called after each request is recorded
 
 
 @contextmanager
@@ -41,6 +42,8 @@ def http_receiver(*, keep_alive: bool = True) -> Iterator[Receiver]:
             self.send_header("Content-Length", "2")
             self.end_headers()
             self.wfile.write(b"ok")
+            if receiver.on_request is not None:
+                receiver.on_request()
 
         def log_message(self, format: str, *args: object) -> None:
             pass
