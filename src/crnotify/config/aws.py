@@ -1,0 +1,72 @@
+"""Rules only the `aws` provider imposes: what Amazon ECR emits and what Amazon EventBridge can do.
+
+Sources: research/aws-facts.md §1.2 (ECR detail-types and their closest ACR types), §2 (API
+destinations must be HTTPS), §4 (pattern operators).
+"""
+
+from __future__ import annotations
+
+from crnotify import tagregex
+from crnotify.config import codes
+from crnotify.config._items import Item, Reporter
+from crnotify.diagnostics import quote
+from crnotify.model import EventType, NotifyMethod
+
+# ACR event types ECR has no counterpart for, and what comes closest.
+_NO_ECR_EQUIVALENT = {
+    EventType.BUILD: (
+        "Amazon ECR emits no build events (images are built outside ECR, e.g. by AWS CodeBuild, "
+        "whose events crnotify does not manage); there is no close ECR alternative"
+    ),
+    EventType.DELIVERY_CHAIN: (
+        "Amazon ECR has no delivery chains; the closest ECR events are 'scan' (ECR Image Scan) for "
+        "scan results and 'signing' (ECR Referrer Action) for signatures"
+    ),
+}
+
+
+def check_aws_rule(
+    rep: Reporter, item: Item, event_type: EventType, method: NotifyMethod, tags_ok: bool
+) -> None:
+    if event_type in _NO_ECR_EQUIVALENT:
+        rep.error(
+            codes.AWS_EVENT,
+            item,
+            ("event",),
+            f"event {event_type.short_name} is not available on aws: {_NO_ECR_EQUIVALENT[event_type]}",
+            hint="move this rule to an alibaba registry, or choose another event",
+        )
+    tags = item.data.get("tags")
+    if tags_ok and isinstance(tags, str):
+        try:
+            tagregex.to_eventbridge(tags)
+        except tagregex.Inexpressible as exc:
+            rep.error(
+                codes.AWS_TAG_REGEX,
+                item,
+                ("tags",),
+                f"tags {quote(tags)} cannot be filtered on Amazon EventBridge: {exc.reason}",
+                hint="on aws write exact tags, 'abc.*' (prefix), '.*abc' (suffix), 'a.*b' (wildcard) "
+                "or alternatives of those, e.g. 'v1|v2' or 'release-.*|hotfix-.*'",
+            )
+    notify = item.data["notify"]
+    if method is NotifyMethod.DINGTALK and "secret" in notify["dingtalk"]:
+        rep.error(
+            codes.AWS_DINGTALK_SIGNING,
+            item,
+            ("notify", "dingtalk", "secret"),
+            "DingTalk signing is not possible on aws: each request must carry an HMAC of the current "
+            "time, and EventBridge API destinations send a fixed URL without per-request computation",
+            hint="set the robot's security to custom keywords (and put a keyword in the message), "
+            "then remove `secret`",
+            key=True,
+        )
+    if method is NotifyMethod.HTTP:
+        rep.error(
+            codes.AWS_HTTP,
+            item,
+            ("notify", "http"),
+            "plain HTTP is not possible on aws: EventBridge API destinations only call https:// endpoints",
+            hint="serve the endpoint over HTTPS and use notify.https",
+            key=True,
+        )

@@ -1,0 +1,200 @@
+"""Paths → `Config` and diagnostics. Errors are values: `load` never raises for bad input.
+
+Steps: find the files (a directory means the `*.yaml`/`*.yml` files directly in it, sorted; its
+subdirectories are not searched, so `examples/invalid/` does not leak into `examples/`), read them
+as UTF-8, parse YAML (`yaml_load`), validate each document against the JSON Schema (`schema`), then
+run the semantic checks over the schema-valid registries and rules of all documents together
+(`semantic`). The config is built only when there is no error; warnings do not prevent it.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+from crnotify.config import codes, schema, semantic, yaml_load
+from crnotify.config._items import Item
+from crnotify.diagnostics import Diagnostic, error, has_errors, sort_diagnostics
+from crnotify.model import Config
+from crnotify.source import Mark
+
+YAML_SUFFIXES = (".yaml", ".yml")
+MAX_FILE_BYTES = 4 * 1024 * 1024
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class LoadResult:
+    """`config` is None when any diagnostic is an error."""
+
+    config: Config | None
+    diagnostics: tuple[Diagnostic, ...]
+    files: tuple[str, ...] = ()  # the YAML files read, in load order
+
+    @property
+    def ok(self) -> bool:
+        return self.config is not None
+
+
+def load(
+    paths: Sequence[str], *, env: Mapping[str, str] | None = None, for_cloud: bool = False
+) -> LoadResult:
+    """Load and check the config at `paths` (files or directories; none means the current directory).
+
+    `env` resolves `${env:NAME}` (default: `os.environ`; empty values count as unset). An unset
+    variable is a warning, or an error when `for_cloud` (the command is about to call the cloud).
+    """
+    if isinstance(paths, str):
+        paths = [paths]
+    environment = {k: v for k, v in (os.environ if env is None else env).items() if v}
+    files, diagnostics = find_files(list(paths) or ["."])
+    registries: list[Item] = []
+    rules: list[Item] = []
+    broken_registry_names: set[str] = set()
+    for file in files:
+        text, problem = _read(file)
+        if problem is not None:
+            diagnostics.append(problem)
+            continue
+        documents, found = yaml_load.parse(text, file)
+        diagnostics.extend(found)
+        for document in documents:
+            schema_diagnostics = schema.check(document.data, document.source)
+            diagnostics.extend(schema_diagnostics)
+            broken = {d.path for d in schema_diagnostics}
+            _collect(document, "registries", broken, registries, broken_registry_names)
+            _collect(document, "rules", broken, rules, set())
+    checked = semantic.check(
+        registries,
+        rules,
+        broken_registry_names=broken_registry_names,
+        env=environment,
+        for_cloud=for_cloud,
+    )
+    diagnostics.extend(checked.diagnostics)
+    ordered = sort_diagnostics(diagnostics)
+    config = None if has_errors(ordered) else Config(registries=checked.registries, rules=checked.rules)
+    return LoadResult(config=config, diagnostics=ordered, files=tuple(files))
+
+
+def _collect(
+    document: yaml_load.Document,
+    section: str,
+    broken: set[tuple[str | int, ...]],
+    into: list[Item],
+    broken_names: set[str],
+) -> None:
+    """Add the schema-valid items of `section`; remember the names of the others."""
+    data = document.data
+    if not isinstance(data, dict) or not isinstance(data.get(section), list):
+        return
+    for index, value in enumerate(data[section]):
+        path = (section, index)
+        if any(p[:2] == path for p in broken) or not isinstance(value, dict):
+            if isinstance(value, dict) and isinstance(value.get("name"), str):
+                broken_names.add(value["name"])
+            continue
+        into.append(Item(document.source, path, value))
+
+
+def find_files(paths: Sequence[str]) -> tuple[list[str], list[Diagnostic]]:
+    """The YAML files named by `paths`, each once, in the order given (directories sorted)."""
+    files: list[str] = []
+    seen: set[str] = set()
+    diagnostics: list[Diagnostic] = []
+
+    def add(file: str) -> None:
+        real = os.path.realpath(file)
+        if real not in seen:
+            seen.add(real)
+            files.append(file)
+
+    for path in paths:
+        shown = os.path.normpath(path)
+        if os.path.isdir(path):
+            try:
+                names = sorted(os.listdir(path))
+            except OSError as exc:
+                diagnostics.append(_unreadable(shown, exc))
+                continue
+            found = [
+                os.path.normpath(os.path.join(path, n))
+                for n in names
+                if n.endswith(YAML_SUFFIXES)
+                and not n.startswith(".")
+                and os.path.isfile(os.path.join(path, n))
+            ]
+            if not found:
+                diagnostics.append(
+                    _located(
+                        error(
+                            codes.NO_YAML_FILES,
+                            f"directory {shown} holds no *.yaml or *.yml file",
+                            hint="name the files to load, or the directory that holds them "
+                            "(subdirectories are not searched)",
+                        ),
+                        shown,
+                    )
+                )
+            for file in found:
+                add(file)
+        elif os.path.isfile(path):
+            add(shown)
+        elif os.path.exists(path):
+            diagnostics.append(
+                _located(
+                    error(codes.PATH_UNREADABLE, f"{shown} is neither a regular file nor a directory"), shown
+                )
+            )
+        else:
+            diagnostics.append(
+                _located(
+                    error(codes.PATH_UNREADABLE, f"{shown} does not exist", hint="check the path"),
+                    shown,
+                )
+            )
+    return files, diagnostics
+
+
+def _located(diagnostic: Diagnostic, file: str) -> Diagnostic:
+    """A diagnostic about a whole path: it has a file but no line."""
+    return Diagnostic(
+        code=diagnostic.code,
+        severity=diagnostic.severity,
+        message=diagnostic.message,
+        hint=diagnostic.hint,
+        file=file,
+    )
+
+
+def _unreadable(file: str, exc: OSError) -> Diagnostic:
+    reason = exc.strerror or type(exc).__name__
+    return _located(error(codes.PATH_UNREADABLE, f"cannot read {file}: {reason}"), file)
+
+
+def _read(file: str) -> tuple[str, Diagnostic | None]:
+    try:
+        with open(file, "rb") as handle:
+            raw = handle.read(MAX_FILE_BYTES + 1)
+    except OSError as exc:
+        return "", _unreadable(file, exc)
+    if len(raw) > MAX_FILE_BYTES:
+        return "", _located(
+            error(
+                codes.NOT_TEXT,
+                f"{file} is larger than {MAX_FILE_BYTES // (1024 * 1024)} MiB",
+                hint="a config this large is not a config; split it or check the path",
+            ),
+            file,
+        )
+    try:
+        return raw.decode("utf-8-sig"), None
+    except UnicodeDecodeError as exc:
+        before = raw[: exc.start]
+        line = before.count(b"\n") + 1
+        col = len(before) - (before.rfind(b"\n") + 1) + 1
+        return "", error(
+            codes.NOT_TEXT,
+            f"the file is not UTF-8 text (byte 0x{raw[exc.start]:02x} at line {line}, column {col})",
+            hint="save it as UTF-8; binary files are not configs",
+        ).at(Mark(file, line, col))

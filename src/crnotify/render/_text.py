@@ -1,0 +1,27 @@
+"""Helpers shared by the text renderers: terminal-safe text and ANSI colour."""
+
+from __future__ import annotations
+
+import re
+
+# C0/C1 controls (terminal escape sequences) and bidirectional overrides ("Trojan Source").
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+_COLORS = {"red": "31", "yellow": "33", "green": "32", "bold": "1", "dim": "2"}
+
+
+def safe(text: str) -> str:
+    """Text from user input, with control characters (escape sequences!) shown as \\xNN or \\uNNNN."""
+    return _CONTROL.sub(_escape, text)
+
+
+def _escape(match: re.Match[str]) -> str:
+    code = ord(match.group(0))
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+
+
+def paint(text: str, color: str, *, enabled: bool) -> str:
+    return f"\x1b[{_COLORS[color]}m{text}\x1b[0m" if enabled else text
+
+
+def plural(n: int, word: str, many: str | None = None) -> str:
+    return f"{n} {word}" if n == 1 else f"{n} {many or word + 's'}"

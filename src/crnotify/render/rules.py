@@ -1,0 +1,99 @@
+"""The declared rules as a text table and as JSON records (for `validate`). Secrets stay references:
+only what the user wrote (`${env:NAME}`) is shown, never a resolved value."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from crnotify.model import Config, Rule, Scope, ScopeKind
+
+HEADERS = ("REGISTRY", "RULE", "EVENT", "SCOPE", "TAGS", "NOTIFY", "BUS")
+
+
+def describe_scope(scope: Scope) -> str:
+    if scope.kind is ScopeKind.INSTANCE:
+        return "instance"
+    if scope.kind is ScopeKind.NAMESPACE:
+        return "namespaces " + ", ".join(scope.namespaces)
+    namespace = scope.namespaces[0] if scope.namespaces else "?"
+    if len(scope.repositories) == 1:
+        return f"{namespace}/{scope.repositories[0]}"
+    return f"{namespace}/{{{','.join(scope.repositories)}}}"
+
+
+def describe_notify(rule: Rule) -> str:
+    notify = rule.notify
+    if notify.secret is None:
+        return notify.method.value
+    return f"{notify.method.value}, {'signed' if notify.method.value == 'dingtalk' else 'token'}"
+
+
+def describe_bus(rule: Rule) -> str:
+    bus = rule.bus
+    parts = []
+    if bus.template is not None:
+        parts.append(f"{bus.template.format.value} template")
+    if bus.description is not None:
+        parts.append("description")
+    if bus.enabled is not None:
+        parts.append("enabled" if bus.enabled else "disabled")
+    return ", ".join(parts) or "-"
+
+
+def _row(rule: Rule) -> tuple[str, ...]:
+    event = rule.event_type.short_name
+    if rule.scan_status:
+        event += f" ({','.join(s.value for s in rule.scan_status)})"
+    return (
+        rule.registry,
+        rule.name,
+        event,
+        describe_scope(rule.scope),
+        rule.tag_pattern,
+        describe_notify(rule),
+        describe_bus(rule),
+    )
+
+
+def rules_table(config: Config) -> list[str]:
+    """Aligned lines, rules sorted by registry then name."""
+    rows = [HEADERS, *(_row(r) for r in sorted(config.rules, key=lambda r: (r.registry, r.name)))]
+    return _align(rows)
+
+
+def _align(rows: Sequence[Sequence[str]]) -> list[str]:
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+    return ["  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip() for row in rows]
+
+
+def rule_record(rule: Rule) -> dict[str, object]:
+    template = rule.bus.template
+    return {
+        "name": rule.name,
+        "registry": rule.registry,
+        "event": rule.event_type.value,
+        "scope": {
+            "kind": rule.scope.kind.value,
+            "namespaces": list(rule.scope.namespaces),
+            "repositories": list(rule.scope.repositories),
+        },
+        "tags": rule.tag_pattern,
+        "scan_status": [s.value for s in rule.scan_status],
+        "notify": {
+            "method": rule.notify.method.value,
+            "url": rule.notify.url.template,
+            "secret": None if rule.notify.secret is None else rule.notify.secret.template,
+        },
+        "bus": {
+            "description": rule.bus.description,
+            "enabled": rule.bus.enabled,
+            "template": None
+            if template is None
+            else {
+                "format": template.format.value,
+                "title": template.title,
+                "text": template.text,
+                "variables": dict(template.variables),
+            },
+        },
+    }

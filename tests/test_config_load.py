@@ -1,0 +1,252 @@
+"""`crnotify.config.load`: paths, reading, env resolution and the model it builds."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from crnotify.config import LoadResult, load
+from crnotify.model import (
+    EventType,
+    NotifyMethod,
+    Provider,
+    ScanStatus,
+    ScopeKind,
+    TemplateFormat,
+)
+
+REPO = Path(__file__).resolve().parent.parent
+EXAMPLES = REPO / "examples"
+
+HEADER = """version: 1
+registries:
+  - {name: prod-hz, provider: alibaba, region: cn-hangzhou, instance_id: cri-kmsiwlxxdcva}
+"""
+
+
+def write(tmp_path: Path, name: str, text: str) -> str:
+    path = tmp_path / name
+    path.write_text(text)
+    return str(path)
+
+
+def codes(result: LoadResult) -> list[str]:
+    return [d.code for d in result.diagnostics]
+
+
+def test_examples_load_into_the_model() -> None:
+    result = load([str(EXAMPLES)], env={})
+    assert result.ok, result.diagnostics
+    config = result.config
+    assert config is not None
+    assert [Path(f).name for f in result.files] == [
+        "aws.yaml",
+        "platform.yaml",
+        "registries.yaml",
+        "team-a.yaml",
+    ]
+    assert {r.provider for r in config.registries} == {Provider.ALIBABA, Provider.AWS}
+    assert {r.event_type for r in config.rules} == set(EventType)
+    assert {r.notify.method for r in config.rules} == set(NotifyMethod)
+    assert {r.scope.kind for r in config.rules} == set(ScopeKind)
+    assert {(d.code, d.severity.value) for d in result.diagnostics} == {("CRN216", "warning")}
+
+    scan = next(r for r in config.rules if r.name == "scan-api-release")
+    assert scan.registry == "prod-hz"
+    assert scan.scope.namespaces == ("team-a",)
+    assert scan.scope.repositories == ("api", "web")
+    assert scan.tag_pattern == "v[0-9]+\\..*"
+    assert scan.scan_status == (ScanStatus.COMPLETE,)
+    assert scan.notify.secret is not None
+    assert scan.notify.secret.template == "${env:DINGTALK_RELEASE_SECRET}"
+    template = scan.bus.template
+    assert template is not None
+    assert template.format is TemplateFormat.MARKDOWN
+    variables = dict(template.variables)
+    assert variables["Region"] == "$.aliyunregionid"  # declared
+    assert variables["HighSeverity"] == "$.data.HighSeverity"  # the event type's default
+    assert list(variables) == sorted(variables)
+    assert config.registry("ecr-use1").account == "123456789012"
+    assert len(config.rules_of("prod-hz")) == 4
+
+
+def test_env_references_are_resolved_but_never_shown() -> None:
+    env = {"DINGTALK_RELEASE_TOKEN": "tok-123", "DINGTALK_RELEASE_SECRET": "SECabc", "AUDIT_HOOK_TOKEN": ""}
+    result = load([str(EXAMPLES)], env=env)
+    assert result.config is not None
+    scan = next(r for r in result.config.rules if r.name == "scan-api-release")
+    assert scan.notify.url.value == "https://oapi.dingtalk.com/robot/send?access_token=tok-123"
+    assert scan.notify.secret is not None
+    assert scan.notify.secret.value == "SECabc"
+    assert "tok-123" not in repr(scan)
+    assert "SECabc" not in repr(scan)
+    unset = {d.message.split()[2] for d in result.diagnostics if d.code == "CRN216"}
+    assert "DINGTALK_RELEASE_TOKEN" not in unset
+    assert "AUDIT_HOOK_TOKEN" in unset  # empty counts as unset
+    plain = next(r for r in result.config.rules if r.name == "build-team-a")
+    assert plain.notify.url.value == plain.notify.url.template  # nothing to resolve
+
+
+def test_env_defaults_to_the_process_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("HOOK_TOKEN", "from-os")
+    result = load([str(EXAMPLES / "warnings" / "env-unset.yaml")])
+    assert result.config is not None
+    assert codes(result) == []
+    assert result.config.rules[0].notify.secret is not None
+    assert result.config.rules[0].notify.secret.value == "from-os"
+
+
+def test_unset_variables_are_errors_for_cloud_commands_naming_the_variable() -> None:
+    result = load([str(EXAMPLES / "warnings" / "env-unset.yaml")], env={}, for_cloud=True)
+    assert result.config is None
+    (d,) = result.diagnostics
+    assert (d.code, d.severity.value) == ("CRN216", "error")
+    assert "HOOK_TOKEN" in d.message
+
+
+def test_files_are_merged_and_checked_together(tmp_path: Path) -> None:
+    registries = write(tmp_path, "a.yaml", HEADER)
+    rules = write(
+        tmp_path,
+        "b.yml",
+        "version: 1\nrules:\n  - {name: r, registry: prod-hz, event: scan, scope: instance,"
+        " notify: {https: {url: 'https://h.example.com'}}}\n",
+    )
+    assert load([rules]).config is None  # alone, the registry is unknown
+    result = load([rules, registries])
+    assert result.config is not None
+    assert result.config.rules[0].registry == "prod-hz"
+    assert result.files == (os.path.normpath(rules), os.path.normpath(registries))
+    assert load([str(tmp_path)]).config == result.config  # a directory: its *.yaml and *.yml
+
+
+def test_a_string_path_is_one_path() -> None:
+    assert load(str(EXAMPLES / "registries.yaml")).ok  # type: ignore[arg-type]
+
+
+def test_each_file_is_read_once(tmp_path: Path) -> None:
+    path = write(tmp_path, "a.yaml", HEADER)
+    assert load([path, str(tmp_path), path]).files == (os.path.normpath(path),)
+
+
+def test_directories_are_not_searched_recursively(tmp_path: Path) -> None:
+    (tmp_path / "sub").mkdir()
+    write(tmp_path / "sub", "a.yaml", "version: 2\n")
+    write(tmp_path, ".hidden.yaml", "version: 2\n")
+    write(tmp_path, "notes.txt", "version: 2\n")
+    result = load([str(tmp_path)])
+    assert result.config is None
+    (d,) = result.diagnostics
+    assert d.code == "CRN002"
+    assert d.file == os.path.normpath(str(tmp_path))
+    assert d.line is None
+
+
+def test_missing_and_odd_paths_are_diagnostics(tmp_path: Path) -> None:
+    result = load([str(tmp_path / "nope.yaml"), "/dev/null"])
+    assert codes(result) == ["CRN001", "CRN001"]
+    assert result.config is None
+    assert all(d.file and d.line is None for d in result.diagnostics)
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root reads every file")
+def test_unreadable_file(tmp_path: Path) -> None:
+    path = write(tmp_path, "a.yaml", HEADER)
+    os.chmod(path, 0)
+    assert codes(load([path])) == ["CRN001"]
+
+
+def test_binary_and_non_utf8_files(tmp_path: Path) -> None:
+    binary = tmp_path / "b.yaml"
+    binary.write_bytes(bytes(range(256)))
+    latin = tmp_path / "l.yaml"
+    latin.write_bytes(b"version: 1\n# caf\xe9\n")
+    result = load([str(binary), str(latin)])
+    assert codes(result) == ["CRN003", "CRN003"]
+    assert [d.location for d in result.diagnostics] == [f"{binary}:2:118", f"{latin}:2:6"]
+
+
+def test_huge_files_are_not_read(tmp_path: Path) -> None:
+    path = tmp_path / "big.yaml"
+    path.write_bytes(b"#" * (4 * 1024 * 1024 + 1))
+    result = load([str(path)])
+    assert codes(result) == ["CRN003"]
+    assert "larger than 4 MiB" in result.diagnostics[0].message
+
+
+def test_bom_is_accepted(tmp_path: Path) -> None:
+    path = tmp_path / "a.yaml"
+    path.write_bytes(b"\xef\xbb\xbf" + HEADER.encode())
+    assert load([str(path)]).ok
+
+
+def test_empty_file_is_a_warning_only(tmp_path: Path) -> None:
+    result = load([write(tmp_path, "a.yaml", "")])
+    assert result.ok
+    assert codes(result) == ["CRN007"]
+
+
+def test_a_rule_with_schema_errors_is_not_checked_further(tmp_path: Path) -> None:
+    text = HEADER + (
+        "rules:\n  - {name: r_1, registry: prod-hz, event: build, scope: instance, tags: 5,"
+        " scan_status: [COMPLETE], notify: {https: {url: 'https://h.example.com'}}}\n"
+    )
+    assert codes(load([write(tmp_path, "a.yaml", text)])) == ["CRN101"]
+
+
+def test_rules_of_a_broken_registry_are_not_unknown(tmp_path: Path) -> None:
+    text = (
+        "version: 1\nregistries:\n"
+        "  - {name: prod, provider: aliyun, region: cn-hangzhou, instance_id: cri-a}\n"
+        "rules:\n  - {name: r, registry: prod, event: scan, scope: instance,"
+        " notify: {https: {url: 'https://h.example.com'}}}\n"
+    )
+    assert codes(load([write(tmp_path, "a.yaml", text)])) == ["CRN104"]
+
+
+def test_aws_rules_with_expressible_tags_and_keyword_dingtalk_are_valid(tmp_path: Path) -> None:
+    text = (
+        "version: 1\nregistries:\n  - {name: e, provider: aws, region: us-east-1, account: '123456789012'}\n"
+        "rules:\n"
+        "  - {name: scan.api_1, registry: e, event: signing, scope: {namespaces: [a]}, tags: 'v1|v2.*',"
+        " notify: {dingtalk: {webhook: 'https://oapi.dingtalk.io/robot/send?access_token=${env:T}'}}}\n"
+    )
+    result = load([write(tmp_path, "a.yaml", text)], env={"T": "x"})
+    assert result.ok, result.diagnostics
+
+
+def test_whole_url_from_the_environment_is_checked_once_set(tmp_path: Path) -> None:
+    text = HEADER + (
+        "rules:\n  - {name: r, registry: prod-hz, event: scan, scope: {namespaces: [a]},"
+        " notify: {dingtalk: {webhook: '${env:HOOK}'}}}\n"
+    )
+    path = write(tmp_path, "a.yaml", text)
+    assert codes(load([path], env={})) == ["CRN216"]
+    assert load([path], env={"HOOK": "https://oapi.dingtalk.com/robot/send?access_token=x"}).ok
+    wrong = load([path], env={"HOOK": "https://example.com/secret-path"})
+    assert codes(wrong) == ["CRN213"]
+    assert "secret-path" not in wrong.diagnostics[0].message
+
+
+def test_whole_http_url_from_the_environment_has_its_scheme_checked(tmp_path: Path) -> None:
+    text = HEADER + (
+        "rules:\n  - {name: r, registry: prod-hz, event: scan, scope: {namespaces: [a]},"
+        " notify: {https: {url: '${env:HOOK}'}}}\n"
+    )
+    path = write(tmp_path, "a.yaml", text)
+    assert load([path], env={"HOOK": "https://h.example.com/x"}).ok
+    wrong = load([path], env={"HOOK": "http://h.example.com/private"})
+    assert codes(wrong) == ["CRN212"]
+    assert "private" not in wrong.diagnostics[0].message
+
+
+def test_http_url_with_a_literal_password(tmp_path: Path) -> None:
+    text = HEADER + (
+        "rules:\n  - {name: r, registry: prod-hz, event: scan, scope: {namespaces: [a]},"
+        " notify: {https: {url: 'https://bob:hunter2@h.example.com/x'}}}\n"
+    )
+    result = load([write(tmp_path, "a.yaml", text)])
+    assert codes(result) == ["CRN214"]
+    assert "hunter2" not in result.diagnostics[0].message

@@ -1,0 +1,144 @@
+"""Renderers are pure functions pinned by golden files (tests/golden/diagnostics.*).
+Regenerate with CRNOTIFY_UPDATE_GOLDEN=1 after an intended change, and review the diff."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+
+from crnotify.diagnostics import error, warning
+from crnotify.model import (
+    BusCustomization,
+    Config,
+    EventType,
+    MessageTemplate,
+    Notify,
+    NotifyMethod,
+    Provider,
+    Registry,
+    Rule,
+    ScanStatus,
+    Scope,
+    ScopeKind,
+    SecretText,
+    TemplateFormat,
+)
+from crnotify.render.diagnostics import FORMAT_VERSION, render_diagnostics, render_json, render_text
+from crnotify.source import Mark
+
+GOLDEN = Path(__file__).resolve().parent / "golden"
+UPDATE = os.environ.get("CRNOTIFY_UPDATE_GOLDEN") == "1"
+
+DIAGNOSTICS = (
+    error(
+        "CRN205",
+        "rule 'scan-api' refers to registry 'prod', which is not declared",
+        hint="did you mean 'prod-hz'?",
+        path=("rules", 0, "registry"),
+    ).at(Mark("team-a.yaml", 7, 15)),
+    warning("CRN216", "environment variable DINGTALK_TOKEN is not set", path=("rules", 1)).at(
+        Mark("team-a.yaml", 12, 18)
+    ),
+    error("CRN001", "nope.yaml does not exist"),
+)
+CONFIG = Config(
+    registries=(
+        Registry(name="prod-hz", provider=Provider.ALIBABA, region="cn-hangzhou", instance_id="cri-a"),
+    ),
+    rules=(
+        Rule(
+            name="scan-api",
+            registry="prod-hz",
+            event_type=EventType.SCAN,
+            scope=Scope(kind=ScopeKind.REPO, namespaces=("team-a",), repositories=("api", "web")),
+            tag_pattern="v.*",
+            scan_status=(ScanStatus.COMPLETE,),
+            notify=Notify(
+                method=NotifyMethod.DINGTALK,
+                url=SecretText(
+                    template="https://oapi.dingtalk.com/robot/send?access_token=${env:T}",
+                    value="https://oapi.dingtalk.com/robot/send?access_token=RESOLVED",
+                ),
+                secret=SecretText(template="${env:S}", value="SECRESOLVED"),
+            ),
+            bus=BusCustomization(
+                template=MessageTemplate(
+                    format=TemplateFormat.MARKDOWN,
+                    title="T",
+                    text="${Tag}",
+                    variables=(("Tag", "$.data.Tag"),),
+                ),
+                enabled=False,
+            ),
+        ),
+        Rule(
+            name="build-all",
+            registry="prod-hz",
+            event_type=EventType.BUILD,
+            scope=Scope(kind=ScopeKind.NAMESPACE, namespaces=("a", "b")),
+            notify=Notify(
+                method=NotifyMethod.HTTP,
+                url=SecretText(template="http://ci.example.com/x", value="http://ci.example.com/x"),
+            ),
+        ),
+    ),
+)
+
+
+def compare(name: str, text: str) -> None:
+    path = GOLDEN / name
+    if UPDATE:
+        path.write_text(text)
+    assert text == path.read_text()
+
+
+@pytest.mark.parametrize("config", [None, CONFIG], ids=["invalid", "valid"])
+def test_text(config: Config | None) -> None:
+    diagnostics = DIAGNOSTICS if config is None else DIAGNOSTICS[1:2]  # a valid config has no errors
+    text = render_text(diagnostics, config=config, files=["team-a.yaml", "registries.yaml"])
+    compare(f"diagnostics-{'valid' if config else 'invalid'}.txt", text)
+
+
+@pytest.mark.parametrize("config", [None, CONFIG], ids=["invalid", "valid"])
+def test_json(config: Config | None) -> None:
+    diagnostics = DIAGNOSTICS if config is None else DIAGNOSTICS[1:2]
+    text = render_json(diagnostics, config=config, files=["team-a.yaml", "registries.yaml"])
+    compare(f"diagnostics-{'valid' if config else 'invalid'}.json", text)
+    document = json.loads(text)
+    assert document["format_version"] == FORMAT_VERSION
+    assert document["valid"] is (config is not None)
+    assert text == json.dumps(document, sort_keys=True, indent=2, ensure_ascii=False) + "\n"
+
+
+@pytest.mark.parametrize("render", [render_text, render_json])
+def test_resolved_secrets_never_appear(render: object) -> None:
+    text = render(DIAGNOSTICS, config=CONFIG, files=[])  # type: ignore[operator]
+    assert "RESOLVED" not in text
+    assert "${env:S}" in text or "signed" in text
+
+
+def test_colour_only_when_asked() -> None:
+    plain = render_text(DIAGNOSTICS, config=None, files=[])
+    coloured = render_text(DIAGNOSTICS, config=None, files=[], color=True)
+    assert "\x1b[" not in plain
+    assert "\x1b[31merror\x1b[0m" in coloured
+    assert "\x1b[33mwarning\x1b[0m" in coloured
+
+
+def test_control_characters_from_input_are_escaped() -> None:
+    sneaky = error("CRN103", "unknown field '\x1b[2Jboom' in rules[0]").at(Mark("a\x07.yaml", 1, 1))
+    text = render_text([sneaky], config=None, files=["a.yaml"])
+    assert "\x1b" not in text
+    assert "\x07" not in text
+    assert "\\x1b[2Jboom" in text
+    assert "\\u202e" in render_text([error("CRN103", "x\u202ey")], config=None, files=[])
+
+
+def test_diagnostics_alone_for_commands_that_stop_on_an_invalid_config() -> None:
+    lines = render_diagnostics(DIAGNOSTICS)
+    assert render_text(DIAGNOSTICS, config=None, files=[]).startswith(lines)
+    assert lines.count("\n") == 4  # three diagnostics, one hint
+    assert render_diagnostics([]) == ""
