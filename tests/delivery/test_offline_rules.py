@@ -134,7 +134,10 @@ def test_non_matching_rules_say_why() -> None:
 
 
 def test_tag_pattern_is_applied_by_acr_and_must_match_the_whole_tag() -> None:
-    assert verdicts(scan("latest"))["scan-api"].reason == "tag 'latest' does not match tag_pattern 'v.*'"
+    assert (
+        verdicts(scan("latest"))["scan-api"].reason
+        == "data.Tag: 'latest' does not match tags 'v.*' (ACR's tag filter)"
+    )
     assert not verdicts(scan("xv1"))["scan-api"].fires  # fullmatch, not search
     assert not verdicts(scan("v1", status="FAILED"))["scan-api"].fires  # scan_status filter
 

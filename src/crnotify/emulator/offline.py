@@ -140,10 +140,13 @@ def evaluate(prepared: PreparedRule, event: Mapping[str, Any]) -> Verdict:
     if prepared.skip_reason is not None or prepared.bus is None or prepared.matcher is None:
         return verdict(skipped=True, reason=prepared.skip_reason or "not evaluated")
     if not prepared.matcher.matches(event):
-        return verdict(reason=str(prepared.matcher.explain(event)))
+        failures = prepared.matcher.explain(event).failures()
+        return verdict(reason="; ".join(f.reason for f in failures) or "the bus pattern did not match")
     tag = _tag(event)
     if prepared.tag_regex is not None and tag is not None and prepared.tag_regex.fullmatch(tag) is None:
-        return verdict(reason=f"tag {tag!r} does not match tag_pattern {rule.tag_pattern!r}")
+        return verdict(
+            reason=f"data.Tag: {tag!r} does not match tags '{rule.tag_pattern}' (ACR's tag filter)"
+        )
     if not prepared.bus.enabled:
         return verdict(reason="the bus rule is disabled (bus.enabled: false)")
     messages = tuple(_message(target, event) for target in prepared.bus.targets)
