@@ -24,8 +24,16 @@ CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"], "max_content_width": 
     "-v", "--verbose", count=True, help="Log more (-v info, -vv debug) to stderr. Secrets are masked."
 )
 @click.option("--debug", is_flag=True, help="Show a traceback for unexpected errors.")
+@click.option("--local", "local", is_flag=True, default=None, help="Same as each cloud command's --local.")
+@click.option(
+    "--endpoint",
+    "endpoint",
+    default=None,
+    metavar="HOST:PORT",
+    help="Same as each cloud command's --endpoint.",
+)
 @click.pass_context
-def cli(ctx: click.Context, verbose: int, debug: bool) -> None:
+def cli(ctx: click.Context, verbose: int, debug: bool, local: bool | None, endpoint: str | None) -> None:
     """Config-as-code for container-registry event notifications.
 
     Declare Alibaba Cloud Container Registry (and Amazon ECR) event rules in YAML; validate, plan,
@@ -33,6 +41,8 @@ def cli(ctx: click.Context, verbose: int, debug: bool) -> None:
     """
     ctx.ensure_object(dict)
     ctx.obj["debug"] = debug
+    ctx.obj["local"] = local  # `crnotify --local plan …` reads as naturally as `crnotify plan --local …`
+    ctx.obj["endpoint"] = endpoint
     level = logging.WARNING if verbose == 0 else logging.INFO if verbose == 1 else logging.DEBUG
     logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr)
 
@@ -71,6 +81,21 @@ def cloud_options(func: F) -> F:
         metavar="HOST:PORT",
         help="Send Alibaba Cloud API calls to this endpoint (an emulator). Env: CRNOTIFY_ENDPOINT.",
     )(func)
+
+
+def cloud_target(ctx: click.Context, local: bool, endpoint: str | None) -> tuple[bool, str | None]:
+    """(local, endpoint) from the command's options, else the group's (`crnotify --local plan`)."""
+    obj = ctx.find_root().obj or {}
+    explicit = ctx.get_parameter_source("endpoint") is click.core.ParameterSource.COMMANDLINE
+    if obj.get("endpoint") and not explicit:
+        endpoint = obj["endpoint"]
+    return bool(local or obj.get("local")), endpoint
+
+
+def use_color(stream: Any = None) -> bool:
+    """Colour only on a terminal, and never when NO_COLOR is set (https://no-color.org)."""
+    out: Any = stream if stream is not None else sys.stdout
+    return bool(out.isatty()) and "NO_COLOR" not in os.environ
 
 
 def run(ctx: click.Context, body: Callable[[], int]) -> int:

@@ -280,3 +280,8 @@ class _Converter:
                 self._active.discard(id(source))
             for key, value in merged.items():
                 into.setdefault(key, value)
+
+
+def dump(value: object) -> str:
+    """YAML text for plain data (`crnotify import` writes rules with it), keys in the given order."""
+    return yaml.safe_dump(value, sort_keys=False, allow_unicode=True, default_flow_style=False, width=100)

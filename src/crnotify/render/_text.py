@@ -6,7 +6,7 @@ import re
 
 # C0/C1 controls (terminal escape sequences) and bidirectional overrides ("Trojan Source").
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
-_COLORS = {"red": "31", "yellow": "33", "green": "32", "bold": "1", "dim": "2"}
+_COLORS = {"red": "31", "yellow": "33", "green": "32", "blue": "34", "cyan": "36", "bold": "1", "dim": "2"}
 
 
 def safe(text: str) -> str:

@@ -1,0 +1,107 @@
+"""`crnotify apply`: show the plan, ask, apply it in order, and prove it by planning again."""
+
+# ruff: noqa: PLC0415 -- the core and the SDKs are imported inside commands: `crnotify --help` stays light
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from crnotify.cli._app import cloud_options, cloud_target, paths_argument, run, use_color
+from crnotify.errors import EXIT_ERROR, EXIT_OK, ApplyError, StalePlanError
+
+
+@click.command("apply")
+@paths_argument
+@click.option(
+    "--plan",
+    "plan_file",
+    type=click.Path(dir_okay=False, exists=True, path_type=Path),
+    help="Apply a plan saved by `plan --out`, refusing it if the objects it read have changed.",
+)
+@click.option("--auto-approve", is_flag=True, help="Do not ask for confirmation (CI).")
+@click.option(
+    "--overwrite-bus-edits",
+    is_flag=True,
+    help="Allow discarding bus-rule edits made outside crnotify that the YAML does not declare.",
+)
+@cloud_options
+@click.pass_context
+def apply_command(  # noqa: PLR0917 (click passes every option as an argument)
+    ctx: click.Context,
+    paths: tuple[str, ...],
+    plan_file: Path | None,
+    auto_approve: bool,
+    overwrite_bus_edits: bool,
+    local: bool,
+    endpoint: str | None,
+) -> int:
+    """Make the cloud match PATHS (or a saved plan)."""
+
+    def body() -> int:
+        from crnotify import planfile
+        from crnotify.apply import apply, read_live, refuse_discards
+        from crnotify.planner import config_digest, plan
+        from crnotify.render import apply_text, plan_text
+        from crnotify.session import open_session
+
+        color = use_color()
+        saved = None
+        config_paths: tuple[str, ...] = paths
+        if plan_file is not None:
+            if paths:
+                raise click.UsageError("give either PATHS or --plan FILE, not both")
+            saved = planfile.load(plan_file)
+            config_paths = saved.config_paths
+        use_local, use_endpoint = cloud_target(ctx, local, endpoint)
+        with open_session(config_paths, local=use_local, endpoint=use_endpoint) as session:
+            config = session.config
+            live = read_live(config, session.provider)
+            current = plan(config, live)
+            if saved is not None:
+                if config_digest(config) != saved.desired_digest:
+                    raise StalePlanError(
+                        f"the configuration (or a secret it references) changed since {plan_file} was made",
+                        hint="run `crnotify plan --out FILE` again",
+                    )
+                problems = planfile.stale_objects(saved, live, current)
+                if problems:
+                    raise StalePlanError(
+                        f"the plan in {plan_file} is stale; changed since it was made:\n  "
+                        + "\n  ".join(problems),
+                        hint="run `crnotify plan --out FILE` again and review the new plan",
+                    )
+            click.echo(plan_text.render(current, color=color), nl=False)
+            if current.errors:
+                return EXIT_ERROR
+            if current.is_empty:
+                return EXIT_OK
+            if not overwrite_bus_edits:
+                refuse_discards(current)
+            if saved is None and not auto_approve and not _confirm():
+                raise ApplyError("apply cancelled; nothing was changed")
+
+            def progress(step: object) -> None:
+                click.echo(apply_text.step_line(step, color=color), err=True)  # type: ignore[arg-type]
+
+            result = apply(
+                current, session.provider, config, overwrite_bus_edits=overwrite_bus_edits, on_step=progress
+            )
+        click.echo(apply_text.outcome(result, color=color), nl=False)
+        return EXIT_OK if result.converged else EXIT_ERROR
+
+    return run(ctx, body)
+
+
+def _confirm() -> bool:
+    if not sys.stdin.isatty():
+        raise ApplyError(
+            "refusing to wait for an answer: standard input is not a terminal",
+            hint="review the plan and pass --auto-approve (or apply a saved plan with --plan FILE)",
+        )
+    answer = click.prompt(
+        "Do you want to perform these actions? Only 'yes' will be accepted", default="", show_default=False
+    )
+    return str(answer).strip() == "yes"

@@ -1,0 +1,38 @@
+"""`crnotify drift`: what changed outside crnotify, classified; exit 2 when there is drift."""
+
+# ruff: noqa: PLC0415 -- the core and the SDKs are imported inside commands: `crnotify --help` stays light
+
+from __future__ import annotations
+
+import click
+
+from crnotify.cli._app import cloud_options, cloud_target, format_option, paths_argument, run, use_color
+from crnotify.errors import EXIT_CHANGES, EXIT_OK
+
+
+@click.command("drift")
+@paths_argument
+@format_option("text", "json")
+@cloud_options
+@click.pass_context
+def drift_command(
+    ctx: click.Context, paths: tuple[str, ...], fmt: str, local: bool, endpoint: str | None
+) -> int:
+    """Report drift between PATHS and the cloud (exit 0 none, 2 drift, 1 error)."""
+
+    def body() -> int:
+        from crnotify.apply import read_live
+        from crnotify.drift import detect
+        from crnotify.render import drift as render
+        from crnotify.session import open_session
+
+        use_local, use_endpoint = cloud_target(ctx, local, endpoint)
+        with open_session(paths, local=use_local, endpoint=use_endpoint) as session:
+            report = detect(session.config, read_live(session.config, session.provider))
+        if fmt == "json":
+            click.echo(render.render_json(report), nl=False)
+        else:
+            click.echo(render.render_text(report, color=use_color()), nl=False)
+        return EXIT_CHANGES if report.has_drift else EXIT_OK
+
+    return run(ctx, body)

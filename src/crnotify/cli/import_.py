@@ -1,0 +1,75 @@
+"""`crnotify import`: write YAML for the rules a registry already has; `--adopt` takes them over."""
+
+# ruff: noqa: PLC0415 -- the core and the SDKs are imported inside commands: `crnotify --help` stays light
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from crnotify.cli._app import cloud_options, cloud_target, paths_argument, run
+from crnotify.errors import EXIT_OK, ConfigError
+
+
+@click.command("import")
+@paths_argument
+@click.option("--registry", "registry_name", required=True, help="The declared registry to import from.")
+@click.option("--rule", "rule_names", multiple=True, help="Only this rule (repeatable). Default: all.")
+@click.option(
+    "--adopt", is_flag=True, help="Take the rules over: write crnotify's marker on their bus rules."
+)
+@click.option(
+    "--out", type=click.Path(dir_okay=False, path_type=Path), help="Write the YAML here (default: stdout)."
+)
+@cloud_options
+@click.pass_context
+def import_command(  # noqa: PLR0917 (click passes every option as an argument)
+    ctx: click.Context,
+    paths: tuple[str, ...],
+    registry_name: str,
+    rule_names: tuple[str, ...],
+    adopt: bool,
+    out: Path | None,
+    local: bool,
+    endpoint: str | None,
+) -> int:
+    """Print YAML for the existing rules of a registry declared in PATHS."""
+
+    def body() -> int:
+        from crnotify.importer import adopted, import_rule, render_yaml
+        from crnotify.session import open_session
+
+        use_local, use_endpoint = cloud_target(ctx, local, endpoint)
+        with open_session(paths, local=use_local, endpoint=use_endpoint) as session:
+            try:
+                registry = session.config.registry(registry_name)
+            except KeyError:
+                declared = ", ".join(r.name for r in session.config.registries) or "none"
+                raise ConfigError(
+                    f"no registry named {registry_name!r} is declared (declared: {declared})"
+                ) from None
+            live = session.provider.read([registry]).of(registry.name)
+            if rule_names:
+                missing = sorted(set(rule_names) - {r.name for r in live})
+                if missing:
+                    raise ConfigError(f"no live rule named {', '.join(missing)} in registry {registry_name}")
+                live = tuple(r for r in live if r.name in rule_names)
+            items = [import_rule(registry, rule) for rule in live]
+            taken = []
+            if adopt:
+                for item, rule in zip(items, live, strict=True):
+                    if item.spec is not None and rule.bus is not None and not item.owned:
+                        session.provider.put_bus_rule(registry, adopted(rule.bus, item.spec), rule.bus)
+                        taken.append(item.name)
+        text = render_yaml(registry, items, adopting=adopt)
+        if out is None:
+            click.echo(text, nl=False)
+        else:
+            out.write_text(text, encoding="utf-8")
+            click.echo(f"Wrote {len(items)} rule(s) to {out}.", err=True)
+        if adopt:
+            click.echo(f"Adopted {len(taken)} rule(s): {', '.join(taken) or 'none needed'}.", err=True)
+        return EXIT_OK
+
+    return run(ctx, body)

@@ -1,0 +1,62 @@
+"""`crnotify plan`: read the cloud, diff it against the YAML, show what apply would do."""
+
+# ruff: noqa: PLC0415 -- the core and the SDKs are imported inside commands: `crnotify --help` stays light
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from crnotify.cli._app import cloud_options, cloud_target, format_option, paths_argument, run, use_color
+from crnotify.errors import EXIT_CHANGES, EXIT_ERROR, EXIT_OK
+
+
+@click.command("plan")
+@paths_argument
+@format_option("text", "json")
+@click.option(
+    "--out", type=click.Path(dir_okay=False, path_type=Path), help="Save the plan for `apply --plan`."
+)
+@click.option(
+    "--detailed-exitcode",
+    is_flag=True,
+    help="Exit 2 when there are changes (0 none, 1 error), like Terraform.",
+)
+@cloud_options
+@click.pass_context
+def plan_command(  # noqa: PLR0917 (click passes every option as an argument)
+    ctx: click.Context,
+    paths: tuple[str, ...],
+    fmt: str,
+    out: Path | None,
+    detailed_exitcode: bool,
+    local: bool,
+    endpoint: str | None,
+) -> int:
+    """Show the changes apply would make to match PATHS (YAML files or directories)."""
+
+    def body() -> int:
+        from crnotify import planfile
+        from crnotify.apply import read_live
+        from crnotify.planner import config_digest, plan
+        from crnotify.render import plan_json, plan_text
+        from crnotify.session import open_session
+
+        use_local, use_endpoint = cloud_target(ctx, local, endpoint)
+        with open_session(paths, local=use_local, endpoint=use_endpoint) as session:
+            live = read_live(session.config, session.provider)
+        result = plan(session.config, live)
+        if fmt == "json":
+            click.echo(plan_json.render(result), nl=False)
+        else:
+            click.echo(plan_text.render(result, color=use_color()), nl=False)
+        if out is not None:
+            saved = planfile.capture(result, live, paths or (".",), config_digest(session.config))
+            out.write_text(planfile.dumps(saved, plan_json.document(result)), encoding="utf-8")
+            click.echo(f"Saved the plan to {out}; apply it with `crnotify apply --plan {out}`.", err=True)
+        if result.errors:
+            return EXIT_ERROR
+        return EXIT_CHANGES if detailed_exitcode and result.changes else EXIT_OK
+
+    return run(ctx, body)

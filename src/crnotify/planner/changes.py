@@ -1,0 +1,140 @@
+"""The plan's vocabulary: what will change, field by field, and why. Our own types; nothing from deepdiff.
+
+A `Change` is what a reader reviews; its `operation` is what `crnotify.apply` executes. Operations
+carry resolved secrets (they must, to write them), so they are excluded from `repr`, equality and
+every renderer; `FieldChange` values of secret fields are fingerprints and are never printed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+from crnotify.convention import RegistrySpec
+from crnotify.model import JSON, BusRule, Registry
+
+
+class Action(StrEnum):
+    CREATE = "create"
+    UPDATE = "update"
+    DELETE = "delete"
+    REAPPLY_BUS = "reapply-bus"  # re-apply declared bus customisations after a registry write
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class FieldChange:
+    """One field's `before → after`. For `secret` fields both sides are fingerprints (or None)."""
+
+    path: str
+    before: JSON = None
+    after: JSON = None
+    secret: bool = False
+
+    @property
+    def sensitive_status(self) -> str:
+        """`changed`, `unchanged`, `added` or `removed` — all a renderer may say about a secret."""
+        if self.before is None:
+            return "added"
+        if self.after is None:
+            return "removed"
+        return "unchanged" if self.before == self.after else "changed"
+
+
+# --- operations (executed by apply; never rendered) ----------------------------------------------
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CreateRegistryRule:
+    spec: RegistrySpec = field(repr=False)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class UpdateRegistryRule:
+    rule_id: str
+    spec: RegistrySpec = field(repr=False)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PutBusRule:
+    """Converge the bus rule to `desired`. `live` None: re-read it first (it was just regenerated)."""
+
+    desired: BusRule = field(repr=False)
+    live: BusRule | None = field(default=None, repr=False)
+    after_registry_write: bool = False
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class DeleteRule:
+    rule_id: str | None  # the registry side, if it exists
+    bus_name: str | None  # the bus side, if it exists
+
+
+Operation = CreateRegistryRule | UpdateRegistryRule | PutBusRule | DeleteRule
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Change:
+    action: Action
+    registry: str
+    rule: str
+    fields: tuple[FieldChange, ...] = ()
+    reasons: tuple[str, ...] = ()
+    discards: tuple[FieldChange, ...] = ()  # bus edits made outside crnotify this change will lose
+    operation: Operation | None = field(default=None, repr=False, compare=False)
+
+    @property
+    def writes_registry(self) -> bool:
+        return isinstance(self.operation, CreateRegistryRule | UpdateRegistryRule)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PlanError:
+    """A rule the plan cannot handle safely; it gets no change and the plan fails."""
+
+    registry: str
+    rule: str
+    message: str
+    hint: str | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RuleRef:
+    registry: str
+    rule: str
+
+
+@dataclass(frozen=True, slots=True)
+class Summary:
+    create: int
+    update: int
+    delete: int
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Plan:
+    changes: tuple[Change, ...] = ()
+    errors: tuple[PlanError, ...] = ()
+    unmanaged: tuple[RuleRef, ...] = ()  # present, not declared, not owned: reported, never touched
+    registries: tuple[Registry, ...] = ()
+    skipped: tuple[str, ...] = ()  # registries of a provider this plan does not cover (yet): aws
+
+    @property
+    def summary(self) -> Summary:
+        count = dict.fromkeys(Action, 0)
+        for change in self.changes:
+            count[change.action] += 1
+        return Summary(count[Action.CREATE], count[Action.UPDATE], count[Action.DELETE])
+
+    @property
+    def is_empty(self) -> bool:
+        return not self.changes
+
+    @property
+    def discards(self) -> tuple[Change, ...]:
+        return tuple(change for change in self.changes if change.discards)
+
+    def registry(self, name: str) -> Registry:
+        for registry in self.registries:
+            if registry.name == name:
+                return registry
+        raise KeyError(name)

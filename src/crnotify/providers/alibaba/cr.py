@@ -1,0 +1,84 @@
+"""Container Registry (2018-12-01) event rules: list names, create, update, delete.
+
+The API cannot read a rule's settings back — `ListEventCenterRuleName` returns ids and names only
+(research/alibaba-facts.md §1.1, §1.5) — so the registry side is written from `RegistrySpec` and read
+back through the bus rule it generates. Response codes differ per action (`200` int for Update,
+`"success"` for Delete and List, §1.3–1.5): all of them, and `IsSuccess`, are checked here.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from typing import Any
+
+from crnotify.convention import RegistrySpec
+from crnotify.errors import ProviderError
+from crnotify.providers.alibaba import _sdk
+from crnotify.providers.alibaba.errors import CallContext, failed_response, translating
+
+ContextFor = Callable[[str, str], CallContext]
+_OK_CODES = {"200", "success", "Success", "SUCCESS"}
+
+
+def _check(body: dict[str, Any], ctx: CallContext) -> dict[str, Any]:
+    code = body.get("Code")
+    if body.get("IsSuccess") is False or (code is not None and str(code) not in _OK_CODES):
+        raise failed_response(ctx, code, body.get("Message"))
+    return body
+
+
+def _body(response: Any, ctx: CallContext) -> dict[str, Any]:
+    body = response.body.to_map() if response is not None and response.body is not None else {}
+    return _check(body, ctx)
+
+
+def list_rule_names(clients: _sdk.Clients, instance_id: str, context: ContextFor) -> list[tuple[str, str]]:
+    """(rule id, rule name) of every event rule of the instance. The API has no paging."""
+    ctx = context("cr:ListEventCenterRuleName", f"instance {instance_id}")
+    request = _sdk.cr_models.ListEventCenterRuleNameRequest(instance_id=instance_id)
+    with translating(ctx):
+        body = _body(clients.cr.list_event_center_rule_name_with_options(request, _sdk.runtime()), ctx)
+    return [
+        (str(item.get("RuleId", "")), str(item.get("RuleName", ""))) for item in body.get("RuleNames") or []
+    ]
+
+
+def create(clients: _sdk.Clients, instance_id: str, spec: RegistrySpec, context: ContextFor) -> str:
+    ctx = context("cr:CreateEventCenterRule", f"instance {instance_id}").hiding(spec.url, spec.secret)
+    query = {"InstanceId": instance_id, **spec.to_params()}
+    with translating(ctx):
+        body = _check(_sdk.create_event_center_rule(clients.cr, query), ctx)
+    rule_id = body.get("RuleId")
+    if not rule_id:
+        raise ProviderError(f"CreateEventCenterRule on {instance_id} returned no RuleId")
+    return str(rule_id)
+
+
+def update(
+    clients: _sdk.Clients, instance_id: str, rule_id: str, spec: RegistrySpec, context: ContextFor
+) -> None:
+    ctx = context("cr:UpdateEventCenterRule", f"rule {rule_id} of instance {instance_id}")
+    ctx = ctx.hiding(spec.url, spec.secret)
+    params = spec.to_params()
+    request = _sdk.cr_models.UpdateEventCenterRuleRequest(
+        instance_id=instance_id,
+        rule_id=rule_id,
+        rule_name=params["RuleName"],
+        event_channel=params["EventChannel"],
+        event_type=params["EventType"],
+        event_scope=params["EventScope"],
+        event_config=params["EventConfig"],
+        repo_tag_filter_pattern=params["RepoTagFilterPattern"],
+        namespaces=json.loads(params["Namespaces"]) if "Namespaces" in params else None,
+        repo_names=json.loads(params["RepoNames"]) if "RepoNames" in params else None,
+    )
+    with translating(ctx):
+        _body(clients.cr.update_event_center_rule_with_options(request, _sdk.runtime()), ctx)
+
+
+def delete(clients: _sdk.Clients, instance_id: str, rule_id: str, context: ContextFor) -> None:
+    ctx = context("cr:DeleteEventCenterRule", f"rule {rule_id} of instance {instance_id}")
+    request = _sdk.cr_models.DeleteEventCenterRuleRequest(instance_id=instance_id, rule_id=rule_id)
+    with translating(ctx):
+        _body(clients.cr.delete_event_center_rule_with_options(request, _sdk.runtime()), ctx)

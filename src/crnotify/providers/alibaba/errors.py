@@ -1,0 +1,166 @@
+"""The one place where Alibaba Cloud SDK exceptions become crnotify errors with something to do about them.
+
+Codes come from the EventBridge error-code page (research/alibaba-facts.md §2.6), the ACR API pages
+(§1.3–1.5), the credentials library and the RAM/POP gateway's generic codes. The vendor's message
+is kept only after every secret value of the call has been masked, and never for signature errors,
+whose message echoes the string that was signed — request parameters included.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Collection, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, replace
+
+from crnotify.errors import (
+    AlreadyExists,
+    AuthError,
+    NotActivated,
+    NotFound,
+    PermissionDenied,
+    ProviderError,
+    QuotaExceeded,
+    Throttled,
+    TransientError,
+)
+
+CREDENTIALS_HINT = (
+    "crnotify uses the Alibaba Cloud default credential chain: ALIBABA_CLOUD_ACCESS_KEY_ID and "
+    "ALIBABA_CLOUD_ACCESS_KEY_SECRET, a profile in ~/.alibabacloud/credentials.ini or ~/.aliyun/config.json, "
+    "OIDC (ALIBABA_CLOUD_ROLE_ARN, ALIBABA_CLOUD_OIDC_PROVIDER_ARN, ALIBABA_CLOUD_OIDC_TOKEN_FILE) or "
+    "the ECS instance's RAM role"
+)
+CREATE_UNSUPPORTED_HINT = (
+    "Container Registry has no documented CreateEventCenterRule API. Create the rule in the console "
+    "(Container Registry > your instance > Event Notification > Create Rule) with the same name, then run "
+    "`crnotify import --registry {registry} --adopt` so crnotify manages it from then on"
+)
+
+_AUTH = {
+    "InvalidAccessKeyId",
+    "InvalidAccessKeyId.NotFound",
+    "InvalidAccessKeyId.Inactive",
+    "InvalidAccessKeySecret",
+    "SignatureDoesNotMatch",
+    "IncompleteSignature",
+    "InvalidSecurityToken.Expired",
+    "InvalidSecurityToken.Malformed",
+    "InvalidSecurityToken.MismatchWithAccessKey",
+    "SecurityTokenInvalid",
+    "SecurityToken.Expired",
+}
+_PERMISSION = {"Forbidden.RAM", "Forbidden.AccessDenied", "Forbidden", "NoPermission", "AccessDenied"}
+_NOT_ACTIVATED = {"ServiceAccessDenied", "ServiceNotEnable", "ServiceNotEnabled", "EventBridgeNotActive"}
+_THROTTLED = {"Throttling", "Throttling.User", "Throttling.Api", "TooManyRequests"}
+_QUOTA_HINTS = ("ExceedLimit", "ExceededLimit", "QuotaExceeded", "LimitExceeded", "CountExceed", "Quota")
+_UNKNOWN_ACTION = {"InvalidAction", "InvalidAction.NotFound", "InvalidApi.NotFound", "UnsupportedOperation"}
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CallContext:
+    """What a call was doing, for the message: `cr:UpdateEventCenterRule` on `cri-…` in a region."""
+
+    action: str  # the RAM action, e.g. `eventbridge:PutTargets`
+    region: str
+    resource: str  # the instance or rule the call acted on
+    registry: str = ""  # the declared registry name, for hints
+    secrets: tuple[str, ...] = ()  # values to mask in any vendor message
+
+    def hiding(self, *values: str | None) -> CallContext:
+        """The same context, with more values to mask."""
+        return replace(self, secrets=(*self.secrets, *(v for v in values if v)))
+
+    @property
+    def api(self) -> str:
+        return self.action.split(":", 1)[1]
+
+
+def _mask(text: str, secrets: Collection[str]) -> str:
+    for secret in sorted((s for s in secrets if s), key=len, reverse=True):
+        text = text.replace(secret, "***")
+    return text
+
+
+def translate(exc: BaseException, ctx: CallContext) -> ProviderError:
+    """A vendor (or transport) exception as a crnotify error naming the call and what to do."""
+    inner = getattr(exc, "inner_exception", None) or exc  # UnretryableException wraps the real cause
+    name = type(inner).__name__
+    code = str(getattr(inner, "code", "") or "")
+    status = getattr(inner, "status_code", None)
+    # The SDK prefixes the server's message with "code: <HTTP status>, " and ends it with the request id.
+    raw = re.sub(r"^code: \d+, ", "", str(getattr(inner, "message", "") or ""))
+    vendor = "" if code in _AUTH else _mask(raw, ctx.secrets)[:300]
+    where = f"{ctx.api} on {ctx.resource} in {ctx.region}"
+    detail = f" ({code}: {vendor})" if code and vendor else f" ({code})" if code else ""
+
+    if name == "CredentialException":
+        return AuthError(f"no usable Alibaba Cloud credentials for {where}", hint=CREDENTIALS_HINT)
+    if name == "RetryError" or isinstance(inner, OSError):
+        reason = str(getattr(inner, "message", "") or inner)
+        return TransientError(
+            f"could not reach the Alibaba Cloud endpoint for {where}: {_mask(reason, ctx.secrets)[:200]}",
+            hint="check the network, the region, and --endpoint/CRNOTIFY_ENDPOINT if you set one",
+        )
+    if ctx.api == "CreateEventCenterRule" and (code in _UNKNOWN_ACTION or status == 404):
+        return ProviderError(
+            f"the cloud rejected CreateEventCenterRule for {ctx.resource} in {ctx.region}{detail}",
+            code=code or None,
+            hint=CREATE_UNSUPPORTED_HINT.format(registry=ctx.registry or "NAME"),
+        )
+    if code in _AUTH:
+        return AuthError(
+            f"Alibaba Cloud rejected the credentials for {where} ({code})", code=code, hint=CREDENTIALS_HINT
+        )
+    if code in _NOT_ACTIVATED:
+        return NotActivated(
+            f"EventBridge is not activated (or not available) in {ctx.region}: {where} failed{detail}",
+            code=code,
+            hint="activate EventBridge for this account in the EventBridge console, then retry",
+        )
+    if code in _PERMISSION or code.startswith("Forbidden") or status == 403:
+        return PermissionDenied(
+            f"permission denied: {where}{detail}",
+            code=code or None,
+            hint=f"grant the RAM action `{ctx.action}` to the identity crnotify runs as",
+        )
+    if name == "ThrottlingException" or code in _THROTTLED or code.startswith("Throttling") or status == 429:
+        return Throttled(f"throttled by Alibaba Cloud: {where}{detail}", code=code or None)
+    if any(part in code for part in _QUOTA_HINTS):
+        return QuotaExceeded(
+            f"quota exceeded: {where}{detail}",
+            code=code,
+            hint="a region allows 10 event rules (counted separately in ACR and EventBridge) and 5 targets "
+            "per rule; delete unused rules first",
+        )
+    if "NotExist" in code or "NotFound" in code or status == 404:
+        return NotFound(f"not found: {where}{detail}", code=code or None)
+    if "AlreadyExist" in code or code.endswith("Exists"):
+        return AlreadyExists(f"already exists: {where}{detail}", code=code)
+    if isinstance(status, int) and status >= 500:
+        return TransientError(f"Alibaba Cloud failed: {where}{detail}", code=code or None)
+    return ProviderError(f"Alibaba Cloud call failed: {where}{detail or f' ({name})'}", code=code or None)
+
+
+@contextmanager
+def translating(ctx: CallContext) -> Iterator[None]:
+    """Run SDK calls; re-raise anything they throw as a crnotify error (without the vendor chain,
+    whose request objects hold the signed parameters)."""
+    try:
+        yield
+    except ProviderError:
+        raise
+    except Exception as exc:
+        raise translate(exc, ctx) from None
+
+
+def failed_response(ctx: CallContext, code: object, message: object) -> ProviderError:
+    """HTTP 200 with a failure code in the body (Terraform treats `Code != "Success"` the same way)."""
+
+    class _Body(Exception):
+        def __init__(self) -> None:
+            super().__init__()
+            self.code = str(code)
+            self.message = str(message or "")
+
+    return translate(_Body(), ctx)

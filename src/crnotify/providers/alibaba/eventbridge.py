@@ -1,0 +1,240 @@
+"""EventBridge (2020-04-01) rules and targets on the `default` bus ↔ `model.BusRule`.
+
+Reading normalises what the service adds or reorders (research/alibaba-facts.md §2.3, §7):
+`FilterPattern` arrives as a JSON string and is parsed; `Status` ENABLE/DISABLE becomes a bool;
+targets and params are sorted and the server's `IsBase64Encode=false` param is dropped
+(`crnotify.normalise`). `ListRules` gives every rule of the bus (paged, 100 at a time) but its
+targets lack `ParamList`, so the rules that matter are then read one by one with `GetRule`, whose
+targets carry params and the retry strategy (ListTargets has no retry strategy).
+
+Writing converges like Terraform's alicloud provider does (§7): `UpdateRule` for pattern or
+description, `PutTargets` with the full target list, `DeleteTargets` for ids no longer wanted,
+`EnableRule`/`DisableRule` for the state. An HTTP 200 whose body says `Code != "Success"`, or a
+PutTargets/DeleteTargets with error entries, is a failure.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from crnotify import normalise
+from crnotify.convention import BUS_NAME
+from crnotify.errors import NotFound
+from crnotify.model import BusRule, Param, ParamForm, Target
+from crnotify.providers.alibaba import _sdk
+from crnotify.providers.alibaba.errors import CallContext, failed_response, translating
+
+ContextFor = Callable[[str, str], CallContext]  # (RAM action, resource) → context
+
+
+@dataclass(frozen=True, slots=True)
+class RuleSummary:
+    """A rule as `ListRules` shows it: enough to attribute it and to see its marker."""
+
+    name: str
+    description: str
+    pattern: Mapping[str, Any]
+
+
+def _body(response: Any, ctx: CallContext) -> dict[str, Any]:
+    body = response.body.to_map() if response is not None and response.body is not None else {}
+    code = body.get("Code")
+    if body.get("Success") is False or (code is not None and str(code) != "Success"):
+        raise failed_response(ctx, code, body.get("Message"))
+    return body
+
+
+def _pattern(text: object) -> dict[str, Any]:
+    try:
+        value = json.loads(text) if isinstance(text, str) and text else {}
+    except ValueError:
+        value = {"unparsed": [str(text)]}  # keep it visible in diffs rather than fail the read
+    return value if isinstance(value, dict) else {"unparsed": [str(text)]}
+
+
+def list_rules(clients: _sdk.Clients, context: ContextFor) -> Iterator[RuleSummary]:
+    ctx = context("eventbridge:ListRules", f"bus {BUS_NAME}")
+    token: str | None = None
+    while True:
+        request = _sdk.eventbridge_models.ListRulesRequest(
+            event_bus_name=BUS_NAME, limit=100, next_token=token
+        )
+        with translating(ctx):
+            body = _body(clients.eventbridge.list_rules_with_options(request, _sdk.runtime()), ctx)
+        data = body.get("Data") or {}
+        for rule in data.get("Rules") or []:
+            yield RuleSummary(
+                name=str(rule.get("RuleName", "")),
+                description=str(rule.get("Description") or ""),
+                pattern=_pattern(rule.get("FilterPattern")),
+            )
+        token = data.get("NextToken") or None
+        if not token:
+            return
+
+
+def _target(item: Mapping[str, Any]) -> Target:
+    params = tuple(
+        Param(
+            resource_key=str(p.get("ResourceKey", "")),
+            form=ParamForm(str(p.get("Form", "CONSTANT"))),
+            value=p.get("Value"),
+            template=p.get("Template"),
+        )
+        for p in item.get("ParamList") or []
+    )
+    return normalise.target(
+        Target(
+            id=str(item.get("Id", "")),
+            type=str(item.get("Type", "")),
+            endpoint=str(item.get("Endpoint") or ""),
+            params=params,
+            retry_strategy=item.get("PushRetryStrategy") or None,
+        )
+    )
+
+
+def get_rule(clients: _sdk.Clients, name: str, context: ContextFor) -> BusRule | None:
+    ctx = context("eventbridge:GetRule", f"rule {name}")
+    request = _sdk.eventbridge_models.GetRuleRequest(event_bus_name=BUS_NAME, rule_name=name)
+    try:
+        with translating(ctx):
+            data = _body(clients.eventbridge.get_rule_with_options(request, _sdk.runtime()), ctx).get("Data")
+    except NotFound:
+        return None
+    if not data:
+        return None
+    return normalise.bus_rule(
+        BusRule(
+            name=str(data.get("RuleName") or name),
+            pattern=_pattern(data.get("FilterPattern")),
+            description=str(data.get("Description") or ""),
+            enabled=str(data.get("Status", "ENABLE")).upper() != "DISABLE",
+            targets=tuple(_target(t) for t in data.get("Targets") or []),
+        )
+    )
+
+
+def _param_models(target: Target, cls: Any) -> list[Any]:
+    # Only the fields each form uses, as the alicloud provider sends them (research §7).
+    out = []
+    for p in target.params:
+        value = None if p.form is ParamForm.ORIGINAL else p.value
+        template = p.template if p.form is ParamForm.TEMPLATE else None
+        out.append(cls(resource_key=p.resource_key, form=p.form.value, value=value, template=template))
+    return out
+
+
+def _target_models(rule: BusRule, cls: Any, param_cls: Any) -> list[Any]:
+    return [
+        cls(
+            id=t.id,
+            type=t.type,
+            endpoint=t.endpoint,
+            push_retry_strategy=t.retry_strategy,
+            param_list=_param_models(t, param_cls),
+        )
+        for t in rule.targets
+    ]
+
+
+def _secrets(rule: BusRule) -> tuple[str, ...]:
+    """Values of a rule that may be secret (endpoints, URLs, keys, tokens), to mask in errors."""
+    values = [t.endpoint for t in rule.targets]
+    values += [p.value or "" for t in rule.targets for p in t.params if p.form is ParamForm.CONSTANT]
+    return tuple(v for v in values if v)
+
+
+def _check_entries(body: Mapping[str, Any], ctx: CallContext) -> None:
+    data = body.get("Data") or {}
+    entries = (data.get("ErrorEntries") or []) if isinstance(data, Mapping) else []
+    if entries:
+        first = entries[0]
+        raise failed_response(ctx, first.get("ErrorCode"), f"target {first.get('EntryId')}")
+
+
+def create_rule(clients: _sdk.Clients, rule: BusRule, context: ContextFor) -> None:
+    m = _sdk.eventbridge_models
+    ctx = context("eventbridge:CreateRule", f"rule {rule.name}").hiding(*_secrets(rule))
+    request = m.CreateRuleRequest(
+        event_bus_name=BUS_NAME,
+        rule_name=rule.name,
+        filter_pattern=normalise.canonical_json(dict(rule.pattern)),
+        description=rule.description,
+        status="ENABLE" if rule.enabled else "DISABLE",
+        event_targets=_target_models(
+            rule, m.CreateRuleRequestEventTargets, m.CreateRuleRequestEventTargetsParamList
+        ),
+    )
+    with translating(ctx):
+        _body(clients.eventbridge.create_rule_with_options(request, _sdk.runtime()), ctx)
+
+
+def converge(clients: _sdk.Clients, desired: BusRule, live: BusRule, context: ContextFor) -> None:
+    """Make the existing rule `live` into `desired` with the fewest calls."""
+    m = _sdk.eventbridge_models
+    desired, live = normalise.bus_rule(desired), normalise.bus_rule(live)
+    name = desired.name
+    if desired.pattern != live.pattern or desired.description != live.description:
+        ctx = context("eventbridge:UpdateRule", f"rule {name}")
+        request = m.UpdateRuleRequest(
+            event_bus_name=BUS_NAME,
+            rule_name=name,
+            filter_pattern=normalise.canonical_json(dict(desired.pattern)),
+            description=desired.description,
+        )
+        with translating(ctx):
+            _body(clients.eventbridge.update_rule_with_options(request, _sdk.runtime()), ctx)
+    if desired.targets != live.targets and desired.targets:
+        ctx = context("eventbridge:PutTargets", f"rule {name}").hiding(*_secrets(desired), *_secrets(live))
+        request = m.PutTargetsRequest(
+            event_bus_name=BUS_NAME,
+            rule_name=name,
+            targets=_target_models(desired, m.PutTargetsRequestTargets, m.PutTargetsRequestTargetsParamList),
+        )
+        with translating(ctx):
+            _check_entries(
+                _body(clients.eventbridge.put_targets_with_options(request, _sdk.runtime()), ctx), ctx
+            )
+    removed = sorted({t.id for t in live.targets} - {t.id for t in desired.targets})
+    if removed:
+        ctx = context("eventbridge:DeleteTargets", f"rule {name}")
+        request = m.DeleteTargetsRequest(event_bus_name=BUS_NAME, rule_name=name, target_ids=removed)
+        with translating(ctx):
+            _check_entries(
+                _body(clients.eventbridge.delete_targets_with_options(request, _sdk.runtime()), ctx), ctx
+            )
+    if desired.enabled != live.enabled:
+        action = "EnableRule" if desired.enabled else "DisableRule"
+        ctx = context(f"eventbridge:{action}", f"rule {name}")
+        with translating(ctx):
+            if desired.enabled:
+                request = m.EnableRuleRequest(event_bus_name=BUS_NAME, rule_name=name)
+                _body(clients.eventbridge.enable_rule_with_options(request, _sdk.runtime()), ctx)
+            else:
+                request = m.DisableRuleRequest(event_bus_name=BUS_NAME, rule_name=name)
+                _body(clients.eventbridge.disable_rule_with_options(request, _sdk.runtime()), ctx)
+
+
+def delete_rule(clients: _sdk.Clients, name: str, context: ContextFor) -> bool:
+    """Delete a rule; False if it was already gone. Targets go first, as the console does."""
+    live = get_rule(clients, name, context)
+    if live is None:
+        return False
+    m = _sdk.eventbridge_models
+    if live.targets:
+        ctx = context("eventbridge:DeleteTargets", f"rule {name}")
+        ids = [t.id for t in live.targets]
+        request = m.DeleteTargetsRequest(event_bus_name=BUS_NAME, rule_name=name, target_ids=ids)
+        with translating(ctx):
+            _check_entries(
+                _body(clients.eventbridge.delete_targets_with_options(request, _sdk.runtime()), ctx), ctx
+            )
+    ctx = context("eventbridge:DeleteRule", f"rule {name}")
+    with translating(ctx):
+        request = m.DeleteRuleRequest(event_bus_name=BUS_NAME, rule_name=name)
+        _body(clients.eventbridge.delete_rule_with_options(request, _sdk.runtime()), ctx)
+    return True

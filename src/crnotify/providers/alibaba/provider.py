@@ -1,0 +1,120 @@
+"""`AlibabaProvider`: the `providers.base.Provider` for Alibaba Cloud, one client pair per region."""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Mapping, Sequence
+from itertools import groupby
+
+from crnotify.convention import RegistrySpec, instance_ids
+from crnotify.errors import ConfigError
+from crnotify.model import BusRule, LiveRule, LiveState, Registry
+from crnotify.providers.alibaba import _sdk, cr, eventbridge
+from crnotify.providers.alibaba.errors import CallContext
+
+
+class AlibabaProvider:
+    """Reads and writes through the official SDKs.
+
+    `endpoints` maps a region to `host:port` (an emulator); the key `"*"` serves every region.
+    Empty: the real regional endpoints. `access_key`: an explicit key pair; None: the default chain.
+    """
+
+    has_registry_side = True
+
+    def __init__(
+        self, *, endpoints: Mapping[str, str] | None = None, access_key: tuple[str, str] | None = None
+    ) -> None:
+        self._endpoints = dict(endpoints or {})
+        self._access_key = access_key
+        self._clients: dict[str, _sdk.Clients] = {}
+
+    def _for(self, region: str) -> _sdk.Clients:
+        if region not in self._clients:
+            endpoint = self._endpoints.get(region, self._endpoints.get("*"))
+            if self._endpoints and endpoint is None:
+                raise ConfigError(
+                    f"no endpoint given for region {region}",
+                    hint="use --endpoint HOST:PORT for every region, or REGION=HOST:PORT,… naming this one",
+                )
+            connection = _sdk.Connection(region=region, endpoint=endpoint, access_key=self._access_key)
+            self._clients[region] = _sdk.clients(connection)
+        return self._clients[region]
+
+    @staticmethod
+    def _context(region: str, registry: str = "") -> eventbridge.ContextFor:
+        def make(action: str, resource: str) -> CallContext:
+            return CallContext(action=action, region=region, resource=resource, registry=registry)
+
+        return make
+
+    # --- reading --------------------------------------------------------------------------------
+
+    def read(
+        self, registries: Sequence[Registry], *, names: Mapping[str, Collection[str]] | None = None
+    ) -> LiveState:
+        rules: list[LiveRule] = []
+        ordered = sorted(registries, key=lambda r: r.region)
+        for region, group in groupby(ordered, key=lambda r: r.region):
+            clients = self._for(region)
+            context = self._context(region)
+            summaries = {s.name: s for s in eventbridge.list_rules(clients, context)}  # once per region
+            full: dict[str, BusRule | None] = {}  # GetRule once per rule, however many registries want it
+            for registry in group:
+                if not registry.instance_id:
+                    raise ConfigError(f"registry {registry.name} has no instance_id")
+                acr = {
+                    name: rule_id
+                    for rule_id, name in cr.list_rule_names(
+                        clients, registry.instance_id, self._context(region, registry.name)
+                    )
+                }
+                wanted = set(acr) | set((names or {}).get(registry.name, ()))
+                wanted |= {
+                    s.name for s in summaries.values() if registry.instance_id in instance_ids(s.pattern)
+                }
+                for name in sorted(wanted):
+                    if name in summaries and name not in full:
+                        full[name] = eventbridge.get_rule(clients, name, context)
+                    bus = full.get(name)
+                    if bus is None and name not in acr:
+                        continue
+                    rules.append(LiveRule(registry=registry.name, name=name, rule_id=acr.get(name), bus=bus))
+        return LiveState(rules=tuple(rules))
+
+    def read_bus_rule(self, registry: Registry, name: str) -> BusRule | None:
+        return eventbridge.get_rule(
+            self._for(registry.region), name, self._context(registry.region, registry.name)
+        )
+
+    # --- registry side --------------------------------------------------------------------------
+
+    def _instance(self, registry: Registry) -> str:
+        if not registry.instance_id:
+            raise ConfigError(f"registry {registry.name} has no instance_id")
+        return registry.instance_id
+
+    def create_registry_rule(self, registry: Registry, spec: RegistrySpec) -> str:
+        context = self._context(registry.region, registry.name)
+        return cr.create(self._for(registry.region), self._instance(registry), spec, context)
+
+    def update_registry_rule(self, registry: Registry, rule_id: str, spec: RegistrySpec) -> None:
+        context = self._context(registry.region, registry.name)
+        cr.update(self._for(registry.region), self._instance(registry), rule_id, spec, context)
+
+    def delete_registry_rule(self, registry: Registry, rule_id: str) -> None:
+        context = self._context(registry.region, registry.name)
+        cr.delete(self._for(registry.region), self._instance(registry), rule_id, context)
+
+    # --- bus side -------------------------------------------------------------------------------
+
+    def put_bus_rule(self, registry: Registry, desired: BusRule, live: BusRule | None) -> None:
+        clients, context = self._for(registry.region), self._context(registry.region, registry.name)
+        if live is None:
+            eventbridge.create_rule(clients, desired, context)
+        else:
+            eventbridge.converge(clients, desired, live, context)
+
+    def delete_bus_rule(self, registry: Registry, name: str) -> None:
+        eventbridge.delete_rule(
+            self._for(registry.region), name, self._context(registry.region, registry.name)
+        )

@@ -1,0 +1,61 @@
+"""An apply's progress and outcome as text: one line per step, then exactly what was and was not done."""
+
+from __future__ import annotations
+
+from crnotify.apply import ApplyResult, StepResult, StepStatus
+from crnotify.planner import Action
+from crnotify.render._style import paint, safe
+from crnotify.render.plan_text import SYMBOLS
+
+VERBS = {
+    Action.CREATE: "create the registry rule",
+    Action.UPDATE: "update",
+    Action.DELETE: "delete",
+    Action.REAPPLY_BUS: "re-apply the bus customisations",
+}
+STATUS_COLOURS = {StepStatus.APPLIED: "green", StepStatus.FAILED: "red", StepStatus.SKIPPED: "yellow"}
+
+
+def step_line(step: StepResult, *, color: bool = False) -> str:
+    symbol, colour = SYMBOLS[step.change.action]
+    verb = VERBS[step.change.action]
+    if step.change.action is Action.UPDATE and step.change.writes_registry:
+        verb = "update the registry rule"
+    elif step.change.action is Action.UPDATE:
+        verb = "update the bus rule"
+    status = paint(step.status.value, color, fg=STATUS_COLOURS[step.status])
+    name = safe(f"{step.change.registry}/{step.change.rule}")
+    line = f"{paint(symbol, color, fg=colour)} {name}: {verb}: {status}"
+    return f"{line}\n    {safe(step.error)}" if step.error else line
+
+
+def outcome(result: ApplyResult, *, color: bool = False) -> str:
+    lines: list[str] = []
+    done = [s for s in result.steps if s.status is StepStatus.APPLIED]
+    if result.failed:
+        lines.append(paint("Apply failed part-way.", color, fg="red", bold=True))
+        lines.append(f"Applied ({len(done)}):")
+        lines += [f"  {step_line(s)}" for s in done] or ["  (nothing)"]
+        lines.append(f"Not applied ({len(result.failed)}):")
+        lines += [f"  {step_line(s)}" for s in result.failed]
+        lines.append(
+            "Run apply again to finish: it plans from what is now live, so it picks up where this stopped."
+        )
+    elif result.verification_error is not None:
+        lines.append(
+            f"All {len(done)} step(s) applied, but the verifying re-read failed: {result.verification_error}"
+        )
+    elif result.verification is not None and (result.verification.changes or result.verification.errors):
+        lines.append(
+            paint("All steps applied, but a new plan still shows changes:", color, fg="red", bold=True)
+        )
+        lines += [f"  {c.action.value} {c.registry}/{c.rule}" for c in result.verification.changes]
+        lines += [f"  error {e.registry}/{e.rule}: {e.message}" for e in result.verification.errors]
+    else:
+        counts = {action: sum(1 for s in done if s.change.action is action) for action in Action}
+        lines.append(
+            paint("Apply complete!", color, fg="green", bold=True)
+            + f" {counts[Action.CREATE]} created, {counts[Action.UPDATE]} updated, "
+            f"{counts[Action.DELETE]} deleted. A fresh plan shows no changes."
+        )
+    return "\n".join(lines) + "\n"

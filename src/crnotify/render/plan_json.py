@@ -1,0 +1,66 @@
+"""A plan as versioned JSON with sorted keys, for CI scripts and PR bots.
+
+    {"format_version": "1.0",
+     "summary": {"create": N, "update": N, "delete": N},
+     "changes": [{"action": "create|update|delete|reapply-bus", "registry", "rule",
+                  "fields": [{"path", "before", "after", "sensitive"}], "reasons": [...],
+                  "discards": [same shape as fields]}],
+     "errors": [{"registry", "rule", "message", "hint"}],
+     "unmanaged": [{"registry", "rule"}],
+     "skipped_registries": [registry names of providers this plan does not cover yet]}
+
+A sensitive field never carries its value (research/anchors.md §c pain 3: JSON plans are where
+Terraform leaks): `before`/`after` are `"(sensitive)"` or null, and `sensitive_change` says
+`added`, `removed`, `changed` or `unchanged`.
+"""
+
+from __future__ import annotations
+
+import json
+
+from crnotify.model import JSON
+from crnotify.planner import Change, FieldChange, Plan
+
+FORMAT_VERSION = "1.0"
+
+
+def field_document(field: FieldChange) -> dict[str, JSON]:
+    if field.secret:
+        return {
+            "path": field.path,
+            "before": None if field.before is None else "(sensitive)",
+            "after": None if field.after is None else "(sensitive)",
+            "sensitive": True,
+            "sensitive_change": field.sensitive_status,
+        }
+    return {"path": field.path, "before": field.before, "after": field.after, "sensitive": False}
+
+
+def change_document(change: Change) -> dict[str, JSON]:
+    return {
+        "action": change.action.value,
+        "registry": change.registry,
+        "rule": change.rule,
+        "fields": [field_document(f) for f in change.fields],
+        "reasons": list(change.reasons),
+        "discards": [field_document(f) for f in change.discards],
+    }
+
+
+def document(plan: Plan) -> dict[str, JSON]:
+    s = plan.summary
+    return {
+        "format_version": FORMAT_VERSION,
+        "summary": {"create": s.create, "update": s.update, "delete": s.delete},
+        "changes": [change_document(c) for c in plan.changes],
+        "errors": [
+            {"registry": e.registry, "rule": e.rule, "message": e.message, "hint": e.hint}
+            for e in plan.errors
+        ],
+        "unmanaged": [{"registry": r.registry, "rule": r.rule} for r in plan.unmanaged],
+        "skipped_registries": list(plan.skipped),
+    }
+
+
+def render(plan: Plan) -> str:
+    return json.dumps(document(plan), indent=2, sort_keys=True, ensure_ascii=False) + "\n"

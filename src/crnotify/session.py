@@ -1,0 +1,125 @@
+"""One cloud session for the commands that call the cloud: load the config for the cloud, pick the
+Alibaba Cloud endpoints, start the embedded local cloud when asked, and stop it afterwards.
+
+Where the calls go (DESIGN.md §4):
+- `--local` (or CRNOTIFY_LOCAL=1): one in-process emulator per region the config uses, all sharing
+  `.crnotify/state.sqlite3` under the current directory, signed with the emulator's default key pair.
+- `--endpoint HOST:PORT` (or CRNOTIFY_ENDPOINT): every region's calls go there;
+  `--endpoint REGION=HOST:PORT,REGION=HOST:PORT` names one endpoint per region. The key pair is
+  ALIBABA_CLOUD_ACCESS_KEY_ID/ALIBABA_CLOUD_ACCESS_KEY_SECRET when both are set, else the emulator's
+  documented default pair — never the rest of the default chain, whose ECS-metadata, OIDC and STS
+  providers would call real cloud addresses on behalf of a local emulator.
+- neither: the real regional endpoints, credentials from the default chain.
+
+Heavy imports (SDKs, the emulator) happen inside `open_session`, so importing this module is cheap.
+"""
+
+# ruff: noqa: PLC0415 -- the core and the SDKs are imported inside commands: `crnotify --help` stays light
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from crnotify.errors import ConfigError
+from crnotify.model import Config
+from crnotify.model import Provider as ProviderKind
+from crnotify.providers.base import Provider
+
+LOCAL_STATE = Path(".crnotify") / "state.sqlite3"
+
+
+@dataclass(frozen=True, slots=True)
+class Session:
+    config: Config
+    provider: Provider
+    paths: tuple[str, ...]
+
+
+def parse_endpoints(text: str) -> dict[str, str]:
+    """`HOST:PORT` → {"*": …}; `REGION=HOST:PORT,…` → {region: …}. Raises ConfigError on bad input."""
+    text = text.strip()
+    if "=" not in text:
+        if not _is_host_port(text):
+            raise ConfigError(f"--endpoint {text!r} is not HOST:PORT or REGION=HOST:PORT,…")
+        return {"*": text}
+    endpoints = {}
+    for part in text.split(","):
+        region, sep, address = part.strip().partition("=")
+        if not sep or not region or not _is_host_port(address):
+            raise ConfigError(f"--endpoint: {part.strip()!r} is not REGION=HOST:PORT")
+        endpoints[region] = address
+    return endpoints
+
+
+def _is_host_port(text: str) -> bool:
+    host, sep, port = text.rpartition(":")
+    return bool(sep and host and port.isdigit())
+
+
+def load_config(paths: Sequence[str], env: Mapping[str, str] | None = None) -> Config:
+    """The config, loaded for the cloud (unset `${env:…}` is an error); its errors as one ConfigError."""
+    from crnotify.config import load
+    from crnotify.render.diagnostics import render_diagnostics
+
+    result = load(list(paths) or ["."], env=env, for_cloud=True)
+    if result.config is None:
+        errors = [d for d in result.diagnostics if d.is_error]
+        raise ConfigError("the configuration is not valid:\n" + render_diagnostics(errors).rstrip())
+    return result.config
+
+
+def regions(config: Config) -> list[str]:
+    return sorted({r.region for r in config.registries if r.provider is ProviderKind.ALIBABA})
+
+
+@contextmanager
+def open_session(
+    paths: Sequence[str],
+    *,
+    local: bool = False,
+    endpoint: str | None = None,
+    env: Mapping[str, str] | None = None,
+    config: Config | None = None,
+) -> Iterator[Session]:
+    """A provider for the config at `paths` (or the given `config`), with local emulators if asked."""
+    if config is None:
+        config = load_config(paths, env)
+    from crnotify.providers.alibaba import AlibabaProvider
+
+    with ExitStack() as stack:
+        if local:
+            endpoints, access_key = _start_local(stack, regions(config))
+            provider: Provider = AlibabaProvider(endpoints=endpoints, access_key=access_key)
+        elif endpoint:
+            provider = AlibabaProvider(endpoints=parse_endpoints(endpoint), access_key=_endpoint_keys())
+        else:
+            provider = AlibabaProvider()
+        yield Session(config=config, provider=provider, paths=tuple(paths))
+
+
+def _endpoint_keys() -> tuple[str, str]:
+    key_id = os.environ.get("ALIBABA_CLOUD_ACCESS_KEY_ID")
+    secret = os.environ.get("ALIBABA_CLOUD_ACCESS_KEY_SECRET")
+    if key_id and secret:
+        return key_id, secret
+    from crnotify.emulator.server import DEFAULT_ACCESS_KEY_ID, DEFAULT_ACCESS_KEY_SECRET
+
+    return DEFAULT_ACCESS_KEY_ID, DEFAULT_ACCESS_KEY_SECRET
+
+
+def _start_local(stack: ExitStack, names: Sequence[str]) -> tuple[dict[str, str], tuple[str, str]]:
+    from crnotify.emulator.server import DEFAULT_ACCESS_KEY_ID, DEFAULT_ACCESS_KEY_SECRET, EmulatorServer
+
+    LOCAL_STATE.parent.mkdir(parents=True, exist_ok=True)
+    endpoints = {}
+    for region in names:
+        server: Any = EmulatorServer(state_path=str(LOCAL_STATE), region=region)
+        server.start()
+        stack.callback(server.stop)
+        endpoints[region] = server.endpoint
+    return endpoints, (DEFAULT_ACCESS_KEY_ID, DEFAULT_ACCESS_KEY_SECRET)

@@ -1,0 +1,86 @@
+"""The vendor-error translator: the SDK's own exception types in, crnotify errors with hints out.
+
+Cases the emulator can serve are tested over HTTP in test_apply_emulator.py; these are the codes it
+has no reason to produce (permission, activation, an unknown CreateEventCenterRule)."""
+
+from __future__ import annotations
+
+import pytest
+from alibabacloud_credentials.exceptions import CredentialException
+from alibabacloud_tea_openapi.exceptions import ClientException, ServerException, ThrottlingException
+
+from crnotify.errors import (
+    AuthError,
+    NotActivated,
+    NotFound,
+    PermissionDenied,
+    ProviderError,
+    QuotaExceeded,
+    Throttled,
+    TransientError,
+)
+from crnotify.providers.alibaba.errors import CallContext, translate
+
+CTX = CallContext(
+    action="cr:UpdateEventCenterRule", region="cn-hangzhou", resource="rule crecr-1", registry="prod"
+)
+
+
+@pytest.mark.parametrize(
+    ("exc", "kind", "needle"),
+    [
+        (
+            ClientException(code="Forbidden.RAM", status_code=403, message="no"),
+            PermissionDenied,
+            "cr:UpdateEventCenterRule",
+        ),
+        (
+            ClientException(code="ServiceNotEnable", status_code=403, message="x"),
+            NotActivated,
+            "activate EventBridge",
+        ),
+        (
+            ClientException(code="InvalidAccessKeyId.NotFound", status_code=404, message="x"),
+            AuthError,
+            "ALIBABA_CLOUD",
+        ),
+        (ThrottlingException(code="Throttling.User", status_code=429, message="x"), Throttled, "throttled"),
+        (
+            ClientException(code="EventRuleCountExceedLimit", status_code=409, message="x"),
+            QuotaExceeded,
+            "10 event rules",
+        ),
+        (ClientException(code="EventRuleNotExisted", status_code=404, message="x"), NotFound, "not found"),
+        (ServerException(code="InternalError", status_code=500, message="x"), TransientError, "failed"),
+        (CredentialException("unable to load credentials"), AuthError, "OIDC"),
+    ],
+)
+def test_codes_become_actionable_errors(exc: Exception, kind: type[ProviderError], needle: str) -> None:
+    error = translate(exc, CTX)
+    assert type(error) is kind
+    assert needle in str(error)
+
+
+def test_an_unknown_create_action_explains_the_console_and_adoption() -> None:
+    ctx = CallContext(
+        action="cr:CreateEventCenterRule", region="cn-hangzhou", resource="instance cri-x", registry="prod"
+    )
+    error = translate(ClientException(code="InvalidAction.NotFound", status_code=404, message="x"), ctx)
+    assert "console" in str(error)
+    assert "crnotify import --registry prod --adopt" in str(error)
+
+
+def test_secret_values_are_masked_and_signature_messages_dropped() -> None:
+    ctx = CTX.hiding("https://oapi.dingtalk.com/robot/send?access_token=tok-123", "SECabc")
+    echoed = ClientException(
+        code="InvalidParameter",
+        status_code=400,
+        message="bad EventConfig https://oapi.dingtalk.com/robot/send?access_token=tok-123 SECabc",
+    )
+    text = str(translate(echoed, ctx))
+    assert "tok-123" not in text
+    assert "SECabc" not in text
+    signed = ClientException(
+        code="SignatureDoesNotMatch", status_code=400, message="string to sign: SECabc tok-123"
+    )
+    assert "string to sign" not in str(translate(signed, CTX))

@@ -1,0 +1,210 @@
+"""The cloud commands end to end, as a user runs them: YAML on disk, `crnotify plan/apply/drift/import`
+against the emulator (`--endpoint`, credentials from the environment) or the embedded `--local` cloud."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+import pytest
+from alibabacloud_eventbridge20200401 import models as eb_models
+
+from crnotify.cli import main
+from crnotify.convention import RegistrySpec
+from crnotify.emulator.server import DEFAULT_ACCESS_KEY_ID, DEFAULT_ACCESS_KEY_SECRET, EmulatorServer
+from crnotify.model import EventType, Notify, NotifyMethod, Rule, SecretText
+
+SECRETS = {"DT_TOKEN": "dt-token-0123456789", "DT_SECRET": "SECsigning0123", "HOOK_TOKEN": "hook-token-0123"}
+INSTANCE = "cri-clitest01"
+REGISTRIES = f"""\
+version: 1
+registries:
+  - name: prod
+    provider: alibaba
+    region: cn-hangzhou
+    instance_id: {INSTANCE}
+"""
+RULES = """\
+version: 1
+rules:
+  - name: scan-api
+    registry: prod
+    event: scan
+    scope:
+      namespace: team-a
+      repositories: [api]
+    scan_status: [COMPLETE]
+    notify:
+      dingtalk:
+        webhook: https://oapi.dingtalk.com/robot/send?access_token=${env:DT_TOKEN}
+        secret: ${env:DT_SECRET}
+    bus:
+      description: Release scans
+      template:
+        format: markdown
+        title: Scan finished
+        text: "### ${RepoName}:${Tag} scanned"
+  - name: hook
+    registry: prod
+    event: build
+    scope:
+      namespaces: [team-a]
+    notify:
+      https:
+        url: https://hooks.example.com/acr
+        token: ${env:HOOK_TOKEN}
+"""
+
+
+@pytest.fixture
+def workdir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    (tmp_path / "config").mkdir()
+    (tmp_path / "config" / "registries.yaml").write_text(REGISTRIES)
+    (tmp_path / "config" / "rules.yaml").write_text(RULES)
+    monkeypatch.chdir(tmp_path)
+    for name, value in SECRETS.items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.setenv("ALIBABA_CLOUD_ACCESS_KEY_ID", DEFAULT_ACCESS_KEY_ID)
+    monkeypatch.setenv("ALIBABA_CLOUD_ACCESS_KEY_SECRET", DEFAULT_ACCESS_KEY_SECRET)
+    monkeypatch.setenv("ALIBABA_CLOUD_ECS_METADATA_DISABLED", "true")  # never reach for 100.100.100.200
+    monkeypatch.delenv("CRNOTIFY_ENDPOINT", raising=False)
+    monkeypatch.delenv("CRNOTIFY_LOCAL", raising=False)
+    monkeypatch.setenv("NO_COLOR", "1")
+    return tmp_path
+
+
+def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    for value in SECRETS.values():
+        assert value not in out
+        assert value not in err
+    return code, out, err
+
+
+def test_plan_apply_plan_drift(
+    workdir: Path, emulator: EmulatorServer, capsys: Any, eventbridge_client: Any
+) -> None:
+    at = ("--endpoint", emulator.endpoint)
+    code, out, _ = run(capsys, "plan", "config", "--detailed-exitcode", *at)
+    assert code == 2
+    assert "Plan: 2 to create, 0 to update, 0 to delete." in out
+    code, out, _ = run(capsys, "plan", "config", *at)
+    assert code == 0
+
+    code, out, err = run(capsys, "apply", "config", "--auto-approve", *at)
+    assert code == 0, err
+    assert "Apply complete!" in out
+    code, out, _ = run(capsys, "plan", "config", "--detailed-exitcode", *at)
+    assert (code, out.strip()) == (0, "No changes. The cloud matches the configuration.")
+
+    code, out, _ = run(capsys, "drift", "config", *at)
+    assert code == 0
+    eventbridge_client.disable_rule(eb_models.DisableRuleRequest(event_bus_name="default", rule_name="hook"))
+    code, out, _ = run(capsys, "drift", "config", "--format", "json", *at)
+    assert code == 2
+    assert [(d["rule"], d["kind"]) for d in json.loads(out)["drift"]] == [("hook", "bus_changed")]
+
+    code, out, err = run(capsys, "apply", "config", *at)
+    assert code == 1
+    assert "refusing to discard bus-rule edits made outside crnotify:\n  prod/hook: enabled" in err
+    code, out, err = run(capsys, "apply", "config", "--overwrite-bus-edits", *at)  # stdin is no terminal
+    assert code == 1
+    assert "refusing to wait for an answer" in err
+    code, out, err = run(capsys, "apply", "config", "--overwrite-bus-edits", "--auto-approve", *at)
+    assert code == 0, err
+
+
+def test_saved_plan_is_refused_when_stale(
+    workdir: Path, emulator: EmulatorServer, capsys: Any, eventbridge_client: Any
+) -> None:
+    at = ("--endpoint", emulator.endpoint)
+    assert run(capsys, "apply", "config", "--auto-approve", *at)[0] == 0
+    (workdir / "config" / "rules.yaml").write_text(
+        RULES.replace("hooks.example.com/acr", "hooks.example.com/v2")
+    )
+    code, _, err = run(capsys, "plan", "config", "--out", "plan.json", *at)
+    assert code == 0
+    saved = (workdir / "plan.json").read_text()
+    for value in SECRETS.values():
+        assert value not in saved
+    eventbridge_client.disable_rule(eb_models.DisableRuleRequest(event_bus_name="default", rule_name="hook"))
+    code, _, err = run(capsys, "apply", "--plan", "plan.json", *at)
+    assert code == 1
+    assert "prod/hook: its EventBridge rule changed" in err
+    code, _, err = run(capsys, "plan", "config", "--out", "plan.json", *at)
+    code, out, err = run(capsys, "apply", "--plan", "plan.json", *at)
+    assert code == 1
+    assert "prod/hook: enabled" in err  # a saved plan still refuses to discard outside edits
+    code, out, err = run(capsys, "apply", "--plan", "plan.json", "--overwrite-bus-edits", *at)
+    assert code == 0, err
+    assert "Apply complete!" in out
+
+
+def test_import_adopt_then_plan_shows_no_changes(
+    workdir: Path, emulator: EmulatorServer, capsys: Any, cr_client: Any, create_event_center_rule: Any
+) -> None:
+    url = SecretText(template="https://oapi.dingtalk.com/robot/send?access_token=${env:X}").resolve(
+        {"X": "console-token"}
+    )
+    outside = Rule(
+        name="console-made",
+        registry="prod",
+        event_type=EventType.BUILD,
+        notify=Notify(method=NotifyMethod.DINGTALK, url=url),
+    )
+    create_event_center_rule(cr_client, INSTANCE, RegistrySpec.of(outside).to_params())
+    at = ("--endpoint", emulator.endpoint)
+    (workdir / "config" / "rules.yaml").unlink()
+    code, out, err = run(
+        capsys, "import", "config", "--registry", "prod", "--adopt", "--out", "config/imported.yaml", *at
+    )
+    assert code == 0, err
+    imported = (workdir / "config" / "imported.yaml").read_text()
+    assert "console-token" not in imported
+    assert "${env:CONSOLE_MADE_DINGTALK_TOKEN}" in imported
+    code, out, _ = run(capsys, "plan", "config", *at)
+    assert code == 1  # the variable the import asks for is not set yet
+    os.environ["CONSOLE_MADE_DINGTALK_TOKEN"] = "console-token"
+    try:
+        code, out, _ = run(capsys, "plan", "config", "--detailed-exitcode", *at)
+    finally:
+        del os.environ["CONSOLE_MADE_DINGTALK_TOKEN"]
+    assert (code, out.strip()) == (0, "No changes. The cloud matches the configuration.")
+
+
+def test_local_cloud_round_trip(workdir: Path, capsys: Any) -> None:
+    code, out, _ = run(capsys, "--local", "plan", "config", "--detailed-exitcode")
+    assert code == 2
+    assert (workdir / ".crnotify" / "state.sqlite3").exists()
+    assert run(capsys, "apply", "--local", "config", "--auto-approve")[0] == 0
+    code, out, _ = run(capsys, "plan", "--local", "config", "--detailed-exitcode")
+    assert (code, out.strip()) == (0, "No changes. The cloud matches the configuration.")
+
+
+def test_bad_endpoint_is_a_clear_error(workdir: Path, capsys: Any) -> None:
+    code, _, err = run(capsys, "plan", "config", "--endpoint", "nonsense")
+    assert code == 1
+    assert "HOST:PORT" in err
+
+
+def test_partial_apply_reports_what_was_done_and_a_rerun_converges(
+    workdir: Path, tmp_path: Path, capsys: Any
+) -> None:
+    state = str(tmp_path / "cloud.sqlite3")
+    # seed 2 at a 25% fault rate: the reads pass, one create is throttled and one bus write dropped.
+    with EmulatorServer(state_path=state, fault_rate=0.25, seed=2) as flaky:
+        code, out, err = run(capsys, "apply", "config", "--auto-approve", "--endpoint", flaky.endpoint)
+    assert code == 1
+    assert "Apply failed part-way." in out
+    assert "Applied (1):" in out
+    assert "Not applied (3):" in out
+    assert "prod/hook: create the registry rule: failed" in out
+    with EmulatorServer(state_path=state) as clean:
+        at = ("--endpoint", clean.endpoint)
+        code, out, err = run(capsys, "apply", "config", "--auto-approve", *at)
+        assert code == 0, err
+        assert "Apply complete!" in out
+        assert run(capsys, "plan", "config", "--detailed-exitcode", *at)[0] == 0
