@@ -58,8 +58,8 @@ def apply_command(  # noqa: PLR0917 (click passes every option as an argument)
         use_local, use_endpoint = cloud_target(ctx, local, endpoint)
         with open_session(config_paths, local=use_local, endpoint=use_endpoint) as session:
             config = session.config
-            live = read_live(config, session.provider)
-            current = plan(config, live)
+            live = read_live(config, session.provider, skip=session.skipped)
+            current = plan(config, live, skip=session.skipped)
             if saved is not None:
                 if config_digest(config) != saved.desired_digest:
                     raise StalePlanError(
@@ -87,7 +87,12 @@ def apply_command(  # noqa: PLR0917 (click passes every option as an argument)
                 click.echo(apply_text.step_line(step, color=color), err=True)  # type: ignore[arg-type]
 
             result = apply(
-                current, session.provider, config, overwrite_bus_edits=overwrite_bus_edits, on_step=progress
+                current,
+                session.provider,
+                config,
+                overwrite_bus_edits=overwrite_bus_edits,
+                on_step=progress,
+                skip=session.skipped,
             )
         click.echo(apply_text.outcome(result, color=color), nl=False)
         return EXIT_OK if result.converged else EXIT_ERROR
