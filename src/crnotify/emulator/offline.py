@@ -19,13 +19,15 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from crnotify.convention import RegistrySpec, customise, default_bus_rule
+from crnotify.emulator import offline_aws
 from crnotify.emulator.clock import Clock
 from crnotify.emulator.delivery import DeliveryRefused, HttpSender, deliver
 from crnotify.emulator.dingtalk import redact_url
 from crnotify.emulator.retry import NO_RETRY
-from crnotify.emulator.transform import DingTalkDelivery, TransformError, render_target
-from crnotify.model import BusRule, Config, Provider, Registry, Rule
+from crnotify.emulator.transform import Delivery, DingTalkDelivery, TransformError, render_target
+from crnotify.model import BusRule, Config, Provider, Registry, Rule, Target
 from crnotify.patterns import CompiledPattern, InvalidPatternError, compile_pattern
+from crnotify.providers.aws.targets import RULE_HEADER
 
 MASK = "***"
 
@@ -116,16 +118,20 @@ def bus_rule(registry: Registry, rule: Rule, spec: RegistrySpec) -> BusRule:
 
 
 def prepare(registry: Registry, rule: Rule) -> PreparedRule:
-    if registry.provider is not Provider.ALIBABA:
-        reason = f"{registry.provider.value} registries are not evaluated offline yet"
-        return PreparedRule(registry, rule, None, None, None, skip_reason=reason)
-    bus = bus_rule(registry, rule, display_spec(rule))
+    tag_regex: re.Pattern[str] | None = None
+    if registry.provider is Provider.AWS:
+        try:  # tag filters are part of the AWS pattern (the mapping translates them)
+            bus = offline_aws.bus_rule(registry, offline_aws.display_rule(rule))
+        except ValueError as exc:
+            return PreparedRule(registry, rule, None, None, None, skip_reason=str(exc))
+    else:
+        bus = bus_rule(registry, rule, display_spec(rule))
+        try:  # ACR applies the tag regex itself; its generated pattern cannot (convention A2)
+            tag_regex = re.compile(rule.tag_pattern)
+        except re.error as exc:
+            return PreparedRule(registry, rule, bus, None, None, skip_reason=f"invalid tag pattern: {exc}")
     try:
-        tag_regex = re.compile(rule.tag_pattern)
-    except re.error as exc:
-        return PreparedRule(registry, rule, bus, None, None, skip_reason=f"invalid tag pattern: {exc}")
-    try:
-        matcher = compile_pattern(bus.pattern, dialect="alibaba")
+        matcher = compile_pattern(bus.pattern, dialect=registry.provider.value)
     except InvalidPatternError as exc:
         return PreparedRule(registry, rule, bus, None, None, skip_reason=f"invalid bus pattern: {exc}")
     return PreparedRule(registry, rule, bus, matcher, tag_regex)
@@ -149,7 +155,7 @@ def evaluate(prepared: PreparedRule, event: Mapping[str, Any]) -> Verdict:
         )
     if not prepared.bus.enabled:
         return verdict(reason="the bus rule is disabled (bus.enabled: false)")
-    messages = tuple(_message(target, event) for target in prepared.bus.targets)
+    messages = tuple(_message(prepared, target, event) for target in prepared.bus.targets)
     return verdict(fires=True, messages=messages)
 
 
@@ -159,8 +165,27 @@ def _tag(event: Mapping[str, Any]) -> str | None:
     return tag if isinstance(tag, str) else None
 
 
-def _message(target: Any, event: Mapping[str, Any]) -> Message:
+def _mask(headers: tuple[tuple[str, str], ...]) -> tuple[tuple[str, str], ...]:
+    """Header values as written when they are `${env:…}` references or not secret; else masked."""
+    return tuple(
+        (key, value if key in ("content-type", RULE_HEADER) or value.startswith("${env:") else MASK)
+        for key, value in headers
+    )
+
+
+def _message(prepared: PreparedRule, target: Target, event: Mapping[str, Any]) -> Message:
+    delivery: Delivery
     try:
+        if prepared.registry.provider is Provider.AWS:
+            rule = offline_aws.display_rule(prepared.rule)
+            delivery = offline_aws.delivery(rule, target, event)
+            return Message(
+                target_id=target.id,
+                kind=offline_aws.message_kind(rule),
+                endpoint=redact_url(rule.notify.url.template),
+                body=delivery.body,
+                headers=_mask(delivery.headers),
+            )
         delivery = render_target(target, event)
     except TransformError as exc:
         return Message(target_id=target.id, kind=target.type, endpoint=redact_url(target.endpoint), body="",
@@ -173,28 +198,28 @@ def _message(target: Any, event: Mapping[str, Any]) -> Message:
             body=delivery.body,
             signed=bool(delivery.secret),
         )
-    headers = tuple(
-        (key, value if key == "content-type" or value.startswith("${env:") else MASK)
-        for key, value in delivery.headers
-    )
     return Message(
         target_id=delivery.target_id, kind="http", endpoint=redact_url(delivery.url), body=delivery.body,
-        headers=headers,
+        headers=_mask(delivery.headers),
     )  # fmt: skip
 
 
 def send(prepared: PreparedRule, event: Mapping[str, Any], *, sender: HttpSender, clock: Clock) -> list[Sent]:
     """Deliver a firing rule's messages for real, once each (no retries), with secrets resolved."""
     rule, name = prepared.rule, f"{prepared.registry.name}/{prepared.rule.name}"
+    aws = prepared.registry.provider is Provider.AWS
     try:
         spec = deliver_spec(rule)
+        bus = (
+            offline_aws.bus_rule(prepared.registry, rule) if aws else bus_rule(prepared.registry, rule, spec)
+        )
     except ValueError as exc:
         return [Sent(rule=name, target_id="-", endpoint=redact_url(rule.notify.url.template), ok=False,
                      detail=str(exc))]  # fmt: skip
     sent = []
-    for target in bus_rule(prepared.registry, rule, spec).targets:
+    for target in bus.targets:
         try:
-            delivery = render_target(target, event)
+            delivery = offline_aws.delivery(rule, target, event) if aws else render_target(target, event)
             result = deliver(delivery, sender=sender, clock=clock, strategy=NO_RETRY, rng=random.Random(0))
         except (TransformError, DeliveryRefused) as exc:
             sent.append(Sent(rule=name, target_id=target.id, endpoint=redact_url(target.endpoint), ok=False,
