@@ -5,12 +5,14 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
 from alibabacloud_eventbridge20200401 import models as eb
 from local_receiver import http_receiver
 
+from crnotify.cli import main
 from crnotify.convention import RegistrySpec
 from crnotify.emulator.clock import ManualClock
 from crnotify.emulator.delivery_hook import DeliveryHook
@@ -134,3 +136,60 @@ def test_dingtalk_rule_is_signed_rate_limited_and_retried_on_the_emulator_clock(
     assert [s["NotifyStatus"] for s in pushes] == ["Failed"] * 4
     assert [m.errcode for m in robots.received()[20:]] == [130101] * 4
     assert "team-a-robot" not in json.dumps(pushes)
+
+
+def test_crnotify_trace_shows_the_way_of_an_event_for_3_days(
+    server: EmulatorServer,
+    clock: ManualClock,
+    cr_client_factory: Callable[..., Any],
+    eventbridge_client_factory: Callable[..., Any],
+    create_event_center_rule: Callable[..., dict[str, Any]],
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.delenv("ALIBABA_CLOUD_ACCESS_KEY_ID", raising=False)
+    robots = DingTalkRobots(clock=clock)
+    with running(robots) as dingtalk:
+        rule = spec(NotifyMethod.DINGTALK, dingtalk.webhook("secret-robot-token"), secret=None)
+        create_event_center_rule(cr_client_factory(server), INSTANCE, rule.to_params())
+        put(eventbridge_client_factory(server), scan_event(clock, "evt-traced"))
+    argv = ["trace", "evt-traced", "--region", "cn-hangzhou", "--endpoint", server.endpoint]
+
+    assert main(argv) == 0
+    out = capsys.readouterr().out
+    lines = out.splitlines()
+    assert lines[0] == "event evt-traced on bus default (cn-hangzhou):"
+    assert "PutEvent     received on the bus" in lines[1]
+    assert "FilterEvent  rule scan-api matched" in lines[2]
+    assert "PushEvent    rule scan-api → http://127.0.0.1:" in lines[3]
+    assert "access_token=***" in lines[3]
+    assert ": Success (" in lines[3]
+    assert "secret-robot-token" not in out
+
+    assert main([*argv, "--format", "json"]) == 0
+    steps = json.loads(capsys.readouterr().out)["regions"]["cn-hangzhou"]
+    assert [s["Action"] for s in steps] == ["PutEvent", "FilterEvent", "PushEvent"]
+
+    clock.advance(3 * 24 * 3600 + 1)
+    assert main(argv) == 1
+    assert capsys.readouterr().out == (
+        "no trace of event evt-traced in cn-hangzhou (traces are kept for 3 days)\n"
+    )
+
+
+def test_crnotify_trace_takes_its_regions_from_the_config(
+    server: EmulatorServer,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.delenv("ALIBABA_CLOUD_ACCESS_KEY_ID", raising=False)
+    config = tmp_path / "registries.yaml"
+    config.write_text(
+        "version: 1\nregistries:\n  - name: prod\n    provider: alibaba\n    region: cn-hangzhou\n"
+        "    instance_id: cri-deliverytest01\n"
+    )
+    assert main(["trace", "evt-unknown", str(config), "--endpoint", server.endpoint]) == 1
+    assert "no trace of event evt-unknown in cn-hangzhou" in capsys.readouterr().out
+    assert main(["trace", "evt-unknown", str(tmp_path / "missing.yaml")]) == 1
+    assert "give --region" in capsys.readouterr().err

@@ -11,6 +11,7 @@ from crnotify.cli.import_ import import_command
 from crnotify.cli.match import match
 from crnotify.cli.plan import plan_command
 from crnotify.cli.test_cmd import test
+from crnotify.cli.trace import trace_command
 from crnotify.cli.validate import validate
 
 emulator.add_command(dingtalk)
@@ -21,6 +22,7 @@ cli.add_command(drift_command)
 cli.add_command(import_command)
 cli.add_command(match)
 cli.add_command(test)
+cli.add_command(trace_command)
 cli.add_command(emulator)
 
 __all__ = ["cli", "main"]

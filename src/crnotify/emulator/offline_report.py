@@ -10,6 +10,7 @@ from typing import Any
 from crnotify.emulator.dingtalk import parse_message
 from crnotify.emulator.expectations import Check, EventCase
 from crnotify.emulator.offline import Message, Sent, Verdict
+from crnotify.render._text import safe
 
 REPORT_VERSION = 1
 
@@ -108,7 +109,8 @@ def render_text(results: Sequence[EventResult]) -> str:
     if totals["deliveries_ok"] or totals["deliveries_failed"]:
         tail += f"; deliveries: {totals['deliveries_ok']} ok, {totals['deliveries_failed']} failed"
     lines.append(tail)
-    return "\n".join(lines) + "\n"
+    # Event files and configs are user input: no terminal escape sequences reach the screen.
+    return "\n".join(safe(line) for line in lines) + "\n"
 
 
 def render_json(results: Sequence[EventResult]) -> str:
