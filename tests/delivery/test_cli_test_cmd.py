@@ -18,6 +18,7 @@ SECRETS = {
     "AUDIT_HOOK_TOKEN": "audit-secret-value",
     "ECR_HOOK_TOKEN": "ecr-hook-secret",
     "DINGTALK_ECR_TOKEN": "ecr-dingtalk-secret",
+    "DEPLOY_HOOK_TOKEN": "deploy-hook-secret",
 }
 
 
@@ -36,7 +37,7 @@ def test_examples_meet_their_expectations_without_showing_secrets(
         monkeypatch.setenv(name, value)
     rc, out, _ = run(["test", "examples/", "--events", "examples/events/"], capsys)
     assert rc == 0, out
-    assert "expectations: 21 passed, 0 failed" in out
+    assert "expectations: 25 passed, 0 failed" in out
     assert "fires  prod-hz/scan-api-release" in out
     assert "access_token=${env:DINGTALK_RELEASE_TOKEN} (signed)" in out
     assert "| ### team-a/api:v1.4.0 scanned" in out

@@ -42,7 +42,7 @@ def test_build_event_has_the_shape_of_alibabas_sample() -> None:
     assert data["RepoId"].startswith("crr-")
 
 
-@pytest.mark.parametrize("event_type", list(EventType))
+@pytest.mark.parametrize("event_type", EventType.acr_rule_types())
 def test_every_type_carries_the_convention_fields_and_its_status(event_type: EventType) -> None:
     for status in events.STATUS_VALUES[event_type]:
         event = events.acr_event(
@@ -136,3 +136,8 @@ def test_ecr_events_follow_the_ecr_guide_samples() -> None:
     assert inspector["source"] == "aws.inspector2"
     assert inspector["detail"]["repository-name"] == inspector["resources"][0]
     assert inspector["detail"]["finding-severity-counts"] == {"CRITICAL": 7, "HIGH": 61, "TOTAL": 68}
+
+
+def test_push_completed_is_not_generated_for_acr() -> None:
+    with pytest.raises(ValueError, match="no ACR event rule can select it"):
+        events.acr_event(EventType.PUSH, instance_id="c", namespace="n", repository="r", tag="t", at=AT)

@@ -129,7 +129,7 @@ def spec(method: NotifyMethod, url: str, secret: str | None) -> RegistrySpec:
     )
 
 
-@pytest.mark.parametrize("event_type", list(EventType))
+@pytest.mark.parametrize("event_type", EventType.acr_rule_types())
 def test_acr_default_dingtalk_message_renders_every_field(event_type: EventType) -> None:
     event = acr_event(event_type, instance_id="cri-1", namespace="team-a", repository="api", tag="v1.2", at=0)
     target = default_target(

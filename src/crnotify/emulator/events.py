@@ -85,6 +85,11 @@ def acr_event(
     the first of STATUS_VALUES[event_type]. `severities` (scan only) maps HighSeverity/MediumSeverity/
     LowSeverity/UnknownSeverity to counts; TotalSeverity is their sum.
     """
+    if event_type not in STATUS_VALUES:
+        raise ValueError(
+            f"{event_type.value}: no ACR event rule can select it and no sample of it is published "
+            "(research/acr-events.md §1); generate ECR events for push on aws"
+        )
     status = STATUS_VALUES[event_type][0] if status is None else status
     moment = datetime.fromtimestamp(at, CHINA_TIME)
     repo_id = _short_id("crr", instance_id, namespace, repository)
