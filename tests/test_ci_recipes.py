@@ -69,6 +69,7 @@ def test_the_recipes_do_what_the_issue_asks(path: Path) -> None:
     assert any(name == "plan" and key == "out" and value for name, key, value in flags)
     assert ("apply", "auto_approve", True) in flags
     assert ("drift", "fmt", "markdown") in flags
+    assert any(name == "test" and key == "events_path" and value for name, key, value in flags)
     if path == GITHUB:
         assert ("validate", "fmt", "github") in flags
 

@@ -34,6 +34,12 @@ def trace_command(  # noqa: PLR0917 (click passes every option as an argument)
     """Show the EventBridge trace of EVENT_ID on the bus `default`: received, matched, pushed.
 
     Alibaba Cloud keeps traces for 3 days (QueryEventTraces). Exits 1 when no region knows the event.
+
+    \b
+    Examples:
+      crnotify trace 5e1c7b0a-4c1d-4a57-9d5b-2f8a1b6c9e01 notifications/
+      crnotify trace 5e1c7b0a-4c1d-4a57-9d5b-2f8a1b6c9e01 --region cn-hangzhou --format json
+      crnotify trace 5e1c7b0a-4c1d-4a57-9d5b-2f8a1b6c9e01 --local examples/
     """
 
     def body() -> int:
