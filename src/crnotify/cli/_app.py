@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 import os
 import sys
 from collections.abc import Callable, Sequence
@@ -43,7 +42,16 @@ def cli(ctx: click.Context, verbose: int, debug: bool, local: bool | None, endpo
     ctx.obj["debug"] = debug
     ctx.obj["local"] = local  # `crnotify --local plan …` reads as naturally as `crnotify plan --local …`
     ctx.obj["endpoint"] = endpoint
-    level = logging.WARNING if verbose == 0 else logging.INFO if verbose == 1 else logging.DEBUG
+    if verbose:
+        _log_to_stderr(verbose)
+
+
+def _log_to_stderr(verbose: int) -> None:
+    # Only with -v: `logging` costs every command's cold start a few ms, and without a handler Python
+    # already writes warnings and errors to stderr (logging.lastResort).
+    import logging  # noqa: PLC0415
+
+    level = logging.INFO if verbose == 1 else logging.DEBUG
     logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr)
 
 
