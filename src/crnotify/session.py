@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from crnotify.errors import ConfigError
+from crnotify.fanout import DEFAULT_CONCURRENCY
 from crnotify.model import Config
 from crnotify.model import Provider as ProviderKind
 from crnotify.providers.base import Provider
@@ -38,6 +39,7 @@ class Session:
     config: Config
     provider: Provider
     paths: tuple[str, ...]
+    concurrency: int = DEFAULT_CONCURRENCY  # API calls at once, for reads and for apply
 
 
 def parse_endpoints(text: str) -> dict[str, str]:
@@ -85,6 +87,7 @@ def open_session(
     endpoint: str | None = None,
     env: Mapping[str, str] | None = None,
     config: Config | None = None,
+    concurrency: int = DEFAULT_CONCURRENCY,
 ) -> Iterator[Session]:
     """A provider for the config at `paths` (or the given `config`), with local emulators if asked."""
     if config is None:
@@ -94,12 +97,16 @@ def open_session(
     with ExitStack() as stack:
         if local:
             endpoints, access_key = _start_local(stack, regions(config))
-            provider: Provider = AlibabaProvider(endpoints=endpoints, access_key=access_key)
+            provider: Provider = AlibabaProvider(
+                endpoints=endpoints, access_key=access_key, concurrency=concurrency
+            )
         elif endpoint:
-            provider = AlibabaProvider(endpoints=parse_endpoints(endpoint), access_key=_endpoint_keys())
+            provider = AlibabaProvider(
+                endpoints=parse_endpoints(endpoint), access_key=_endpoint_keys(), concurrency=concurrency
+            )
         else:
-            provider = AlibabaProvider()
-        yield Session(config=config, provider=provider, paths=tuple(paths))
+            provider = AlibabaProvider(concurrency=concurrency)
+        yield Session(config=config, provider=provider, paths=tuple(paths), concurrency=concurrency)
 
 
 def _endpoint_keys() -> tuple[str, str]:

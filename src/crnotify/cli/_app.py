@@ -74,8 +74,35 @@ def format_option(*choices: str, default: str = "text") -> Callable[[F], F]:
     return decorate
 
 
+DEFAULT_CONCURRENCY = 8  # crnotify.fanout.DEFAULT_CONCURRENCY (a test keeps the two equal)
+MAX_CONCURRENCY = 64  # crnotify.fanout.MAX_CONCURRENCY
+_CONCURRENCY_KEY = "crnotify.concurrency"
+
+
+def _remember_concurrency(ctx: click.Context, _param: click.Parameter, value: int) -> int:
+    ctx.meta[_CONCURRENCY_KEY] = value
+    return value
+
+
+def concurrency(ctx: click.Context) -> int:
+    """The command's `--concurrency` (or CRNOTIFY_CONCURRENCY): API calls made at once."""
+    return int(ctx.meta.get(_CONCURRENCY_KEY, DEFAULT_CONCURRENCY))
+
+
 def cloud_options(func: F) -> F:
     """Options of every command that talks to the cloud."""
+    func = click.option(
+        "--concurrency",
+        type=click.IntRange(1, MAX_CONCURRENCY),
+        envvar="CRNOTIFY_CONCURRENCY",
+        default=DEFAULT_CONCURRENCY,
+        show_default=True,
+        expose_value=False,
+        callback=_remember_concurrency,
+        metavar="N",
+        help="Make at most N API calls at once (reads and independent rules' writes). "
+        "Env: CRNOTIFY_CONCURRENCY.",
+    )(func)
     func = click.option(
         "--local",
         is_flag=True,

@@ -6,7 +6,15 @@ from __future__ import annotations
 
 import click
 
-from crnotify.cli._app import cloud_options, cloud_target, format_option, paths_argument, run, use_color
+from crnotify.cli._app import (
+    cloud_options,
+    cloud_target,
+    concurrency,
+    format_option,
+    paths_argument,
+    run,
+    use_color,
+)
 from crnotify.errors import EXIT_CHANGES, EXIT_OK
 
 
@@ -22,12 +30,18 @@ def drift_command(
 
     def body() -> int:
         from crnotify.apply import read_live
+        from crnotify.cli._progress import progress
         from crnotify.drift import detect
         from crnotify.render import drift as render
         from crnotify.session import open_session
 
         use_local, use_endpoint = cloud_target(ctx, local, endpoint)
-        with open_session(paths, local=use_local, endpoint=use_endpoint) as session:
+        with (
+            open_session(
+                paths, local=use_local, endpoint=use_endpoint, concurrency=concurrency(ctx)
+            ) as session,
+            progress("Reading the cloud"),
+        ):
             report = detect(session.config, read_live(session.config, session.provider))
         if fmt == "json":
             click.echo(render.render_json(report), nl=False)
