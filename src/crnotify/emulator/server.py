@@ -287,6 +287,10 @@ class _HTTPServer(ThreadingHTTPServer):
 
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"  # keep-alive, as the SDKs' connection pool expects
+    # TCP_NODELAY: the status line and headers, then the body, are two writes; with Nagle's algorithm
+    # on a kept-alive connection the body waits for the client's delayed ACK (~40 ms on Linux) —
+    # far more than the call itself, and more than any --latency-ms a benchmark sets.
+    disable_nagle_algorithm = True
     timeout = 60  # seconds an idle kept-alive connection is held
     server: _HTTPServer
 
