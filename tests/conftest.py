@@ -1,15 +1,21 @@
-"""Shared fixtures: a running emulator and official SDK clients pointed at it.
+"""Shared fixtures: a running emulator and official SDK clients pointed at it; moto for AWS.
 
     def test_x(emulator, cr_client, eventbridge_client): ...
 
 `emulator` is a started `EmulatorServer` on 127.0.0.1 with a free port and in-memory state (stopped
 after the test). `cr_client` / `eventbridge_client` are the official `alibabacloud_*` clients for it;
 `sdk_config(server, **overrides)` builds the `Config` for any other combination (e.g. a wrong secret).
+
+`moto_url` is one moto server (EventBridge, STS) per session on 127.0.0.1; `aws_env` resets it and
+points boto3's default chain at it for one test.
 """
 
 from __future__ import annotations
 
+import os
+import urllib.request
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -20,6 +26,13 @@ from alibabacloud_tea_openapi.utils_models import OpenApiRequest
 from darabonba.runtime import RuntimeOptions
 
 from crnotify.emulator.server import DEFAULT_ACCESS_KEY_ID, DEFAULT_ACCESS_KEY_SECRET, EmulatorServer
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Tests reach only 127.0.0.1: never let a credential chain probe a cloud metadata service."""
+
+    os.environ["ALIBABA_CLOUD_ECS_METADATA_DISABLED"] = "true"
+    os.environ["AWS_EC2_METADATA_DISABLED"] = "true"
 
 
 def sdk_config(server: EmulatorServer | str, **overrides: Any) -> Any:
@@ -97,3 +110,45 @@ def create_event_center_rule() -> Callable[..., dict[str, Any]]:
         return body
 
     return create
+
+
+# --- AWS: moto's server -------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def moto_url() -> Iterator[str]:
+    """moto's EventBridge and STS over HTTP (ThreadedMotoServer binds 0.0.0.0 unless told otherwise)."""
+    from moto.server import ThreadedMotoServer  # noqa: PLC0415 (only the AWS tests pay for moto)
+
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    try:
+        host, port = server.get_host_and_port()
+        yield f"http://{host}:{port}"
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def aws_env(moto_url: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> dict[str, str]:
+    """A clean moto and an environment whose boto3 default chain resolves to it and nothing else.
+
+    Returns the variables set, for tests that run the CLI in a subprocess.
+    """
+    request = urllib.request.Request(f"{moto_url}/moto-api/reset", method="POST")
+    with urllib.request.urlopen(request, timeout=10) as response:
+        assert response.status == 200
+    env = {
+        "AWS_ENDPOINT_URL": moto_url,
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_DEFAULT_REGION": "eu-west-1",
+        "AWS_CONFIG_FILE": str(tmp_path / "aws-config"),
+        "AWS_SHARED_CREDENTIALS_FILE": str(tmp_path / "aws-credentials"),
+        "AWS_EC2_METADATA_DISABLED": "true",
+    }
+    for name in ("AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_ENDPOINT_URL_EVENTBRIDGE", "AWS_ENDPOINT_URL_STS"):
+        monkeypatch.delenv(name, raising=False)
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    return env

@@ -15,7 +15,7 @@ After the steps, the live state is read again and planned again: an empty plan i
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from enum import StrEnum
 from functools import partial
@@ -23,7 +23,6 @@ from functools import partial
 from crnotify.errors import ApplyError, ProviderError
 from crnotify.fanout import DEFAULT_CONCURRENCY, Fanout
 from crnotify.model import Config, LiveState
-from crnotify.model import Provider as ProviderKind
 from crnotify.planner import (
     Action,
     Change,
@@ -72,9 +71,10 @@ class ApplyResult:
         )
 
 
-def read_live(config: Config, provider: Provider) -> LiveState:
-    """The live state of every Alibaba registry the config declares, with declared names looked up."""
-    registries = tuple(r for r in config.registries if r.provider is ProviderKind.ALIBABA)
+def read_live(config: Config, provider: Provider, *, skip: Collection[str] = ()) -> LiveState:
+    """The live state of every registry the config declares (but those in `skip`), with declared
+    names looked up."""
+    registries = tuple(r for r in config.registries if r.name not in skip)
     names = {r.name: tuple(rule.name for rule in config.rules_of(r.name)) for r in registries}
     return provider.read(registries, names=names)
 
@@ -114,9 +114,11 @@ def apply(
     *,
     overwrite_bus_edits: bool = False,
     on_step: Callable[[StepResult], None] | None = None,
+    skip: Collection[str] = (),
     concurrency: int = DEFAULT_CONCURRENCY,
 ) -> ApplyResult:
-    """Apply `plan` (made from `config`); `on_step` hears of each step as it finishes (on this thread).
+    """Apply `plan` (made from `config`, `skip`ping those registries); `on_step` hears of each step
+    as it finishes (on this thread).
 
     `steps` of the result are in `ordered(plan)` order, whatever order the concurrent steps ended in.
     """
@@ -155,7 +157,7 @@ def apply(
         fan.run()
     steps = tuple(results[key] for key in sorted(results))
     try:
-        verification = make_plan(config, read_live(config, provider))
+        verification = make_plan(config, read_live(config, provider, skip=skip), skip=skip)
     except ProviderError as exc:
         return ApplyResult(steps=steps, verification_error=str(exc))
     return ApplyResult(steps=steps, verification=verification)

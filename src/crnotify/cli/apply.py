@@ -62,8 +62,8 @@ def apply_command(  # noqa: PLR0917 (click passes every option as an argument)
         ) as session:
             config = session.config
             with progress("Reading the cloud"):
-                live = read_live(config, session.provider)
-            current = plan(config, live)
+                live = read_live(config, session.provider, skip=session.skipped)
+            current = plan(config, live, skip=session.skipped)
             if saved is not None:
                 if config_digest(config) != saved.desired_digest:
                     raise StalePlanError(
@@ -94,6 +94,7 @@ def apply_command(  # noqa: PLR0917 (click passes every option as an argument)
                     config,
                     overwrite_bus_edits=overwrite_bus_edits,
                     on_step=lambda step: shown.echo(apply_text.step_line(step, color=color)),
+                    skip=session.skipped,
                     concurrency=session.concurrency,
                 )
         click.echo(apply_text.outcome(result, color=color), nl=False)

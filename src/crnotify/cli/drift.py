@@ -42,7 +42,8 @@ def drift_command(
             ) as session,
             progress("Reading the cloud"),
         ):
-            report = detect(session.config, read_live(session.config, session.provider))
+            live = read_live(session.config, session.provider, skip=session.skipped)
+            report = detect(session.config, live, skip=session.skipped)
         if fmt == "json":
             click.echo(render.render_json(report), nl=False)
         else:

@@ -59,8 +59,8 @@ def plan_command(  # noqa: PLR0917 (click passes every option as an argument)
             ) as session,
             progress("Reading the cloud"),
         ):
-            live = read_live(session.config, session.provider)
-        result = plan(session.config, live)
+            live = read_live(session.config, session.provider, skip=session.skipped)
+        result = plan(session.config, live, skip=session.skipped)
         if fmt == "json":
             click.echo(plan_json.render(result), nl=False)
         else:
