@@ -109,14 +109,19 @@ def open_session(
             )
         else:
             alibaba = AlibabaProvider(concurrency=concurrency)
-        provider, skipped = _with_aws(config, alibaba, local=local, env=env)
+        provider, skipped = _with_aws(config, alibaba, local=local, env=env, concurrency=concurrency)
         yield Session(
             config=config, provider=provider, paths=tuple(paths), skipped=skipped, concurrency=concurrency
         )
 
 
 def _with_aws(
-    config: Config, alibaba: Provider, *, local: bool, env: Mapping[str, str] | None
+    config: Config,
+    alibaba: Provider,
+    *,
+    local: bool,
+    env: Mapping[str, str] | None,
+    concurrency: int = DEFAULT_CONCURRENCY,
 ) -> tuple[Provider, tuple[str, ...]]:
     """Add the AWS provider when the config has `aws` registries.
 
@@ -134,7 +139,7 @@ def _with_aws(
     from crnotify.providers.aws.events import AwsProvider
     from crnotify.providers.dispatch import ByRegistryKind
 
-    aws = AwsProvider(env=environment)
+    aws = AwsProvider(env=environment, concurrency=concurrency)
     return ByRegistryKind({ProviderKind.ALIBABA: alibaba, ProviderKind.AWS: aws}), ()
 
 
