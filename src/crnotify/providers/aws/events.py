@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import threading
 import time
 from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from functools import partial
@@ -60,11 +61,18 @@ class AwsProvider:
         self._max_attempts = max_attempts
         self._sleep = sleep
         self._clients: dict[tuple[str, str], Any] = {}
+        self._lock = threading.RLock()
         self._account: str | None = None
 
     # --- plumbing --------------------------------------------------------------------------------
 
     def client(self, region: str, service: str = "events") -> Any:
+        # Apply runs independent rules' steps on worker threads; a boto3 session is not thread-safe
+        # (its clients are), so clients are made under a lock.
+        with self._lock:
+            return self._client(region, service)
+
+    def _client(self, region: str, service: str) -> Any:
         key = (service, region)
         if key not in self._clients:
             try:
@@ -89,9 +97,10 @@ class AwsProvider:
         """Refuse to touch an account other than the one the registry declares."""
         if not registry.account:
             return
-        if self._account is None:
-            identity = self._call(self.client(registry.region, "sts"), "get_caller_identity")
-            self._account = str(identity["Account"])
+        with self._lock:  # one GetCallerIdentity per run, whichever thread asks first
+            if self._account is None:
+                identity = self._call(self.client(registry.region, "sts"), "get_caller_identity")
+                self._account = str(identity["Account"])
         if self._account != registry.account:
             raise AuthError(
                 f"registry {registry.name} declares AWS account {registry.account}, but the credentials "
