@@ -36,7 +36,7 @@ def test_concurrent_and_sequential_reads_agree_call_for_call(aws_env: dict[str, 
     assert Counter(eight_at_once.names()) == Counter(one_at_a_time.names())
     # Per region: the listing, each rule's targets and tags, crnotify's API destinations, and the
     # connection of each — nothing twice. (DescribeApiDestination too, only because moto's listing
-    # leaves out the rate limit that AWS's includes: aws-facts §3.2.)
+    # leaves out the rate limit that AWS's includes: see AwsProvider._destinations.)
     assert Counter(eight_at_once.names()) == {
         "ListRules": 2,
         "ListTargetsByRule": 4,
