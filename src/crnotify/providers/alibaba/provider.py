@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Collection, Mapping, Sequence
+from typing import Any
 
 from crnotify.convention import RegistrySpec
 from crnotify.errors import ConfigError
@@ -80,6 +81,10 @@ class AlibabaProvider:
             context_for=self._context,
             concurrency=self.concurrency,
         )
+
+    def event_traces(self, region: str, event_id: str) -> list[dict[str, Any]]:
+        """The trace of one event on the region's `default` bus (`crnotify trace`); [] when unknown."""
+        return eventbridge.query_event_traces(self._for(region), event_id, self._context(region))
 
     def read_bus_rule(self, registry: Registry, name: str) -> BusRule | None:
         return eventbridge.get_rule(
