@@ -45,7 +45,9 @@ def test_module_imports_alone(module: str) -> None:
 def _help_argvs(group: click.Group, prefix: tuple[str, ...] = ()) -> list[list[str]]:
     """`--help` of the group and of every command under it, nested groups included."""
     argvs = [[*prefix, "--help"]]
-    for name, command in sorted(group.commands.items()):
+    context = click.Context(group)
+    for name in group.list_commands(context):
+        command = group.get_command(context, name)
         if isinstance(command, click.Group):
             argvs.extend(_help_argvs(command, (*prefix, name)))
         else:
@@ -73,6 +75,23 @@ def test_light_commands_do_not_import_cloud_sdks(argv: list[str]) -> None:
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip().splitlines()[-1] == "[]"
+
+
+def test_a_command_imports_its_own_module_only() -> None:
+    """Commands load lazily: `validate` does not import the modules of plan, apply, emulator…"""
+    code = (
+        "import sys\n"
+        "from crnotify.cli import main\n"
+        "rc = main(['validate', 'examples/'])\n"
+        "commands = [m for m in sys.modules if m.startswith('crnotify.cli.')]\n"
+        "print(sorted(m for m in commands if not m.startswith('crnotify.cli._')))  # _app, _progress\n"
+        "sys.exit(rc)\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=False, env=ENV, cwd=ROOT
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().splitlines()[-1] == "['crnotify.cli.validate']"
 
 
 # Each third-party parser sits behind one module of the tool (DESIGN.md §3, research/aesthetics.md §8).
