@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import os
 import sys
 from collections.abc import Callable, Sequence
@@ -17,7 +18,45 @@ F = TypeVar("F", bound=Callable[..., Any])
 CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 
 
-@click.group(context_settings=CONTEXT_SETTINGS)
+class LazyGroup(click.Group):
+    """A group whose commands are imported when one is run or listed, not when the CLI starts.
+
+    Click's documented pattern ("Lazily Loading Subcommands"): `crnotify validate` then imports the
+    module of `validate` alone, not those of the ten other commands (a few ms of cold start, growing
+    with every command). `add_command` still registers a command eagerly.
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._lazy: dict[str, Callable[[], click.Command]] = {}
+
+    def add_lazy_command(self, name: str, load: str | Callable[[], click.Command]) -> None:
+        """Register `name`; `load` is `"module:attribute"` or a function returning the command."""
+        self._lazy[name] = _importer(load) if isinstance(load, str) else load
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*super().list_commands(ctx), *self._lazy})
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        load = self._lazy.pop(cmd_name, None)
+        if load is not None:
+            self.add_command(load(), cmd_name)
+        return super().get_command(ctx, cmd_name)
+
+
+def _importer(target: str) -> Callable[[], click.Command]:
+    module, _, attribute = target.partition(":")
+
+    def load() -> click.Command:
+        command = getattr(importlib.import_module(module), attribute)
+        if not isinstance(command, click.Command):
+            raise TypeError(f"{target} is not a click command")
+        return command
+
+    return load
+
+
+@click.group(cls=LazyGroup, context_settings=CONTEXT_SETTINGS)
 @click.version_option(__version__, prog_name="crnotify")
 @click.option(
     "-v", "--verbose", count=True, help="Log more (-v info, -vv debug) to stderr. Secrets are masked."
@@ -76,8 +115,35 @@ def format_option(*choices: str, default: str = "text") -> Callable[[F], F]:
     return decorate
 
 
+DEFAULT_CONCURRENCY = 8  # crnotify.fanout.DEFAULT_CONCURRENCY (a test keeps the two equal)
+MAX_CONCURRENCY = 64  # crnotify.fanout.MAX_CONCURRENCY
+_CONCURRENCY_KEY = "crnotify.concurrency"
+
+
+def _remember_concurrency(ctx: click.Context, _param: click.Parameter, value: int) -> int:
+    ctx.meta[_CONCURRENCY_KEY] = value
+    return value
+
+
+def concurrency(ctx: click.Context) -> int:
+    """The command's `--concurrency` (or CRNOTIFY_CONCURRENCY): API calls made at once."""
+    return int(ctx.meta.get(_CONCURRENCY_KEY, DEFAULT_CONCURRENCY))
+
+
 def cloud_options(func: F) -> F:
     """Options of every command that talks to the cloud."""
+    func = click.option(
+        "--concurrency",
+        type=click.IntRange(1, MAX_CONCURRENCY),
+        envvar="CRNOTIFY_CONCURRENCY",
+        default=DEFAULT_CONCURRENCY,
+        show_default=True,
+        expose_value=False,
+        callback=_remember_concurrency,
+        metavar="N",
+        help="Make at most N API calls at once (reads and independent rules' writes). "
+        "Env: CRNOTIFY_CONCURRENCY.",
+    )(func)
     func = click.option(
         "--local",
         is_flag=True,

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import click
 
-from crnotify.cli._app import cloud_options, cloud_target, paths_argument, run, use_color
+from crnotify.cli._app import cloud_options, cloud_target, concurrency, paths_argument, run, use_color
 from crnotify.errors import EXIT_ERROR, EXIT_OK, ApplyError, StalePlanError
 
 
@@ -55,6 +55,7 @@ def apply_command(  # noqa: PLR0917 (click passes every option as an argument)
     def body() -> int:
         from crnotify import planfile
         from crnotify.apply import apply, read_live, refuse_discards
+        from crnotify.cli._progress import progress
         from crnotify.planner import config_digest, plan
         from crnotify.render import apply_text, plan_text
         from crnotify.session import open_session
@@ -68,9 +69,12 @@ def apply_command(  # noqa: PLR0917 (click passes every option as an argument)
             saved = planfile.load(plan_file)
             config_paths = saved.config_paths
         use_local, use_endpoint = cloud_target(ctx, local, endpoint)
-        with open_session(config_paths, local=use_local, endpoint=use_endpoint) as session:
+        with open_session(
+            config_paths, local=use_local, endpoint=use_endpoint, concurrency=concurrency(ctx)
+        ) as session:
             config = session.config
-            live = read_live(config, session.provider, skip=session.skipped)
+            with progress("Reading the cloud"):
+                live = read_live(config, session.provider, skip=session.skipped)
             current = plan(config, live, skip=session.skipped)
             if saved is not None:
                 if config_digest(config) != saved.desired_digest:
@@ -95,17 +99,16 @@ def apply_command(  # noqa: PLR0917 (click passes every option as an argument)
             if saved is None and not auto_approve and not _confirm():
                 raise ApplyError("apply cancelled; nothing was changed")
 
-            def progress(step: object) -> None:
-                click.echo(apply_text.step_line(step, color=color), err=True)  # type: ignore[arg-type]
-
-            result = apply(
-                current,
-                session.provider,
-                config,
-                overwrite_bus_edits=overwrite_bus_edits,
-                on_step=progress,
-                skip=session.skipped,
-            )
+            with progress("Applying") as shown:
+                result = apply(
+                    current,
+                    session.provider,
+                    config,
+                    overwrite_bus_edits=overwrite_bus_edits,
+                    on_step=lambda step: shown.echo(apply_text.step_line(step, color=color)),
+                    skip=session.skipped,
+                    concurrency=session.concurrency,
+                )
         click.echo(apply_text.outcome(result, color=color), nl=False)
         return EXIT_OK if result.converged else EXIT_ERROR
 

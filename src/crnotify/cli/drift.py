@@ -6,7 +6,15 @@ from __future__ import annotations
 
 import click
 
-from crnotify.cli._app import cloud_options, cloud_target, format_option, paths_argument, run, use_color
+from crnotify.cli._app import (
+    cloud_options,
+    cloud_target,
+    concurrency,
+    format_option,
+    paths_argument,
+    run,
+    use_color,
+)
 from crnotify.errors import EXIT_CHANGES, EXIT_OK
 
 
@@ -31,6 +39,7 @@ def drift_command(
 
     def body() -> int:
         from crnotify.apply import read_live
+        from crnotify.cli._progress import progress
         from crnotify.drift import detect
         from crnotify.redact import mask
         from crnotify.render import drift as render
@@ -38,7 +47,12 @@ def drift_command(
         from crnotify.session import open_session
 
         use_local, use_endpoint = cloud_target(ctx, local, endpoint)
-        with open_session(paths, local=use_local, endpoint=use_endpoint) as session:
+        with (
+            open_session(
+                paths, local=use_local, endpoint=use_endpoint, concurrency=concurrency(ctx)
+            ) as session,
+            progress("Reading the cloud"),
+        ):
             live = read_live(session.config, session.provider, skip=session.skipped)
             report = detect(session.config, live, skip=session.skipped)
         if fmt == "json":

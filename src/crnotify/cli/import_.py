@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from crnotify.cli._app import cloud_options, cloud_target, paths_argument, run
+from crnotify.cli._app import cloud_options, cloud_target, concurrency, paths_argument, run
 from crnotify.errors import EXIT_OK, ConfigError
 
 
@@ -47,13 +47,16 @@ def import_command(  # noqa: PLR0917 (click passes every option as an argument)
     """
 
     def body() -> int:
+        from crnotify.cli._progress import progress
         from crnotify.importer import adopted, import_rule, render_yaml
         from crnotify.model import Provider
         from crnotify.providers.aws.mapping import adopted as aws_adopted
         from crnotify.session import open_session
 
         use_local, use_endpoint = cloud_target(ctx, local, endpoint)
-        with open_session(paths, local=use_local, endpoint=use_endpoint) as session:
+        with open_session(
+            paths, local=use_local, endpoint=use_endpoint, concurrency=concurrency(ctx)
+        ) as session:
             try:
                 registry = session.config.registry(registry_name)
             except KeyError:
@@ -66,7 +69,8 @@ def import_command(  # noqa: PLR0917 (click passes every option as an argument)
                     f"registry {registry_name} is on aws, which the embedded local cloud does not emulate",
                     hint="set AWS_ENDPOINT_URL (e.g. to a moto server), or run without --local",
                 )
-            live = session.provider.read([registry]).of(registry.name)
+            with progress("Reading the cloud"):
+                live = session.provider.read([registry]).of(registry.name)
             if rule_names:
                 missing = sorted(set(rule_names) - {r.name for r in live})
                 if missing:

@@ -8,7 +8,15 @@ from pathlib import Path
 
 import click
 
-from crnotify.cli._app import cloud_options, cloud_target, format_option, paths_argument, run, use_color
+from crnotify.cli._app import (
+    cloud_options,
+    cloud_target,
+    concurrency,
+    format_option,
+    paths_argument,
+    run,
+    use_color,
+)
 from crnotify.errors import EXIT_CHANGES, EXIT_ERROR, EXIT_OK
 
 
@@ -51,13 +59,19 @@ def plan_command(  # noqa: PLR0917 (click passes every option as an argument)
     def body() -> int:
         from crnotify import planfile
         from crnotify.apply import read_live
+        from crnotify.cli._progress import progress
         from crnotify.planner import config_digest, plan
         from crnotify.redact import mask
         from crnotify.render import plan_json, plan_markdown, plan_text
         from crnotify.session import open_session
 
         use_local, use_endpoint = cloud_target(ctx, local, endpoint)
-        with open_session(paths, local=use_local, endpoint=use_endpoint) as session:
+        with (
+            open_session(
+                paths, local=use_local, endpoint=use_endpoint, concurrency=concurrency(ctx)
+            ) as session,
+            progress("Reading the cloud"),
+        ):
             live = read_live(session.config, session.provider, skip=session.skipped)
         result = plan(session.config, live, skip=session.skipped)
         if fmt == "json":

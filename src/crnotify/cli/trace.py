@@ -4,9 +4,20 @@
 
 from __future__ import annotations
 
+from functools import partial
+from typing import Any
+
 import click
 
-from crnotify.cli._app import cloud_options, cloud_target, format_option, paths_argument, run, use_color
+from crnotify.cli._app import (
+    cloud_options,
+    cloud_target,
+    concurrency,
+    format_option,
+    paths_argument,
+    run,
+    use_color,
+)
 from crnotify.errors import EXIT_ERROR, EXIT_OK, ConfigError
 
 
@@ -44,6 +55,7 @@ def trace_command(  # noqa: PLR0917 (click passes every option as an argument)
 
     def body() -> int:
         from crnotify.config import load
+        from crnotify.fanout import Fanout
         from crnotify.model import Config, Provider, Registry
         from crnotify.providers.alibaba import AlibabaProvider
         from crnotify.render.traces import render_json, render_text
@@ -62,10 +74,21 @@ def trace_command(  # noqa: PLR0917 (click passes every option as an argument)
             registries=tuple(Registry(name=r, provider=Provider.ALIBABA, region=r) for r in wanted)
         )
         use_local, use_endpoint = cloud_target(ctx, local, endpoint)
-        with open_session(paths, local=use_local, endpoint=use_endpoint, config=config) as session:
+        calls_at_once = concurrency(ctx)
+        with open_session(
+            paths, local=use_local, endpoint=use_endpoint, config=config, concurrency=calls_at_once
+        ) as session:
             provider = session.provider
             assert isinstance(provider, AlibabaProvider)  # a config of Alibaba regions only
-            found = {region: provider.event_traces(region, event_id) for region in wanted}
+            answers: dict[str, list[dict[str, Any]]] = {}
+            fan = Fanout(calls_at_once)  # the regions at once
+            for region in wanted:
+                fan.submit(
+                    partial(provider.event_traces, region, event_id),
+                    then=partial(answers.__setitem__, region),
+                )
+            fan.run()
+            found = {region: answers[region] for region in wanted}
         if fmt == "json":
             click.echo(render_json(event_id, found), nl=False)
         else:
