@@ -5,6 +5,8 @@
 `emulator` is a started `EmulatorServer` on 127.0.0.1 with a free port and in-memory state (stopped
 after the test). `cr_client` / `eventbridge_client` are the official `alibabacloud_*` clients for it;
 `sdk_config(server, **overrides)` builds the `Config` for any other combination (e.g. a wrong secret).
+
+Every test runs with the providers' real retry policy but waits of milliseconds (`fast_retries`).
 """
 
 from __future__ import annotations
@@ -20,6 +22,15 @@ from alibabacloud_tea_openapi.utils_models import OpenApiRequest
 from darabonba.runtime import RuntimeOptions
 
 from crnotify.emulator.server import DEFAULT_ACCESS_KEY_ID, DEFAULT_ACCESS_KEY_SECRET, EmulatorServer
+from crnotify.providers import retry
+
+FAST_RETRIES = retry.RetryPolicy(initial=0.001, maximum=0.005)
+
+
+@pytest.fixture(autouse=True)
+def fast_retries(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The default retry policy (as many tries, the same backoff shape) with millisecond waits."""
+    monkeypatch.setattr(retry, "DEFAULT", FAST_RETRIES)
 
 
 def sdk_config(server: EmulatorServer | str, **overrides: Any) -> Any:

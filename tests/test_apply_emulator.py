@@ -25,14 +25,15 @@ from crnotify.errors import ApplyError, AuthError
 from crnotify.model import BusCustomization, Config, ScanStatus, Scope, ScopeKind
 from crnotify.planner import Action, config_digest, plan
 from crnotify.providers.alibaba import AlibabaProvider
+from crnotify.providers.retry import NO_RETRY, RetryPolicy
 from fakecloud import ENV, REGISTRY, http, rule
 from test_planner import TEMPLATE
 
 KEYS = (DEFAULT_ACCESS_KEY_ID, DEFAULT_ACCESS_KEY_SECRET)
 
 
-def provider_for(server: EmulatorServer) -> AlibabaProvider:
-    return AlibabaProvider(endpoints={"*": server.endpoint}, access_key=KEYS)
+def provider_for(server: EmulatorServer, retry: RetryPolicy | None = None) -> AlibabaProvider:
+    return AlibabaProvider(endpoints={"*": server.endpoint}, access_key=KEYS, retry=retry)
 
 
 def declared(**changes: Any) -> Config:
@@ -229,7 +230,7 @@ def test_apply_interrupted_by_faults_converges_on_rerun(tmp_path: Path, seed: in
         EmulatorServer(state_path=state) as clean,
         EmulatorServer(state_path=state, fault_rate=0.5, seed=seed) as flaky,
     ):
-        good, bad = provider_for(clean), provider_for(flaky)
+        good, bad = provider_for(clean), provider_for(flaky, NO_RETRY)  # every fault fails its step
         result = apply(plan(cfg, read_live(cfg, good)), bad, cfg)
         statuses = [s.status for s in result.steps]
         assert StepStatus.APPLIED in statuses

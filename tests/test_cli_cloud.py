@@ -191,9 +191,10 @@ def test_bad_endpoint_is_a_clear_error(workdir: Path, capsys: Any) -> None:
 
 
 def test_partial_apply_reports_what_was_done_and_a_rerun_converges(
-    workdir: Path, tmp_path: Path, capsys: Any
+    workdir: Path, tmp_path: Path, capsys: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     state = str(tmp_path / "cloud.sqlite3")
+    monkeypatch.setenv("CRNOTIFY_MAX_ATTEMPTS", "1")  # no retries: every fault fails its step
     # seed 2 at a 25% fault rate: the reads pass, one create is throttled and one bus write dropped.
     with EmulatorServer(state_path=state, fault_rate=0.25, seed=2) as flaky:
         code, out, err = run(capsys, "apply", "config", "--auto-approve", "--endpoint", flaky.endpoint)

@@ -9,9 +9,10 @@ whose message echoes the string that was signed — request parameters included.
 from __future__ import annotations
 
 import re
-from collections.abc import Collection, Iterator
+from collections.abc import Callable, Collection, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
+from typing import TypeVar
 
 from crnotify.errors import (
     AlreadyExists,
@@ -24,6 +25,9 @@ from crnotify.errors import (
     Throttled,
     TransientError,
 )
+from crnotify.providers import retry
+
+T = TypeVar("T")
 
 CREDENTIALS_HINT = (
     "crnotify uses the Alibaba Cloud default credential chain: ALIBABA_CLOUD_ACCESS_KEY_ID and "
@@ -125,7 +129,12 @@ def translate(exc: BaseException, ctx: CallContext) -> ProviderError:
             hint=f"grant the RAM action `{ctx.action}` to the identity crnotify runs as",
         )
     if name == "ThrottlingException" or code in _THROTTLED or code.startswith("Throttling") or status == 429:
-        return Throttled(f"throttled by Alibaba Cloud: {where}{detail}", code=code or None)
+        asked = getattr(inner, "retry_after", None)  # the SDK's ms from `x-acs-retry-after`
+        return Throttled(
+            f"throttled by Alibaba Cloud: {where}{detail}",
+            code=code or None,
+            retry_after=asked / 1000 if isinstance(asked, int | float) and asked > 0 else None,
+        )
     if any(part in code for part in _QUOTA_HINTS):
         return QuotaExceeded(
             f"quota exceeded: {where}{detail}",
@@ -152,6 +161,18 @@ def translating(ctx: CallContext) -> Iterator[None]:
         raise
     except Exception as exc:
         raise translate(exc, ctx) from None
+
+
+def call(ctx: CallContext, fn: Callable[[], T], policy: retry.RetryPolicy) -> T:
+    """The one way the Alibaba provider makes a call: `fn` (an SDK call and its response check) with
+    vendor errors translated, and throttling, 5xx and dropped connections retried under `policy`.
+    Only calls that are safe to repeat come here (`providers.retry`)."""
+
+    def once() -> T:
+        with translating(ctx):
+            return fn()
+
+    return retry.call(once, policy)
 
 
 def failed_response(ctx: CallContext, code: object, message: object) -> ProviderError:

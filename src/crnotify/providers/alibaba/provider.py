@@ -5,11 +5,13 @@ from __future__ import annotations
 from collections.abc import Collection, Mapping, Sequence
 from itertools import groupby
 
-from crnotify.convention import RegistrySpec, instance_ids
-from crnotify.errors import ConfigError
+from crnotify import normalise
+from crnotify.convention import RegistrySpec, bus_digest, default_bus_rule, instance_ids
+from crnotify.errors import AlreadyExists, ConfigError
 from crnotify.model import BusRule, LiveRule, LiveState, Registry
 from crnotify.providers.alibaba import _sdk, cr, eventbridge
 from crnotify.providers.alibaba.errors import CallContext
+from crnotify.providers.retry import RetryPolicy, configured
 
 
 class AlibabaProvider:
@@ -17,15 +19,25 @@ class AlibabaProvider:
 
     `endpoints` maps a region to `host:port` (an emulator); the key `"*"` serves every region.
     Empty: the real regional endpoints. `access_key`: an explicit key pair; None: the default chain.
+    `retry`: how throttled, 5xx and dropped calls are retried; None: `providers.retry.configured()`.
+
+    Every write is safe to repeat, so an apply that lost a response (or was interrupted) can be
+    retried call by call and rerun as a whole: creating a rule that now exists *as specified* and
+    deleting one that is gone are successes; PutTargets is an upsert.
     """
 
     has_registry_side = True
 
     def __init__(
-        self, *, endpoints: Mapping[str, str] | None = None, access_key: tuple[str, str] | None = None
+        self,
+        *,
+        endpoints: Mapping[str, str] | None = None,
+        access_key: tuple[str, str] | None = None,
+        retry: RetryPolicy | None = None,
     ) -> None:
         self._endpoints = dict(endpoints or {})
         self._access_key = access_key
+        self._retry = retry if retry is not None else configured()
         self._clients: dict[str, _sdk.Clients] = {}
 
     def _for(self, region: str) -> _sdk.Clients:
@@ -37,7 +49,7 @@ class AlibabaProvider:
                     hint="use --endpoint HOST:PORT for every region, or REGION=HOST:PORT,… naming this one",
                 )
             connection = _sdk.Connection(region=region, endpoint=endpoint, access_key=self._access_key)
-            self._clients[region] = _sdk.clients(connection)
+            self._clients[region] = _sdk.clients(connection, self._retry)
         return self._clients[region]
 
     @staticmethod
@@ -94,8 +106,33 @@ class AlibabaProvider:
         return registry.instance_id
 
     def create_registry_rule(self, registry: Registry, spec: RegistrySpec) -> str:
-        context = self._context(registry.region, registry.name)
-        return cr.create(self._for(registry.region), self._instance(registry), spec, context)
+        clients, context = self._for(registry.region), self._context(registry.region, registry.name)
+        instance = self._instance(registry)
+        try:
+            return cr.create(clients, instance, spec, context)
+        except AlreadyExists:
+            existing = self._created_as(clients, instance, spec, context)
+            if existing is None:
+                raise
+            return existing
+
+    @staticmethod
+    def _created_as(
+        clients: _sdk.Clients, instance: str, spec: RegistrySpec, context: eventbridge.ContextFor
+    ) -> str | None:
+        """The id of the rule named like `spec` if it is exactly what creating `spec` makes — the
+        registry rule listed and its bus rule as ACR generates it for `spec` (the bus rule is the
+        only readable trace of the registry settings; the tag regex does not show there)."""
+        ids = [
+            rule_id
+            for rule_id, name in cr.list_rule_names(clients, instance, context)
+            if name == spec.rule_name
+        ]
+        bus = eventbridge.get_rule(clients, spec.rule_name, context)
+        if len(ids) != 1 or bus is None:
+            return None
+        expected = normalise.bus_rule(default_bus_rule(spec, instance))
+        return ids[0] if bus_digest(normalise.bus_rule(bus)) == bus_digest(expected) else None
 
     def update_registry_rule(self, registry: Registry, rule_id: str, spec: RegistrySpec) -> None:
         context = self._context(registry.region, registry.name)
@@ -103,7 +140,7 @@ class AlibabaProvider:
 
     def delete_registry_rule(self, registry: Registry, rule_id: str) -> None:
         context = self._context(registry.region, registry.name)
-        cr.delete(self._for(registry.region), self._instance(registry), rule_id, context)
+        cr.delete(self._for(registry.region), self._instance(registry), rule_id, context)  # gone is fine
 
     # --- bus side -------------------------------------------------------------------------------
 
