@@ -16,7 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
 
-from crnotify.errors import ApplyError, ProviderError
+from crnotify.errors import ApplyError, CrnotifyError, ProviderError
 from crnotify.model import Config, LiveState
 from crnotify.model import Provider as ProviderKind
 from crnotify.planner import (
@@ -109,18 +109,29 @@ def apply(
     *,
     overwrite_bus_edits: bool = False,
     on_step: Callable[[StepResult], None] | None = None,
+    guard: Callable[[], None] | None = None,
 ) -> ApplyResult:
-    """Apply `plan` (made from `config`); `on_step` hears of each step as it finishes."""
+    """Apply `plan` (made from `config`); `on_step` hears of each step as it finishes. `guard` is
+    called before each step (the apply lock's expiry check): if it raises, that step and every later
+    one are skipped, with its message."""
     if plan.errors:
         names = ", ".join(f"{e.registry}/{e.rule}" for e in plan.errors)
         raise ApplyError(f"the plan has errors ({names}); nothing was applied")
     if not overwrite_bus_edits:
         refuse_discards(plan)
     results: list[StepResult] = []
+    stopped: str | None = None
     for group in ordered(plan):
         failed = False
         for change in group:
-            if failed:
+            if guard is not None and stopped is None:
+                try:
+                    guard()
+                except CrnotifyError as exc:
+                    stopped = str(exc)
+            if stopped is not None:
+                result = StepResult(change=change, status=StepStatus.SKIPPED, error=stopped)
+            elif failed:
                 result = StepResult(change=change, status=StepStatus.SKIPPED)
             else:
                 try:

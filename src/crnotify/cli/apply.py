@@ -11,6 +11,8 @@ import click
 
 from crnotify.cli._app import cloud_options, cloud_target, paths_argument, run, use_color
 from crnotify.errors import EXIT_ERROR, EXIT_OK, ApplyError, StalePlanError
+from crnotify.model import Config, Registry
+from crnotify.model import Provider as ProviderKind
 
 
 @click.command("apply")
@@ -27,6 +29,12 @@ from crnotify.errors import EXIT_ERROR, EXIT_OK, ApplyError, StalePlanError
     is_flag=True,
     help="Allow discarding bus-rule edits made outside crnotify that the YAML does not declare.",
 )
+@click.option(
+    "--no-lock",
+    is_flag=True,
+    help="Do not take the apply lock (a lease in the cloud, see docs/plan-apply.md). Only when no "
+    "other apply can be running.",
+)
 @cloud_options
 @click.pass_context
 def apply_command(  # noqa: PLR0917 (click passes every option as an argument)
@@ -35,13 +43,14 @@ def apply_command(  # noqa: PLR0917 (click passes every option as an argument)
     plan_file: Path | None,
     auto_approve: bool,
     overwrite_bus_edits: bool,
+    no_lock: bool,
     local: bool,
     endpoint: str | None,
 ) -> int:
     """Make the cloud match PATHS (or a saved plan)."""
 
     def body() -> int:
-        from crnotify import planfile
+        from crnotify import lock, planfile
         from crnotify.apply import apply, read_live, refuse_discards
         from crnotify.planner import config_digest, plan
         from crnotify.render import apply_text, plan_text
@@ -56,7 +65,10 @@ def apply_command(  # noqa: PLR0917 (click passes every option as an argument)
             saved = planfile.load(plan_file)
             config_paths = saved.config_paths
         use_local, use_endpoint = cloud_target(ctx, local, endpoint)
-        with open_session(config_paths, local=use_local, endpoint=use_endpoint) as session:
+        with (
+            open_session(config_paths, local=use_local, endpoint=use_endpoint) as session,
+            lock.hold(session.provider, alibaba_registries(session.config), enabled=not no_lock) as guard,
+        ):  # the lock is taken before reading, so that the plan is made from a state no one else changes
             config = session.config
             live = read_live(config, session.provider)
             current = plan(config, live)
@@ -87,12 +99,22 @@ def apply_command(  # noqa: PLR0917 (click passes every option as an argument)
                 click.echo(apply_text.step_line(step, color=color), err=True)  # type: ignore[arg-type]
 
             result = apply(
-                current, session.provider, config, overwrite_bus_edits=overwrite_bus_edits, on_step=progress
+                current,
+                session.provider,
+                config,
+                overwrite_bus_edits=overwrite_bus_edits,
+                on_step=progress,
+                guard=guard,
             )
         click.echo(apply_text.outcome(result, color=color), nl=False)
         return EXIT_OK if result.converged else EXIT_ERROR
 
     return run(ctx, body)
+
+
+def alibaba_registries(config: Config) -> list[Registry]:
+    """The registries an apply reads and writes through the Alibaba provider (`apply.read_live`)."""
+    return [r for r in config.registries if r.provider is ProviderKind.ALIBABA]
 
 
 def _confirm() -> bool:

@@ -37,6 +37,7 @@ def import_command(  # noqa: PLR0917 (click passes every option as an argument)
     """Print YAML for the existing rules of a registry declared in PATHS."""
 
     def body() -> int:
+        from crnotify import lock
         from crnotify.importer import adopted, import_rule, render_yaml
         from crnotify.session import open_session
 
@@ -57,11 +58,13 @@ def import_command(  # noqa: PLR0917 (click passes every option as an argument)
                 live = tuple(r for r in live if r.name in rule_names)
             items = [import_rule(registry, rule) for rule in live]
             taken = []
-            if adopt:
-                for item, rule in zip(items, live, strict=True):
-                    if item.spec is not None and rule.bus is not None and not item.owned:
-                        session.provider.put_bus_rule(registry, adopted(rule.bus, item.spec), rule.bus)
-                        taken.append(item.name)
+            if adopt:  # writes markers: under the apply lock, like apply
+                with lock.hold(session.provider, [registry]) as guard:
+                    for item, rule in zip(items, live, strict=True):
+                        if item.spec is not None and rule.bus is not None and not item.owned:
+                            guard()
+                            session.provider.put_bus_rule(registry, adopted(rule.bus, item.spec), rule.bus)
+                            taken.append(item.name)
         text = render_yaml(registry, items, adopting=adopt)
         if out is None:
             click.echo(text, nl=False)

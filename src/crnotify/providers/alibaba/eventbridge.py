@@ -208,6 +208,22 @@ def create_rule_once(clients: _sdk.Clients, rule: BusRule, context: ContextFor) 
     )
 
 
+def update_rule(clients: _sdk.Clients, rule: BusRule, context: ContextFor) -> None:
+    """UpdateRule: set the pattern and description of an existing rule (not its targets or state)."""
+    ctx = context("eventbridge:UpdateRule", f"rule {rule.name}")
+    request = _sdk.eventbridge_models.UpdateRuleRequest(
+        event_bus_name=BUS_NAME,
+        rule_name=rule.name,
+        filter_pattern=normalise.canonical_json(dict(rule.pattern)),
+        description=rule.description,
+    )
+    call(
+        ctx,
+        lambda: _body(clients.eventbridge.update_rule_with_options(request, _sdk.runtime()), ctx),
+        clients.retry,
+    )
+
+
 def converge(clients: _sdk.Clients, desired: BusRule, live: BusRule, context: ContextFor) -> None:
     """Make the existing rule `live` into `desired` with the fewest calls. Each call is safe to repeat:
     UpdateRule and Enable/DisableRule set a value, PutTargets is an upsert by target id, and
@@ -216,18 +232,7 @@ def converge(clients: _sdk.Clients, desired: BusRule, live: BusRule, context: Co
     desired, live = normalise.bus_rule(desired), normalise.bus_rule(live)
     name = desired.name
     if desired.pattern != live.pattern or desired.description != live.description:
-        ctx = context("eventbridge:UpdateRule", f"rule {name}")
-        request = m.UpdateRuleRequest(
-            event_bus_name=BUS_NAME,
-            rule_name=name,
-            filter_pattern=normalise.canonical_json(dict(desired.pattern)),
-            description=desired.description,
-        )
-        call(
-            ctx,
-            lambda: _body(clients.eventbridge.update_rule_with_options(request, _sdk.runtime()), ctx),
-            clients.retry,
-        )
+        update_rule(clients, desired, context)
     if desired.targets != live.targets and desired.targets:
         ctx = context("eventbridge:PutTargets", f"rule {name}").hiding(*_secrets(desired), *_secrets(live))
         request = m.PutTargetsRequest(

@@ -8,10 +8,15 @@ from itertools import groupby
 from crnotify import normalise
 from crnotify.convention import RegistrySpec, bus_digest, default_bus_rule, instance_ids
 from crnotify.errors import AlreadyExists, ConfigError
+from crnotify.lock import LeaseRecord
 from crnotify.model import BusRule, LiveRule, LiveState, Registry
 from crnotify.providers.alibaba import _sdk, cr, eventbridge
 from crnotify.providers.alibaba.errors import CallContext
 from crnotify.providers.retry import RetryPolicy, configured
+
+# The apply lock's leases (`crnotify.lock`): disabled rules without targets on the default bus, with a
+# pattern no Alibaba Cloud service emits, so they never match an event and never look like a registry's.
+LEASE_PATTERN = {"source": ["crnotify.lock"]}
 
 
 class AlibabaProvider:
@@ -155,3 +160,31 @@ class AlibabaProvider:
         eventbridge.delete_rule(
             self._for(registry.region), name, self._context(registry.region, registry.name)
         )
+
+    # --- the apply lock (`crnotify.lock.LeaseStore`) --------------------------------------------
+
+    def lease_scope(self, registry: Registry) -> str:
+        return self._instance(registry)
+
+    def list_leases(self, registry: Registry, prefix: str) -> list[LeaseRecord]:
+        clients, context = self._for(registry.region), self._context(registry.region, registry.name)
+        rules = eventbridge.list_rules(clients, context, prefix=prefix)
+        return [LeaseRecord(rule.name, rule.description) for rule in rules]
+
+    @staticmethod
+    def _lease(name: str, description: str) -> BusRule:
+        return BusRule(name=name, pattern=LEASE_PATTERN, description=description, enabled=False)
+
+    def create_lease(self, registry: Registry, name: str, description: str) -> None:
+        clients, context = self._for(registry.region), self._context(registry.region, registry.name)
+        eventbridge.create_rule_once(clients, self._lease(name, description), context)
+
+    def update_lease(self, registry: Registry, name: str, description: str) -> None:
+        clients, context = self._for(registry.region), self._context(registry.region, registry.name)
+        eventbridge.update_rule(clients, self._lease(name, description), context)
+
+    def delete_lease(self, registry: Registry, name: str) -> None:
+        self.delete_bus_rule(registry, name)
+
+    def lease_location(self, registry: Registry, name: str) -> str:
+        return f"the EventBridge rule {name} on the default bus in {registry.region}"
