@@ -13,7 +13,10 @@ fi
 # its state file and crnotify never prints them; nothing is sent anywhere.
 export DINGTALK_RELEASE_TOKEN=demo-release-token DINGTALK_RELEASE_SECRET=SECdemo-release-secret
 export AUDIT_HOOK_TOKEN=demo-audit-token MIRROR_MONITOR_KEY=demo-mirror-key MIRROR_MONITOR_TOKEN=demo-mirror-token
-export ECR_HOOK_TOKEN=demo-ecr-token DINGTALK_ECR_TOKEN=demo-ecr-dingtalk-token
+export ECR_HOOK_TOKEN=demo-ecr-token DINGTALK_ECR_TOKEN=demo-ecr-dingtalk-token DEPLOY_GATE_TOKEN=demo-gate-token
+# The embedded cloud emulates Alibaba Cloud; the examples' aws registry is listed as not planned
+# (docs/aws.md shows how to run it against a local moto server with AWS_ENDPOINT_URL).
+unset AWS_ENDPOINT_URL
 export NO_COLOR="${NO_COLOR:-}"
 
 # A fresh local cloud: its state lives under .crnotify/ of the directory crnotify runs in.

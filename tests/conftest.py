@@ -1,4 +1,4 @@
-"""Shared fixtures: a running emulator and official SDK clients pointed at it.
+"""Shared fixtures: a running emulator and official SDK clients pointed at it; moto for AWS.
 
     def test_x(emulator, cr_client, eventbridge_client): ...
 
@@ -6,12 +6,18 @@
 after the test). `cr_client` / `eventbridge_client` are the official `alibabacloud_*` clients for it;
 `sdk_config(server, **overrides)` builds the `Config` for any other combination (e.g. a wrong secret).
 
+`moto_url` is one moto server (EventBridge, STS) per session on 127.0.0.1; `aws_env` resets it and
+points boto3's default chain at it for one test.
+
 Every test runs with the providers' real retry policy but waits of milliseconds (`fast_retries`).
 """
 
 from __future__ import annotations
 
+import os
+import urllib.request
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -31,6 +37,13 @@ FAST_RETRIES = retry.RetryPolicy(initial=0.001, maximum=0.005)
 def fast_retries(monkeypatch: pytest.MonkeyPatch) -> None:
     """The default retry policy (as many tries, the same backoff shape) with millisecond waits."""
     monkeypatch.setattr(retry, "DEFAULT", FAST_RETRIES)
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Tests reach only 127.0.0.1: never let a credential chain probe a cloud metadata service."""
+
+    os.environ["ALIBABA_CLOUD_ECS_METADATA_DISABLED"] = "true"
+    os.environ["AWS_EC2_METADATA_DISABLED"] = "true"
 
 
 def sdk_config(server: EmulatorServer | str, **overrides: Any) -> Any:
@@ -108,3 +121,45 @@ def create_event_center_rule() -> Callable[..., dict[str, Any]]:
         return body
 
     return create
+
+
+# --- AWS: moto's server -------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def moto_url() -> Iterator[str]:
+    """moto's EventBridge and STS over HTTP (ThreadedMotoServer binds 0.0.0.0 unless told otherwise)."""
+    from moto.server import ThreadedMotoServer  # noqa: PLC0415 (only the AWS tests pay for moto)
+
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    try:
+        host, port = server.get_host_and_port()
+        yield f"http://{host}:{port}"
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def aws_env(moto_url: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> dict[str, str]:
+    """A clean moto and an environment whose boto3 default chain resolves to it and nothing else.
+
+    Returns the variables set, for tests that run the CLI in a subprocess.
+    """
+    request = urllib.request.Request(f"{moto_url}/moto-api/reset", method="POST")
+    with urllib.request.urlopen(request, timeout=10) as response:
+        assert response.status == 200
+    env = {
+        "AWS_ENDPOINT_URL": moto_url,
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_DEFAULT_REGION": "eu-west-1",
+        "AWS_CONFIG_FILE": str(tmp_path / "aws-config"),
+        "AWS_SHARED_CREDENTIALS_FILE": str(tmp_path / "aws-credentials"),
+        "AWS_EC2_METADATA_DISABLED": "true",
+    }
+    for name in ("AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_ENDPOINT_URL_EVENTBRIDGE", "AWS_ENDPOINT_URL_STS"):
+        monkeypatch.delenv(name, raising=False)
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    return env

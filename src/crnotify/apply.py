@@ -12,13 +12,12 @@ After the steps, the live state is read again and planned again: an empty plan i
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from enum import StrEnum
 
 from crnotify.errors import ApplyError, CrnotifyError, ProviderError
 from crnotify.model import Config, LiveState
-from crnotify.model import Provider as ProviderKind
 from crnotify.planner import (
     Action,
     Change,
@@ -67,9 +66,10 @@ class ApplyResult:
         )
 
 
-def read_live(config: Config, provider: Provider) -> LiveState:
-    """The live state of every Alibaba registry the config declares, with declared names looked up."""
-    registries = tuple(r for r in config.registries if r.provider is ProviderKind.ALIBABA)
+def read_live(config: Config, provider: Provider, *, skip: Collection[str] = ()) -> LiveState:
+    """The live state of every registry the config declares (but those in `skip`), with declared
+    names looked up."""
+    registries = tuple(r for r in config.registries if r.name not in skip)
     names = {r.name: tuple(rule.name for rule in config.rules_of(r.name)) for r in registries}
     return provider.read(registries, names=names)
 
@@ -109,11 +109,12 @@ def apply(
     *,
     overwrite_bus_edits: bool = False,
     on_step: Callable[[StepResult], None] | None = None,
+    skip: Collection[str] = (),
     guard: Callable[[], None] | None = None,
 ) -> ApplyResult:
-    """Apply `plan` (made from `config`); `on_step` hears of each step as it finishes. `guard` is
-    called before each step (the apply lock's expiry check): if it raises, that step and every later
-    one are skipped, with its message."""
+    """Apply `plan` (made from `config`, `skip`ping those registries); `on_step` hears of each step
+    as it finishes. `guard` is called before each step (the apply lock's expiry check): if it
+    raises, that step and every later one are skipped, with its message."""
     if plan.errors:
         names = ", ".join(f"{e.registry}/{e.rule}" for e in plan.errors)
         raise ApplyError(f"the plan has errors ({names}); nothing was applied")
@@ -144,7 +145,7 @@ def apply(
             if on_step is not None:
                 on_step(result)
     try:
-        verification = make_plan(config, read_live(config, provider))
+        verification = make_plan(config, read_live(config, provider, skip=skip), skip=skip)
     except ProviderError as exc:
         return ApplyResult(steps=tuple(results), verification_error=str(exc))
     return ApplyResult(steps=tuple(results), verification=verification)

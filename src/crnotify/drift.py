@@ -11,15 +11,20 @@ Kinds (stable strings; scripts match on them):
     conflict          declared, but the live rule of that name is not managed by crnotify
     unmanaged         present, not declared, not owned: reported only
 
+On `aws` registries (no registry side, `crnotify.planner.aws`) `registry_changed` never occurs: a rule
+edited outside crnotify (its content no longer matches its `crnotify:spec` tag) is `bus_changed`.
+
 It reuses the planner's assessment of each live rule, so plan and drift never disagree on ownership.
 """
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from enum import StrEnum
 
 from crnotify.model import Config, LiveRule, LiveState, Provider, Registry, Rule
+from crnotify.planner import aws as aws_plan
 from crnotify.planner import desire
 from crnotify.planner.assess import Standing, assess, split_edits
 from crnotify.planner.fields import bus_fields, registry_fields
@@ -58,18 +63,22 @@ def _paths(paths: frozenset[str] | set[str]) -> str:
     return ", ".join(sorted(paths))
 
 
-def detect(config: Config, live: LiveState) -> DriftReport:
+def detect(config: Config, live: LiveState, *, skip: Collection[str] = ()) -> DriftReport:
+    """Drift of every registry of `config` but those named in `skip` (see `planner.plan`)."""
     items: list[DriftItem] = []
     for registry in config.registries:
-        if registry.provider is not Provider.ALIBABA:
+        if registry.name in skip:
             continue
         declared = {rule.name: rule for rule in config.rules_of(registry.name)}
         current = {rule.name: rule for rule in live.of(registry.name)}
         for name in sorted(set(declared) | set(current)):
             rule, live_rule = declared.get(name), current.get(name)
-            found = (
-                _declared(registry, rule, live_rule) if rule is not None else _undeclared(registry, live_rule)
-            )
+            if registry.provider is Provider.AWS:
+                found = _aws(registry, rule, live_rule)
+            elif rule is not None:
+                found = _declared(registry, rule, live_rule)
+            else:
+                found = _undeclared(registry, live_rule)
             items += [DriftItem(registry=registry.name, rule=name, kind=k, detail=d) for k, d in found]
     return DriftReport(items=tuple(items))
 
@@ -144,3 +153,36 @@ def _describe(live: LiveRule) -> str:
     if live.rule_id is not None:
         return f"registry rule {live.rule_id} (no EventBridge rule) is not managed by crnotify"
     return "an EventBridge rule for this instance that crnotify does not manage"
+
+
+def _aws(registry: Registry, rule: Rule | None, live: LiveRule | None) -> Found:
+    """An `aws` rule has no registry side, so `registry_changed` never applies: an edit made outside
+    crnotify is `bus_changed`, and the next apply restores the declared rule."""
+    state = aws_plan.assess(registry, live)
+    if rule is None:
+        if state.standing is aws_plan.Standing.OWNED:
+            return [(DriftKind.PENDING, "managed by crnotify but no longer declared: apply deletes it")]
+        return [(DriftKind.UNMANAGED, "an EventBridge rule for ECR events that crnotify does not manage")]
+    if state.standing is aws_plan.Standing.ABSENT:
+        return [(DriftKind.MISSING, "declared but not found on the default event bus")]
+    if state.standing is aws_plan.Standing.FOREIGN:
+        return [
+            (
+                DriftKind.CONFLICT,
+                "a live rule of this name is not managed by crnotify; "
+                f"adopt it with `crnotify import --registry {registry.name} --adopt`",
+            )
+        ]
+    assert live is not None
+    assert live.bus is not None
+    try:
+        want = aws_plan.desired(registry, rule)
+    except ValueError as exc:
+        return [(DriftKind.MISSING, f"cannot be compared: {exc}")]
+    differences = _paths({f.path for f in bus_fields(live.bus, want, url_secret=rule.notify.url.is_secret)})
+    if state.edited_outside:
+        detail = "edited outside crnotify" + (f": {differences}" if differences else "")
+        return [(DriftKind.BUS_CHANGED, detail + " (apply restores the declared rule)")]
+    if differences:
+        return [(DriftKind.PENDING, f"not applied yet: {differences}")]
+    return []

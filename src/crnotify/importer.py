@@ -26,7 +26,10 @@ from crnotify.convention import (
     read_marker,
     with_marker,
 )
-from crnotify.model import BusRule, LiveRule, NotifyMethod, Registry, ScopeKind
+from crnotify.model import BusRule, LiveRule, NotifyMethod, Provider, Registry, Rule, ScopeKind
+from crnotify.providers.aws import importer as aws_importer
+from crnotify.providers.aws import mapping as aws_mapping
+from crnotify.providers.aws import targets as aws_targets
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -81,6 +84,8 @@ def _notify(spec: RegistrySpec, env: list[tuple[str, str]]) -> dict[str, object]
 
 
 def import_rule(registry: Registry, live: LiveRule) -> Imported:
+    if registry.provider is Provider.AWS:
+        return import_aws_rule(registry, live)
     if live.bus is None:
         note = "no EventBridge rule: its settings cannot be read back; recreate it or save it in the console"
         return Imported(name=live.name, document=None, notes=(note,))
@@ -141,7 +146,7 @@ def adopted(live: BusRule, spec: RegistrySpec) -> BusRule:
 def render_yaml(registry: Registry, items: Sequence[Imported], *, adopting: bool) -> str:
     lines = [
         f"# Imported by `crnotify import --registry {registry.name}` "
-        f"from {registry.instance_id} ({registry.region}).",
+        f"from {registry.instance_id or f'AWS account {registry.account}'} ({registry.region}).",
         "# Review it, then run `crnotify plan`: it should show no changes once the variables below are set.",
         "version: 1",
         "rules:",
@@ -158,3 +163,74 @@ def render_yaml(registry: Registry, items: Sequence[Imported], *, adopting: bool
             lines.append("  # not managed by crnotify yet: adopt it with `crnotify import --adopt`")
         lines += ["  " + line if line else line for line in dump([item.document]).splitlines()]
     return "\n".join(lines) + "\n"
+
+
+# --- aws ---------------------------------------------------------------------------------------------
+
+
+def import_aws_rule(registry: Registry, live: LiveRule) -> Imported:
+    """An ECR rule on the bus → YAML (`providers.aws.importer` decides what can be declared exactly).
+
+    Adopting it (`--adopt`) tags it as crnotify's as it is (`providers.aws.mapping.adopted`).
+    """
+    if live.bus is None:
+        return Imported(name=live.name, document=None, notes=("no EventBridge rule",))
+    result = aws_importer.declared_rule(live.bus, registry)
+    owned = aws_mapping.owner(live.bus) == registry.name
+    if result.rule is None:
+        return Imported(name=live.name, document=None, notes=result.notes, owned=owned)
+    rule = result.rule
+    env = [
+        (name, f"a value of rule {rule.name} that AWS does not return")
+        for text in (rule.notify.url, rule.notify.secret)
+        if text is not None
+        for name in text.env_names
+        if name.startswith("CRNOTIFY_")
+    ]
+    notes = tuple(note for note in result.notes if "AWS does not return" not in note)
+    return Imported(name=live.name, document=_aws_document(rule), env=tuple(env), notes=notes, owned=owned)
+
+
+def _aws_document(rule: Rule) -> dict[str, object]:
+    document: dict[str, object] = {
+        "name": rule.name,
+        "registry": rule.registry,
+        "event": rule.event_type.short_name,
+    }
+    scope = rule.scope
+    if scope.kind is ScopeKind.INSTANCE:
+        document["scope"] = "instance"
+    elif scope.kind is ScopeKind.NAMESPACE:
+        document["scope"] = {"namespaces": list(scope.namespaces)}
+    else:
+        document["scope"] = {"namespace": scope.namespaces[0], "repositories": list(scope.repositories)}
+    if rule.tag_pattern != ".*":
+        document["tags"] = rule.tag_pattern
+    if rule.scan_status:
+        document["scan_status"] = [s.value for s in rule.scan_status]
+    if rule.notify.method is NotifyMethod.DINGTALK:
+        document["notify"] = {"dingtalk": {"webhook": rule.notify.url.template}}
+    else:
+        body: dict[str, object] = {"url": rule.notify.url.template}
+        if rule.notify.secret is not None:
+            body["token"] = rule.notify.secret.template
+        document["notify"] = {rule.notify.method.value: body}
+    custom: dict[str, object] = {}
+    if rule.bus.description is not None:
+        custom["description"] = rule.bus.description
+    if rule.bus.enabled is not None:
+        custom["enabled"] = rule.bus.enabled
+    template = rule.bus.template
+    if template is not None:
+        block: dict[str, object] = {"format": template.format.value}
+        if template.title:
+            block["title"] = template.title
+        block["text"] = template.text
+        defaults = dict(aws_targets.default_variables(rule.event_type))
+        extra = {k: v for k, v in template.variables if defaults.get(k) != v}
+        if extra:
+            block["variables"] = extra
+        custom["template"] = block
+    if custom:
+        document["bus"] = custom
+    return document

@@ -145,6 +145,9 @@ class Registry:
     region: str
     instance_id: str | None = None  # Alibaba ACR Enterprise Edition instance (`cri-…`)
     account: str | None = None  # AWS account id
+    # AWS: the IAM role EventBridge assumes to call API destinations; None = the documented default
+    # `arn:aws:iam::<account>:role/crnotify-eventbridge-invoke` (providers/aws/targets.py).
+    invoke_role_arn: str | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

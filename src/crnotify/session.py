@@ -10,6 +10,8 @@ Where the calls go (DESIGN.md §4):
   documented default pair — never the rest of the default chain, whose ECS-metadata, OIDC and STS
   providers would call real cloud addresses on behalf of a local emulator.
 - neither: the real regional endpoints, credentials from the default chain.
+- `aws` registries: boto3's default chain and endpoints (`AWS_ENDPOINT_URL`); under `--local` they
+  are skipped unless `AWS_ENDPOINT_URL` is set.
 
 Heavy imports (SDKs, the emulator) happen inside `open_session`, so importing this module is cheap.
 """
@@ -38,6 +40,7 @@ class Session:
     config: Config
     provider: Provider
     paths: tuple[str, ...]
+    skipped: tuple[str, ...] = ()  # registries this session cannot reach (aws under --local)
 
 
 def parse_endpoints(text: str) -> dict[str, str]:
@@ -94,12 +97,36 @@ def open_session(
     with ExitStack() as stack:
         if local:
             endpoints, access_key = _start_local(stack, regions(config))
-            provider: Provider = AlibabaProvider(endpoints=endpoints, access_key=access_key)
+            alibaba: Provider = AlibabaProvider(endpoints=endpoints, access_key=access_key)
         elif endpoint:
-            provider = AlibabaProvider(endpoints=parse_endpoints(endpoint), access_key=_endpoint_keys())
+            alibaba = AlibabaProvider(endpoints=parse_endpoints(endpoint), access_key=_endpoint_keys())
         else:
-            provider = AlibabaProvider()
-        yield Session(config=config, provider=provider, paths=tuple(paths))
+            alibaba = AlibabaProvider()
+        provider, skipped = _with_aws(config, alibaba, local=local, env=env)
+        yield Session(config=config, provider=provider, paths=tuple(paths), skipped=skipped)
+
+
+def _with_aws(
+    config: Config, alibaba: Provider, *, local: bool, env: Mapping[str, str] | None
+) -> tuple[Provider, tuple[str, ...]]:
+    """Add the AWS provider when the config has `aws` registries.
+
+    boto3 finds credentials and endpoints itself (its default chain, `AWS_ENDPOINT_URL`). Under
+    `--local` nothing may reach a real cloud, and the embedded cloud emulates Alibaba Cloud only, so
+    aws registries are skipped (and the plan says so) unless `AWS_ENDPOINT_URL` points every AWS
+    call (EventBridge and STS) somewhere explicit, such as a local moto server.
+    """
+    names = tuple(r.name for r in config.registries if r.provider is ProviderKind.AWS)
+    if not names:
+        return alibaba, ()
+    environment = os.environ if env is None else env
+    if local and not environment.get("AWS_ENDPOINT_URL"):
+        return alibaba, names
+    from crnotify.providers.aws.events import AwsProvider
+    from crnotify.providers.dispatch import ByRegistryKind
+
+    aws = AwsProvider(env=environment)
+    return ByRegistryKind({ProviderKind.ALIBABA: alibaba, ProviderKind.AWS: aws}), ()
 
 
 def _endpoint_keys() -> tuple[str, str]:

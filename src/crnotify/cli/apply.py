@@ -70,8 +70,8 @@ def apply_command(  # noqa: PLR0917 (click passes every option as an argument)
             lock.hold(session.provider, alibaba_registries(session.config), enabled=not no_lock) as guard,
         ):  # the lock is taken before reading, so that the plan is made from a state no one else changes
             config = session.config
-            live = read_live(config, session.provider)
-            current = plan(config, live)
+            live = read_live(config, session.provider, skip=session.skipped)
+            current = plan(config, live, skip=session.skipped)
             if saved is not None:
                 if config_digest(config) != saved.desired_digest:
                     raise StalePlanError(
@@ -104,6 +104,7 @@ def apply_command(  # noqa: PLR0917 (click passes every option as an argument)
                 config,
                 overwrite_bus_edits=overwrite_bus_edits,
                 on_step=progress,
+                skip=session.skipped,
                 guard=guard,
             )
         click.echo(apply_text.outcome(result, color=color), nl=False)

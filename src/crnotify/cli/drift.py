@@ -28,7 +28,8 @@ def drift_command(
 
         use_local, use_endpoint = cloud_target(ctx, local, endpoint)
         with open_session(paths, local=use_local, endpoint=use_endpoint) as session:
-            report = detect(session.config, read_live(session.config, session.provider))
+            live = read_live(session.config, session.provider, skip=session.skipped)
+            report = detect(session.config, live, skip=session.skipped)
         if fmt == "json":
             click.echo(render.render_json(report), nl=False)
         else:

@@ -39,6 +39,8 @@ def import_command(  # noqa: PLR0917 (click passes every option as an argument)
     def body() -> int:
         from crnotify import lock
         from crnotify.importer import adopted, import_rule, render_yaml
+        from crnotify.model import Provider
+        from crnotify.providers.aws.mapping import adopted as aws_adopted
         from crnotify.session import open_session
 
         use_local, use_endpoint = cloud_target(ctx, local, endpoint)
@@ -50,6 +52,11 @@ def import_command(  # noqa: PLR0917 (click passes every option as an argument)
                 raise ConfigError(
                     f"no registry named {registry_name!r} is declared (declared: {declared})"
                 ) from None
+            if registry.name in session.skipped:
+                raise ConfigError(
+                    f"registry {registry_name} is on aws, which the embedded local cloud does not emulate",
+                    hint="set AWS_ENDPOINT_URL (e.g. to a moto server), or run without --local",
+                )
             live = session.provider.read([registry]).of(registry.name)
             if rule_names:
                 missing = sorted(set(rule_names) - {r.name for r in live})
@@ -61,7 +68,15 @@ def import_command(  # noqa: PLR0917 (click passes every option as an argument)
             if adopt:  # writes markers: under the apply lock, like apply
                 with lock.hold(session.provider, [registry]) as guard:
                     for item, rule in zip(items, live, strict=True):
-                        if item.spec is not None and rule.bus is not None and not item.owned:
+                        if rule.bus is None or item.owned:
+                            continue
+                        if registry.provider is Provider.AWS and item.document is not None:
+                            guard()
+                            session.provider.put_bus_rule(
+                                registry, aws_adopted(rule.bus, registry.name), rule.bus
+                            )
+                            taken.append(item.name)
+                        elif item.spec is not None:
                             guard()
                             session.provider.put_bus_rule(registry, adopted(rule.bus, item.spec), rule.bus)
                             taken.append(item.name)

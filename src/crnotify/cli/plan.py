@@ -45,8 +45,8 @@ def plan_command(  # noqa: PLR0917 (click passes every option as an argument)
 
         use_local, use_endpoint = cloud_target(ctx, local, endpoint)
         with open_session(paths, local=use_local, endpoint=use_endpoint) as session:
-            live = read_live(session.config, session.provider)
-        result = plan(session.config, live)
+            live = read_live(session.config, session.provider, skip=session.skipped)
+        result = plan(session.config, live, skip=session.skipped)
         if fmt == "json":
             click.echo(plan_json.render(result), nl=False)
         else:

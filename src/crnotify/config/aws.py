@@ -1,7 +1,8 @@
 """Rules only the `aws` provider imposes: what Amazon ECR emits and what Amazon EventBridge can do.
 
 Sources: research/aws-facts.md §1.2 (ECR detail-types and their closest ACR types), §2 (API
-destinations must be HTTPS), §4 (pattern operators).
+destinations must be HTTPS, input transformers), §4 (pattern operators), §5 (sizes). What ECR emits
+and how a rule becomes an EventBridge rule is `crnotify.providers.aws.mapping`, which these checks ask.
 """
 
 from __future__ import annotations
@@ -10,30 +11,20 @@ from crnotify import tagregex
 from crnotify.config import codes
 from crnotify.config._items import Item, Reporter
 from crnotify.diagnostics import quote
-from crnotify.model import EventType, NotifyMethod
-
-# ACR event types ECR has no counterpart for, and what comes closest.
-_NO_ECR_EQUIVALENT = {
-    EventType.BUILD: (
-        "Amazon ECR emits no build events (images are built outside ECR, e.g. by AWS CodeBuild, "
-        "whose events crnotify does not manage); there is no close ECR alternative"
-    ),
-    EventType.DELIVERY_CHAIN: (
-        "Amazon ECR has no delivery chains; the closest ECR events are 'scan' (ECR Image Scan) for "
-        "scan results and 'signing' (ECR Referrer Action) for signatures"
-    ),
-}
+from crnotify.model import EventType, NotifyMethod, Registry, Rule
+from crnotify.providers.aws import mapping
 
 
 def check_aws_rule(
     rep: Reporter, item: Item, event_type: EventType, method: NotifyMethod, tags_ok: bool
 ) -> None:
-    if event_type in _NO_ECR_EQUIVALENT:
+    reason = mapping.unsupported_reason(event_type)
+    if reason is not None:
         rep.error(
             codes.AWS_EVENT,
             item,
             ("event",),
-            f"event {event_type.short_name} is not available on aws: {_NO_ECR_EQUIVALENT[event_type]}",
+            f"event {event_type.short_name} is not available on aws: {reason}",
             hint="move this rule to an alibaba registry, or choose another event",
         )
     tags = item.data.get("tags")
@@ -70,3 +61,19 @@ def check_aws_rule(
             hint="serve the endpoint over HTTPS and use notify.https",
             key=True,
         )
+
+
+def check_aws_built(rep: Reporter, item: Item, rule: Rule, registry: Registry, *, clean: bool) -> None:
+    """Checks that need the built rule: its message template and, for a `clean` rule (no other
+    error), the sizes of what crnotify would write."""
+    for problem in mapping.template_problems(rule):
+        rep.error(
+            codes.AWS_TEMPLATE,
+            item,
+            problem.path,
+            problem.message,
+            hint="AWS messages are EventBridge input transformers; see docs/aws.md, 'Targets'",
+        )
+    if clean:
+        for problem in mapping.size_problems(rule, registry):
+            rep.error(codes.AWS_SIZE, item, problem.path, problem.message)

@@ -55,6 +55,8 @@ AWS_EVENT = "CRN301"
 AWS_TAG_REGEX = "CRN302"
 AWS_DINGTALK_SIGNING = "CRN303"
 AWS_HTTP = "CRN304"
+AWS_TEMPLATE = "CRN305"
+AWS_SIZE = "CRN306"
 
 TITLES: dict[str, str] = {
     PATH_UNREADABLE: "a path does not exist or cannot be read",
@@ -99,4 +101,6 @@ TITLES: dict[str, str] = {
     AWS_TAG_REGEX: "a tag regex EventBridge patterns cannot express",
     AWS_DINGTALK_SIGNING: "DingTalk signing on aws (EventBridge cannot sign per request)",
     AWS_HTTP: "a plain-HTTP endpoint on aws (API destinations need HTTPS)",
+    AWS_TEMPLATE: "a message template an EventBridge input transformer cannot render",
+    AWS_SIZE: "an event pattern or description over EventBridge's size limits",
 }

@@ -24,9 +24,11 @@ from crnotify.model import (
     MessageTemplate,
     Notify,
     NotifyMethod,
+    Provider,
     SecretText,
     TemplateFormat,
 )
+from crnotify.providers.aws import targets as aws_targets
 
 DINGTALK_HOSTS = ("oapi.dingtalk.com", "oapi.dingtalk.io")
 DINGTALK_PATH = "/robot/send"
@@ -198,13 +200,27 @@ def _check_http_url(
 # --- bus customisations ---------------------------------------------------------------------------
 
 
-def check_bus(rep: Reporter, item: Item, event_type: EventType, method: NotifyMethod) -> BusCustomization:
+def check_bus(
+    rep: Reporter,
+    item: Item,
+    event_type: EventType,
+    method: NotifyMethod,
+    *,
+    provider: Provider | None = None,
+) -> BusCustomization:
+    """`provider` decides the variables every template has: ACR's `$.data` fields, or on `aws` the
+    ECR event fields of `crnotify.providers.aws.targets.default_variables`."""
     bus = item.data.get("bus")
     if bus is None:
         return BusCustomization()
     template = None
     if "template" in bus:
-        template = _check_template(rep, item, bus["template"], event_type, method)
+        defaults = (
+            aws_targets.default_variables(event_type)
+            if provider is Provider.AWS
+            else default_variables(event_type)
+        )
+        template = _check_template(rep, item, bus["template"], method, defaults)
     return BusCustomization(template=template, description=bus.get("description"), enabled=bus.get("enabled"))
 
 
@@ -212,8 +228,8 @@ def _check_template(
     rep: Reporter,
     item: Item,
     data: Mapping[str, object],
-    event_type: EventType,
     method: NotifyMethod,
+    defaults: tuple[tuple[str, str], ...],
 ) -> MessageTemplate:
     sub = ("bus", "template")
     fmt = TemplateFormat(str(data["format"]))
@@ -253,7 +269,7 @@ def _check_template(
 
     declared = data.get("variables")
     user_variables = {str(k): str(v) for k, v in declared.items()} if isinstance(declared, Mapping) else {}
-    variables = dict(default_variables(event_type)) | user_variables
+    variables = dict(defaults) | user_variables
     for field_name, value in (("text", text), ("title", title)):
         if not isinstance(value, str):
             continue

@@ -46,6 +46,7 @@ def check_registries(rep: Reporter, items: Sequence[Item]) -> dict[str, Registry
         instance_id, account = data.get("instance_id"), data.get("account")
         if provider is Provider.ALIBABA:
             _provider_fields(rep, item, needed="instance_id", forbidden="account", why="an ACR instance")
+            _provider_fields(rep, item, needed=None, forbidden="invoke_role_arn", why="")
             target: tuple[str, ...] = ("alibaba", str(instance_id))
             where = f"ACR instance {instance_id}"
             if region in UNAVAILABLE_REGIONS:
@@ -79,13 +80,14 @@ def check_registries(rep: Reporter, items: Sequence[Item]) -> dict[str, Registry
             region=region,
             instance_id=None if instance_id is None else str(instance_id),
             account=None if account is None else str(account),
+            invoke_role_arn=None if data.get("invoke_role_arn") is None else str(data["invoke_role_arn"]),
         )
     return declared
 
 
-def _provider_fields(rep: Reporter, item: Item, *, needed: str, forbidden: str, why: str) -> None:
+def _provider_fields(rep: Reporter, item: Item, *, needed: str | None, forbidden: str, why: str) -> None:
     provider = item.data["provider"]
-    if needed not in item.data:
+    if needed is not None and needed not in item.data:
         rep.error(
             codes.PROVIDER_FIELDS,
             item,

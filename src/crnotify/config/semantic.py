@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from crnotify import tagregex
 from crnotify.config import codes
 from crnotify.config._items import Item, Reporter
-from crnotify.config.aws import check_aws_rule
+from crnotify.config.aws import check_aws_built, check_aws_rule
 from crnotify.config.notify import EnvUses, check_bus, check_notify
 from crnotify.config.registries import DOCS, check_registries
 from crnotify.diagnostics import Diagnostic, quote
@@ -123,7 +123,8 @@ def _check_rule(
             key=True,
         )
     notify = check_notify(rep, item, env, env_uses)
-    bus = check_bus(rep, item, event_type, notify.method)
+    provider = None if registry is None else registry.provider
+    bus = check_bus(rep, item, event_type, notify.method, provider=provider)
     if (
         notify.method is NotifyMethod.DINGTALK
         and scope.kind is ScopeKind.INSTANCE
@@ -140,7 +141,7 @@ def _check_rule(
         )
     if registry is not None and registry.provider is Provider.AWS:
         check_aws_rule(rep, item, event_type, notify.method, tags_ok)
-    return Rule(
+    rule = Rule(
         name=name,
         registry=str(data["registry"]),
         event_type=event_type,
@@ -150,6 +151,9 @@ def _check_rule(
         scan_status=tuple(ScanStatus(s) for s in sorted(data.get("scan_status", ()))),
         bus=bus,
     )
+    if registry is not None and registry.provider is Provider.AWS:
+        check_aws_built(rep, item, rule, registry, clean=item.path not in rep.failed)
+    return rule
 
 
 def _check_rule_name(rep: Reporter, item: Item, registry: Registry) -> None:

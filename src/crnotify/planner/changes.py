@@ -116,7 +116,7 @@ class Plan:
     errors: tuple[PlanError, ...] = ()
     unmanaged: tuple[RuleRef, ...] = ()  # present, not declared, not owned: reported, never touched
     registries: tuple[Registry, ...] = ()
-    skipped: tuple[str, ...] = ()  # registries of a provider this plan does not cover (yet): aws
+    skipped: tuple[str, ...] = ()  # registries not planned: aws ones under --local (no AWS emulator)
 
     @property
     def summary(self) -> Summary:

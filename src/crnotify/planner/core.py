@@ -1,6 +1,7 @@
 """`plan(config, live) -> Plan`: the pure diff of the declared config against the live cloud.
 
-Per rule of each declared registry (DESIGN.md §2, the linked pair):
+Per rule of each declared Alibaba registry (DESIGN.md §2, the linked pair; `aws` registries, which
+have no registry side, are planned by `crnotify.planner.aws`):
 
     declared, absent                  → create (registry) + reapply-bus
     declared, owned, spec changed     → update (registry) + reapply-bus; undeclared bus edits discarded
@@ -14,9 +15,10 @@ Per rule of each declared registry (DESIGN.md §2, the linked pair):
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 
 from crnotify.model import Config, LiveRule, LiveState, Provider, Registry
+from crnotify.planner import aws
 from crnotify.planner.assess import Assessment, Standing, assess, split_edits
 from crnotify.planner.changes import (
     Action,
@@ -42,17 +44,25 @@ ADOPT_HINT = (
 )
 
 
-def plan(config: Config, live: LiveState) -> Plan:
+def plan(config: Config, live: LiveState, *, skip: Collection[str] = ()) -> Plan:
+    """The plan for every registry of `config` except those named in `skip` (listed as skipped:
+    e.g. aws registries under `--local`, whose embedded cloud emulates Alibaba Cloud only)."""
     changes: list[Change] = []
     errors: list[PlanError] = []
     unmanaged: list[RuleRef] = []
     skipped: list[str] = []
     for registry in config.registries:
-        if registry.provider is not Provider.ALIBABA:
-            skipped.append(registry.name)  # its provider plans it; shown as a note, never silently
+        if registry.name in skip:
+            skipped.append(registry.name)  # shown as a note, never silently
             continue
         declared = {rule.name: rule for rule in config.rules_of(registry.name)}
         current = {rule.name: rule for rule in live.of(registry.name)}
+        if registry.provider is Provider.AWS:
+            aws_changes, aws_errors, aws_unmanaged = aws.plan_registry(registry, declared, current)
+            changes += aws_changes
+            errors += aws_errors
+            unmanaged += aws_unmanaged
+            continue
         for name in sorted(set(declared) | set(current)):
             rule, live_rule = declared.get(name), current.get(name)
             if rule is None:

@@ -72,7 +72,9 @@ def desired_digest(items: Iterable[Desired]) -> str:
 
 def config_digest(config: Config) -> str:
     """`desired_digest` of every plannable rule of the config (rules the planner rejects are skipped:
-    a plan with errors is never applied)."""
+    a plan with errors is never applied); aws rules add their content digests."""
+    from crnotify.planner import aws  # noqa: PLC0415 (aws imports the planner's changes)
+
     items = []
     for rule in config.rules:
         try:
@@ -81,4 +83,8 @@ def config_digest(config: Config) -> str:
                 items.append(desire(registry, rule))
         except (KeyError, ValueError):
             continue
-    return desired_digest(items)
+    digest = desired_digest(items)
+    aws_items = sorted(aws.digest_items(config))
+    if not aws_items:
+        return digest
+    return normalise.digest([digest, aws_items], length=64)

@@ -13,8 +13,10 @@ writes the two halves of an event rule:
 
 Errors are `crnotify.errors.ProviderError` subclasses, translated from vendor exceptions in one
 function per provider; nothing vendor-specific crosses this interface. Providers do not retry: the
-caller decides what is safe to retry. Secret values cross this interface only inside the specs and
-bus rules being written or read, and providers never put them in messages.
+caller decides what is safe to retry (the AWS provider leaves throttling and 5xx to botocore's own
+retry settings, and retries the per-entry ConcurrentModificationException of PutTargets/RemoveTargets,
+which AWS reports without raising; see `providers/aws`). Secret values cross this interface only
+inside the specs and bus rules being written or read, and providers never put them in messages.
 """
 
 from __future__ import annotations

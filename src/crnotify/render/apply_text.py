@@ -23,6 +23,8 @@ def step_line(step: StepResult, *, color: bool = False) -> str:
         verb = "update the registry rule"
     elif step.change.action is Action.UPDATE:
         verb = "update the bus rule"
+    elif step.change.action is Action.CREATE and not step.change.writes_registry:
+        verb = "create the EventBridge rule"  # aws: the rule has no registry side
     status = paint(step.status.value, color, fg=STATUS_COLOURS[step.status])
     name = safe(f"{step.change.registry}/{step.change.rule}")
     line = f"{paint(symbol, color, fg=colour)} {name}: {verb}: {status}"

@@ -7,7 +7,7 @@
                   "discards": [same shape as fields]}],
      "errors": [{"registry", "rule", "message", "hint"}],
      "unmanaged": [{"registry", "rule"}],
-     "skipped_registries": [registry names of providers this plan does not cover yet]}
+     "skipped_registries": [registries this session cannot reach: aws ones under --local]}
 
 A sensitive field never carries its value (research/anchors.md §c pain 3: JSON plans are where
 Terraform leaks): `before`/`after` are `"(sensitive)"` or null, and `sensitive_change` says

@@ -84,7 +84,10 @@ def render(plan: Plan, *, color: bool = False) -> str:
         lines.append(f"Not managed by crnotify, left alone: {names}")
         lines.append("")
     if plan.skipped:
-        lines.append(f"Not planned (the AWS provider is not available yet): {', '.join(plan.skipped)}")
+        lines.append(
+            "Not planned (the embedded local cloud emulates Alibaba Cloud only; set AWS_ENDPOINT_URL, "
+            f"e.g. to a moto server, to include them): {safe(', '.join(plan.skipped))}"
+        )
         lines.append("")
     for error in plan.errors:
         label = paint("Error:", color, fg="red", bold=True)

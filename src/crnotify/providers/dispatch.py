@@ -1,0 +1,63 @@
+"""One `Provider` over several clouds: each call goes to the provider of the registry's kind.
+
+A config may declare Alibaba and AWS registries side by side; `apply`, `plan` and `drift` talk to one
+provider, and this one hands every registry to the provider of its cloud.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Mapping, Sequence
+
+from crnotify.convention import RegistrySpec
+from crnotify.errors import ConfigError
+from crnotify.model import BusRule, LiveRule, LiveState, Registry
+from crnotify.model import Provider as ProviderKind
+from crnotify.providers.base import Provider
+
+
+class ByRegistryKind:
+    """Dispatches to `providers[registry.provider]`; `has_registry_side` is per registry, see there."""
+
+    has_registry_side = True
+
+    def __init__(self, providers: Mapping[ProviderKind, Provider]) -> None:
+        self.providers = dict(providers)
+
+    def _for(self, registry: Registry) -> Provider:
+        provider = self.providers.get(registry.provider)
+        if provider is None:
+            raise ConfigError(
+                f"registry {registry.name}: no {registry.provider.value} provider in this session"
+            )
+        return provider
+
+    def read(
+        self, registries: Sequence[Registry], *, names: Mapping[str, Collection[str]] | None = None
+    ) -> LiveState:
+        rules: list[LiveRule] = []
+        for kind, provider in self.providers.items():
+            mine = [r for r in registries if r.provider is kind]
+            if mine:
+                rules += provider.read(mine, names=names).rules
+        missing = sorted({r.provider.value for r in registries} - {k.value for k in self.providers})
+        if missing:
+            raise ConfigError(f"no provider for {', '.join(missing)} registries in this session")
+        return LiveState(rules=tuple(rules))
+
+    def read_bus_rule(self, registry: Registry, name: str) -> BusRule | None:
+        return self._for(registry).read_bus_rule(registry, name)
+
+    def create_registry_rule(self, registry: Registry, spec: RegistrySpec) -> str:
+        return self._for(registry).create_registry_rule(registry, spec)
+
+    def update_registry_rule(self, registry: Registry, rule_id: str, spec: RegistrySpec) -> None:
+        self._for(registry).update_registry_rule(registry, rule_id, spec)
+
+    def delete_registry_rule(self, registry: Registry, rule_id: str) -> None:
+        self._for(registry).delete_registry_rule(registry, rule_id)
+
+    def put_bus_rule(self, registry: Registry, desired: BusRule, live: BusRule | None) -> None:
+        self._for(registry).put_bus_rule(registry, desired, live)
+
+    def delete_bus_rule(self, registry: Registry, name: str) -> None:
+        self._for(registry).delete_bus_rule(registry, name)
