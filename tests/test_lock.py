@@ -11,6 +11,7 @@ from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import boto3
 import pytest
 from alibabacloud_eventbridge20200401 import models as eb_models
 
@@ -18,7 +19,8 @@ from crnotify import lock
 from crnotify.apply import StepStatus, apply, read_live
 from crnotify.emulator.server import DEFAULT_ACCESS_KEY_ID, DEFAULT_ACCESS_KEY_SECRET, EmulatorServer
 from crnotify.errors import ConcurrentApplyError
-from crnotify.model import Config
+from crnotify.model import Config, Registry
+from crnotify.model import Provider as ProviderKind
 from crnotify.planner import plan
 from crnotify.providers.alibaba import AlibabaProvider
 from fakecloud import REGISTRY, rule
@@ -47,8 +49,10 @@ def leases(cloud: AlibabaProvider) -> dict[str, lock.Lease]:
     return {lease.name: lease for lease in parsed if lease is not None}
 
 
-def taken(cloud: Any, holder: str, clock: Clock | None = None, **kwargs: Any) -> lock.ApplyLock:
-    held = lock.ApplyLock(cloud, [REGISTRY], holder=holder, now=clock or Clock(), **kwargs)
+def taken(
+    cloud: Any, holder: str, clock: Clock | None = None, registry: Registry = REGISTRY
+) -> lock.ApplyLock:
+    held = lock.ApplyLock(cloud, [registry], holder=holder, now=clock or Clock())
     return held.__enter__()  # and never exited: a process that was killed
 
 
@@ -190,3 +194,56 @@ def test_apply_stops_writing_when_its_lease_has_expired(cloud: AlibabaProvider) 
     assert [s.status for s in result.steps] == [StepStatus.APPLIED] + [StepStatus.SKIPPED] * 3
     assert "the apply lock for registry prod expired" in (result.steps[1].error or "")
     assert not result.converged
+
+
+# --- AWS: leases are custom event buses (moto's server over HTTP, boto3 unmodified) ----------------
+
+AWS_REGISTRY = Registry(
+    name="ecr-prod", provider=ProviderKind.AWS, region="eu-west-1", account="123456789012"
+)
+AWS_SCOPE = "123456789012"
+
+
+def aws_leases(store: Any) -> list[lock.Lease]:
+    parsed = (lock.parse(r, AWS_SCOPE) for r in store.list_leases(AWS_REGISTRY, lock.PREFIX))
+    return [lease for lease in parsed if lease is not None]
+
+
+def test_aws_lock_is_a_lease_bus_taken_released_and_contended(aws_env: dict[str, str]) -> None:
+    from crnotify.providers.aws.events import AwsProvider  # noqa: PLC0415
+
+    aws = AwsProvider(env=aws_env)
+    with lock.ApplyLock(aws, [AWS_REGISTRY], holder="alice", now=Clock()):
+        assert [(x.name, x.state, x.holder) for x in aws_leases(aws)] == [
+            ("crnotify-lock-123456789012-000001", "held", "alice")
+        ]
+        with pytest.raises(ConcurrentApplyError) as caught:
+            taken(AwsProvider(env=aws_env), "bob", registry=AWS_REGISTRY)  # another process's clients
+        assert "holds the lock for registry ecr-prod since 2026-03-01T12:00:00Z (holder alice)" in str(
+            caught.value
+        )
+        assert "the EventBridge event bus crnotify-lock-123456789012-000001 in eu-west-1" in str(caught.value)
+    assert [x.state for x in aws_leases(aws)] == ["released"]
+    with lock.ApplyLock(aws, [AWS_REGISTRY], holder="carol", now=Clock()):
+        pass
+    assert [(x.generation, x.holder, x.state) for x in aws_leases(aws)] == [(2, "carol", "released")]
+
+    taken(aws, "killed", registry=AWS_REGISTRY)
+    later = Clock(T0 + lock.DEFAULT_TTL + timedelta(minutes=1))
+    with lock.ApplyLock(aws, [AWS_REGISTRY], holder="next", now=later):
+        assert [(x.generation, x.holder) for x in aws_leases(aws)] == [(4, "next")]
+    buses = boto3.client("events", region_name="eu-west-1").list_event_buses()["EventBuses"]
+    assert sorted(b["Name"] for b in buses) == ["crnotify-lock-123456789012-000004", "default"]
+
+
+def test_one_lock_over_both_clouds(aws_env: dict[str, str], cloud: AlibabaProvider) -> None:
+    from crnotify.providers.aws.events import AwsProvider  # noqa: PLC0415
+    from crnotify.providers.dispatch import ByRegistryKind  # noqa: PLC0415
+
+    both = ByRegistryKind({ProviderKind.ALIBABA: cloud, ProviderKind.AWS: AwsProvider(env=aws_env)})
+    with lock.hold(both, [REGISTRY, AWS_REGISTRY]) as check:
+        check()
+        assert [x.state for x in leases(cloud).values()] == ["held"]
+        assert [x.state for x in aws_leases(both)] == ["held"]
+    assert [x.state for x in leases(cloud).values()] == ["released"]
+    assert [x.state for x in aws_leases(both)] == ["released"]

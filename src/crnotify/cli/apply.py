@@ -6,13 +6,16 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from crnotify.cli._app import cloud_options, cloud_target, paths_argument, run, use_color
 from crnotify.errors import EXIT_ERROR, EXIT_OK, ApplyError, StalePlanError
-from crnotify.model import Config, Registry
-from crnotify.model import Provider as ProviderKind
+from crnotify.model import Registry
+
+if TYPE_CHECKING:
+    from crnotify.session import Session
 
 
 @click.command("apply")
@@ -67,7 +70,7 @@ def apply_command(  # noqa: PLR0917 (click passes every option as an argument)
         use_local, use_endpoint = cloud_target(ctx, local, endpoint)
         with (
             open_session(config_paths, local=use_local, endpoint=use_endpoint) as session,
-            lock.hold(session.provider, alibaba_registries(session.config), enabled=not no_lock) as guard,
+            lock.hold(session.provider, reached(session), enabled=not no_lock) as guard,
         ):  # the lock is taken before reading, so that the plan is made from a state no one else changes
             config = session.config
             live = read_live(config, session.provider, skip=session.skipped)
@@ -113,9 +116,9 @@ def apply_command(  # noqa: PLR0917 (click passes every option as an argument)
     return run(ctx, body)
 
 
-def alibaba_registries(config: Config) -> list[Registry]:
-    """The registries an apply reads and writes through the Alibaba provider (`apply.read_live`)."""
-    return [r for r in config.registries if r.provider is ProviderKind.ALIBABA]
+def reached(session: Session) -> list[Registry]:
+    """The registries an apply reads and writes (`apply.read_live`): all but those skipped."""
+    return [r for r in session.config.registries if r.name not in session.skipped]
 
 
 def _confirm() -> bool:

@@ -26,8 +26,9 @@ from typing import Any
 
 from crnotify.convention import RegistrySpec
 from crnotify.errors import AlreadyExists, AuthError, CrnotifyError, NotFound, ProviderError
+from crnotify.lock import LeaseRecord
 from crnotify.model import BusRule, LiveRule, LiveState, Registry, Target
-from crnotify.providers.aws import _sdk, live, mapping, targets
+from crnotify.providers.aws import _sdk, lease, live, mapping, targets
 from crnotify.providers.aws.errors import translate
 
 BUS = mapping.BUS_NAME
@@ -308,6 +309,30 @@ class AwsProvider:
             if found is not None and _ours(found, registry.name, name):
                 with contextlib.suppress(NotFound):
                     self._call(client, delete, Name=resource)
+
+    # --- the apply lock (`crnotify.lock.LeaseStore`; leases are event buses, see `lease`) ------
+
+    def lease_scope(self, registry: Registry) -> str:
+        return lease.scope(registry)
+
+    def list_leases(self, registry: Registry, prefix: str) -> list[LeaseRecord]:
+        self.check_account(registry)
+        return lease.list_leases(self, self.client(registry.region), prefix)
+
+    def create_lease(self, registry: Registry, name: str, description: str) -> None:
+        self.check_account(registry)
+        self._call(self.client(registry.region), "create_event_bus", Name=name, Tags=lease.tags(description))
+
+    def update_lease(self, registry: Registry, name: str, description: str) -> None:
+        client = self.client(registry.region)
+        resource = lease.arn(self, client, name)
+        self._call(client, "tag_resource", ResourceARN=resource, Tags=lease.tags(description))
+
+    def delete_lease(self, registry: Registry, name: str) -> None:
+        self._call(self.client(registry.region), "delete_event_bus", Name=name)  # absent: no error
+
+    def lease_location(self, registry: Registry, name: str) -> str:
+        return f"the EventBridge event bus {name} in {registry.region}"
 
     # --- write helpers ---------------------------------------------------------------------------
 
