@@ -14,6 +14,7 @@ fi
 export DINGTALK_RELEASE_TOKEN=demo-release-token DINGTALK_RELEASE_SECRET=SECdemo-release-secret
 export AUDIT_HOOK_TOKEN=demo-audit-token MIRROR_MONITOR_KEY=demo-mirror-key MIRROR_MONITOR_TOKEN=demo-mirror-token
 export ECR_HOOK_TOKEN=demo-ecr-token DINGTALK_ECR_TOKEN=demo-ecr-dingtalk-token DEPLOY_GATE_TOKEN=demo-gate-token
+export DEPLOY_HOOK_TOKEN=demo-deploy-hook-token
 # The embedded cloud emulates Alibaba Cloud; the examples' aws registry is listed as not planned
 # (docs/aws.md shows how to run it against a local moto server with AWS_ENDPOINT_URL).
 unset AWS_ENDPOINT_URL

@@ -80,6 +80,15 @@ CASES = [
     Rule(
         name="signed", registry="ecr-prod", event_type=EventType.SIGNING, notify=DINGTALK, tag_pattern="v.*"
     ),
+    Rule(
+        name="pushed",
+        registry="ecr-prod",
+        event_type=EventType.PUSH,
+        notify=HTTPS,
+        scope=Scope(kind=ScopeKind.REPO, namespaces=("team-a",), repositories=("api",)),
+        tag_pattern="latest|v.*",
+    ),
+    Rule(name="pushed-dingtalk", registry="ecr-prod", event_type=EventType.PUSH, notify=DINGTALK),
 ]
 
 
@@ -97,7 +106,35 @@ def test_rules_crnotify_wrote_import_exactly(rule: Rule) -> None:
 @pytest.mark.parametrize(
     ("pattern", "reason"),
     [
-        ({"source": ["aws.ecr"], "detail-type": ["ECR Image Action"]}, "'ECR Image Action'"),
+        (
+            # Every image action, deletions included: not what `push` declares.
+            {"source": ["aws.ecr"], "detail-type": ["ECR Image Action"]},
+            "'ECR Image Action' with action-type any value; a crnotify push rule selects exactly [\"PUSH\"]",
+        ),
+        (
+            {
+                "source": ["aws.ecr"],
+                "detail-type": ["ECR Image Action"],
+                "detail": {"action-type": ["DELETE"], "result": ["SUCCESS"]},
+            },
+            'with action-type ["DELETE"]',
+        ),
+        (
+            {
+                "source": ["aws.ecr"],
+                "detail-type": ["ECR Image Action"],
+                "detail": {"action-type": ["PUSH"]},  # also failed pushes, were there any
+            },
+            'with result any value; a crnotify push rule selects exactly ["SUCCESS"]',
+        ),
+        (
+            {
+                "source": ["aws.ecr"],
+                "detail-type": ["ECR Image Action"],
+                "detail": {"action-type": ["PUSH"], "result": ["SUCCESS"], "image-tags": ["v1"]},
+            },
+            "image-tags",  # the array field belongs to scan events
+        ),
         ({"source": ["aws.ecr"], "detail-type": ["ECR Replication Action"], "account": ["1"]}, "account"),
         (
             {

@@ -102,6 +102,41 @@ def test_signing_is_referrer_action() -> None:
     assert pattern == {"source": ["aws.ecr"], "detail-type": ["ECR Referrer Action"]}
 
 
+def test_push_is_a_successful_image_action_push_with_the_string_tag_field() -> None:
+    pattern = mapping.desired_pattern(
+        rule(
+            EventType.PUSH,
+            scope=Scope(kind=ScopeKind.REPO, namespaces=("team-a",), repositories=("api",)),
+            tag_pattern="v.*|latest",
+        ),
+        REGISTRY,
+    )
+    assert pattern == {
+        "source": ["aws.ecr"],
+        "detail-type": ["ECR Image Action"],
+        "detail": {
+            "action-type": ["PUSH"],  # ECR Image Action also reports DELETE
+            "result": ["SUCCESS"],
+            "repository-name": ["team-a/api"],
+            "image-tag": [{"prefix": "v"}, "latest"],
+        },
+    }
+    whole = mapping.desired_pattern(rule(EventType.PUSH), REGISTRY)
+    assert whole["detail"] == {"action-type": ["PUSH"], "result": ["SUCCESS"]}
+    namespaces = rule(EventType.PUSH, scope=Scope(kind=ScopeKind.NAMESPACE, namespaces=("team-a",)))
+    assert mapping.desired_pattern(namespaces, REGISTRY)["detail"]["repository-name"] == [
+        {"prefix": "team-a/"}
+    ]
+    description = mapping.desired_bus_rule(rule(EventType.PUSH), REGISTRY).description
+    assert description == "ECR Image Action PUSH notifications of registry ecr-prod, managed by crnotify"
+
+
+def test_build_names_push_as_its_closest_ecr_event() -> None:
+    reason = mapping.unsupported_reason(EventType.BUILD)
+    assert reason is not None
+    assert "'push' (ECR Image Action)" in reason
+
+
 @pytest.mark.parametrize("event_type", [EventType.BUILD, EventType.DELIVERY_CHAIN])
 def test_types_without_an_aws_event_are_refused_naming_an_alternative(event_type: EventType) -> None:
     reason = mapping.unsupported_reason(event_type)
@@ -113,7 +148,9 @@ def test_types_without_an_aws_event_are_refused_naming_an_alternative(event_type
     assert problem.path == ("event",)
 
 
-@pytest.mark.parametrize("event_type", [EventType.SCAN, EventType.SYNCHRONIZATION, EventType.SIGNING])
+@pytest.mark.parametrize(
+    "event_type", [EventType.SCAN, EventType.SYNCHRONIZATION, EventType.SIGNING, EventType.PUSH]
+)
 def test_supported_types(event_type: EventType) -> None:
     assert mapping.unsupported_reason(event_type) is None
     assert mapping.is_ecr_rule(mapping.desired_pattern(rule(event_type), REGISTRY))

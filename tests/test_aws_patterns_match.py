@@ -101,6 +101,23 @@ REFERRER = {
         "artifact-media-type": "application/vnd.cncf.notary.signature",
     },
 }
+PUSH = {  # "Event for a completed image push" of the ECR guide
+    "version": "0",
+    "id": "13cde686-328b-6117-af20-0e5566167482",
+    "detail-type": "ECR Image Action",
+    "source": "aws.ecr",
+    "account": "123456789012",
+    "time": "2019-11-16T01:54:34Z",
+    "region": "us-east-2",
+    "resources": [],
+    "detail": {
+        "result": "SUCCESS",
+        "repository-name": "team-a/api",
+        "image-digest": "sha256:7f5b2640fe6fb4f46592dfd3410c4a79dac4f89e4782432e0378abcd1234",
+        "action-type": "PUSH",
+        "image-tag": "v1.2.0",
+    },
+}
 
 
 def rule(event_type: EventType, **fields: Any) -> Rule:
@@ -147,6 +164,15 @@ CASES = [
     (rule(EventType.SIGNING, tag_pattern=r"v1\.2\.0"), REFERRER, True),
     (rule(EventType.SIGNING, tag_pattern=r"v1\.2\.0"), varied(REFERRER, **{"image-tag": "v1x2x0"}), False),
     (rule(EventType.SIGNING, scope=TEAM_B), REFERRER, False),
+    (rule(EventType.PUSH), PUSH, True),
+    (rule(EventType.PUSH, scope=API, tag_pattern="v.*|latest"), PUSH, True),
+    (rule(EventType.PUSH, tag_pattern="latest"), PUSH, False),
+    (rule(EventType.PUSH, scope=TEAM_B), PUSH, False),
+    (rule(EventType.PUSH), varied(PUSH, **{"action-type": "DELETE"}), False),  # a deletion
+    (rule(EventType.PUSH), varied(PUSH, result="FAILURE"), False),
+    (rule(EventType.PUSH), REFERRER, False),  # a referrer push is another detail-type
+    (rule(EventType.PUSH), REPLICATION, False),
+    (rule(EventType.SIGNING), PUSH, False),
 ]
 
 

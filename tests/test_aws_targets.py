@@ -77,7 +77,7 @@ def test_dingtalk_default_message_is_a_markdown_input_transformer() -> None:
     assert "${" not in str(transformer["InputTemplate"])
 
 
-@pytest.mark.parametrize("event_type", [EventType.SCAN, EventType.SYNCHRONIZATION, EventType.SIGNING])
+@pytest.mark.parametrize("event_type", list(mapping.EVENTS))  # every type with an AWS event
 def test_default_templates_only_use_event_fields(event_type: EventType) -> None:
     template = targets.default_dingtalk_template(event_type)
     assert (

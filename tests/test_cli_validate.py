@@ -65,7 +65,7 @@ def test_default_path_is_the_current_directory(
     monkeypatch.chdir(REPO / "examples")
     rc, out, _ = run(["validate"], capsys)
     assert rc == 0
-    assert "in 4 files; 3 registries, 10 rules" in out
+    assert "in 4 files; 3 registries, 11 rules" in out
     assert out.startswith("aws.yaml:")  # paths as the user would type them from here
 
 
@@ -76,7 +76,7 @@ def test_json_format(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.Mon
     assert rc == 0
     assert document["format_version"] == 1
     assert document["valid"] is True
-    assert document["summary"]["rules"] == len(document["rules"]) == 10
+    assert document["summary"]["rules"] == len(document["rules"]) == 11
     assert all(d["severity"] == "warning" and d["line"] for d in document["diagnostics"])
 
     rc, out, _ = run(["validate", "examples/invalid/unknown-registry.yaml", "--format", "json"], capsys)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from crnotify.config import load
-from crnotify.model import Provider
+from crnotify.model import EventType, Provider
 from crnotify.providers.aws import mapping, targets
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
@@ -13,6 +13,7 @@ ENV = {
     "ECR_HOOK_TOKEN": "hook-token",
     "DINGTALK_ECR_TOKEN": "dingtalk-token",
     "DEPLOY_GATE_TOKEN": "gate-token",
+    "DEPLOY_HOOK_TOKEN": "deploy-hook-token",
 }
 
 
@@ -21,13 +22,18 @@ def test_every_aws_example_rule_maps_to_an_eventbridge_rule(tmp_path: Path) -> N
     assert result.config is not None, [d.message for d in result.diagnostics]
     config = result.config
     aws_rules = [r for r in config.rules if config.registry(r.registry).provider is Provider.AWS]
-    assert len(aws_rules) >= 4
+    assert {r.event_type for r in aws_rules} == {
+        EventType.SCAN,
+        EventType.SYNCHRONIZATION,
+        EventType.SIGNING,
+        EventType.PUSH,
+    }
     for rule in aws_rules:
         registry = config.registry(rule.registry)
         assert mapping.rule_problems(rule, registry) == []
         bus = mapping.desired_bus_rule(rule, registry)
-        assert "gate-token" not in repr(bus)
-        assert "dingtalk-token" not in repr(bus)
+        for secret in ENV.values():
+            assert secret not in repr(bus)
 
 
 def test_aws_templates_use_ecr_variables_and_send_only_those_used() -> None:

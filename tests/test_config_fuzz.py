@@ -31,7 +31,7 @@ SCALARS = st.one_of(
     st.sampled_from(
         [
             1, 2, "alibaba", "aws", "cn-hangzhou", "eu-west-1", "us-east-1", "cri-abc", "123456789012",
-            "scan", "build", "delivery-chain", "instance", "team-a", "v.*", "^v1\\.", "[", "(?P<x>a)",
+            "scan", "build", "delivery-chain", "push", "instance", "team-a", "v.*", "^v1\\.", "[", "(?P<x>a)",
             "COMPLETE", "https://oapi.dingtalk.com/robot/send?access_token=${env:T}", "http://h.example.com/x",
             "https://h.example.com/${env:", "${env:S}", "SEC123", "markdown", "json", "text", "${Tag} ${No}",
             "{\"a\": ${Tag}}", True, None, "$.data.Tag", "",
@@ -129,7 +129,7 @@ RULE = st.fixed_dictionaries(
         "name": st.sampled_from(["r", "r_1", "r.1", "eventbridge-reserved-x", "a" * 70, "a" * 130]),
         "registry": st.sampled_from(["ali", "aws", "nope", "broken"]),
         "event": st.sampled_from(
-            ["scan", "build", "delivery-chain", "signing", "cr:Artifact:SynchronizationCompleted"]
+            ["scan", "build", "delivery-chain", "signing", "push", "cr:Artifact:SynchronizationCompleted"]
         ),
         "scope": st.sampled_from(
             [

@@ -217,6 +217,45 @@ def test_aws_rules_with_expressible_tags_and_keyword_dingtalk_are_valid(tmp_path
     assert result.ok, result.diagnostics
 
 
+def test_push_is_refused_on_alibaba_and_valid_on_aws(tmp_path: Path) -> None:
+    registries = (
+        "version: 1\nregistries:\n"
+        "  - {name: acr, provider: alibaba, region: cn-hangzhou, instance_id: cri-kmsiwlxxdcva}\n"
+        "  - {name: ecr, provider: aws, region: us-east-1, account: '123456789012'}\n"
+    )
+
+    def rule(name: str, registry: str, event: str) -> str:
+        return (
+            f"  - name: {name}\n    registry: {registry}\n    event: {event}\n    scope: instance\n"
+            "    notify: {https: {url: 'https://deploy.example.com/hook'}}\n"
+            '    bus: {template: {format: json, text: \'{"image": "${repository}:${tag}"}\'}}\n'
+        )
+
+    refused = (
+        "rules:\n" + rule("acr-push", "acr", "push") + rule("acr-full", "acr", "cr:Artifact:PushCompleted")
+    )
+    lost = rule("lost-push", "nowhere", "push")
+    result = load([write(tmp_path, "a.yaml", registries + refused + lost)], env={})
+    # Only the event (or the registry) is reported: the AWS variables in the template are no second error.
+    assert [(d.code, d.path) for d in result.diagnostics] == [
+        ("CRN222", ("rules", 0, "event")),
+        ("CRN222", ("rules", 1, "event")),
+        ("CRN205", ("rules", 2, "registry")),
+    ]
+    assert "cr:Artifact:PushCompleted to the EventBridge bus default" in result.diagnostics[0].message
+    assert "an aws registry, where push is ECR Image Action" in (result.diagnostics[0].hint or "")
+
+    valid = load(
+        [write(tmp_path, "a.yaml", registries + "rules:\n" + rule("ecr-push", "ecr", "push"))], env={}
+    )
+    assert valid.ok, valid.diagnostics
+    assert valid.config is not None
+    [push] = valid.config.rules
+    assert push.event_type is EventType.PUSH
+    assert push.bus.template is not None
+    assert dict(push.bus.template.variables)["tag"] == "$.detail.image-tag"
+
+
 def test_whole_url_from_the_environment_is_checked_once_set(tmp_path: Path) -> None:
     text = HEADER + (
         "rules:\n  - {name: r, registry: prod-hz, event: scan, scope: {namespaces: [a]},"

@@ -1,11 +1,16 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
+
+import pytest
 
 from crnotify.convention import (
     RegistrySpec,
     customise,
+    data_fields,
     default_bus_rule,
+    infer_spec,
     split_marker,
     strip_server_defaults,
 )
@@ -92,3 +97,35 @@ def test_strip_server_defaults() -> None:
         params=(*target.params, Param(resource_key="IsBase64Encode", form=ParamForm.CONSTANT, value="false")),
     )
     assert strip_server_defaults(noisy) == target
+
+
+# --- A7: only the five ACR rule types -----------------------------------------------------------------
+
+
+def test_the_acr_rule_types_are_the_five_of_the_event_type_enum() -> None:
+    assert [t.short_name for t in EventType.acr_rule_types()] == [
+        "synchronization",
+        "build",
+        "scan",
+        "delivery-chain",
+        "signing",
+    ]
+    assert [t for t in EventType if not t.is_acr_rule_type] == [EventType.PUSH]
+    assert EventType.parse("push") is EventType.parse("cr:Artifact:PushCompleted") is EventType.PUSH
+
+
+def test_push_completed_is_no_registry_spec() -> None:
+    with pytest.raises(ValueError, match="rule scan-api: cr:Artifact:PushCompleted cannot be selected"):
+        replace(SPEC, event_type=EventType.PUSH, scan_status=())
+    params = {**SPEC.to_params(), "EventType": EventType.PUSH.value}
+    with pytest.raises(ValueError, match="cannot be selected by an ACR event rule"):
+        RegistrySpec.from_params(params)
+    with pytest.raises(ValueError, match="cannot be selected by an ACR event rule"):
+        data_fields(EventType.PUSH)  # ACR has no default template for it
+
+
+def test_a_bus_rule_selecting_push_completed_is_not_read_as_generated_by_acr() -> None:
+    generated = default_bus_rule(SPEC, "cri-abc")
+    assert infer_spec(generated) == replace(SPEC, tag_pattern=".*")
+    pattern = {**generated.pattern, "type": [EventType.PUSH.value]}
+    assert infer_spec(replace(generated, pattern=pattern)) is None

@@ -197,6 +197,34 @@ def test_errors_have_codes_the_sdk_reads(cr_client: Any, create_event_center_rul
     assert (info.value.code, info.value.status_code) == ("EventRuleNotExisted", 404)
 
 
+def test_push_completed_is_refused_like_any_event_type_acr_rules_do_not_offer(
+    cr_client: Any, eventbridge_client: Any, create_event_center_rule: Create
+) -> None:
+    """PushCompleted reaches the bus, but it is not in the EventType enum of ACR's event rules."""
+
+    def create_error(event_type: str) -> tuple[str, int, str]:
+        with pytest.raises(ClientException) as info:
+            create_event_center_rule(cr_client, INSTANCE, {**spec().to_params(), "EventType": event_type})
+        return info.value.code, info.value.status_code, info.value.message
+
+    code, status, message = create_error(EventType.PUSH.value)
+    assert (code, status) == create_error("cr:Artifact:Nope")[:2] == ("InvalidParameter", 400)
+    assert "cr:Artifact:PushCompleted cannot be selected by an ACR event rule" in message
+    assert rule_names(cr_client) == []
+
+    rule_id = create_event_center_rule(cr_client, INSTANCE, spec().to_params())["RuleId"]
+    before = get_bus_rule(eventbridge_client, "scan-api").to_map()
+    with pytest.raises(ClientException) as info:
+        cr_client.update_event_center_rule(
+            cr.UpdateEventCenterRuleRequest(
+                instance_id=INSTANCE, rule_id=rule_id, event_type=EventType.PUSH.value
+            )
+        )
+    assert (info.value.code, info.value.status_code) == ("InvalidParameter", 400)
+    assert rule_names(cr_client) == [(rule_id, "scan-api")]
+    assert get_bus_rule(eventbridge_client, "scan-api").to_map() == before
+
+
 def test_ten_rules_per_instance_and_ten_generated_rules_per_region(
     cr_client: Any, eventbridge_client: Any, create_event_center_rule: Create
 ) -> None:

@@ -14,6 +14,7 @@ import yaml
 from jsonschema import Draft202012Validator
 
 from crnotify.config.schema import check, config_schema
+from crnotify.model import EventType
 from crnotify.source import SourceMap
 
 REPO = Path(__file__).resolve().parent.parent
@@ -33,6 +34,13 @@ def test_repository_schema_is_a_relative_symlink_to_the_packaged_one() -> None:
     assert not os.path.isabs(os.readlink(link))
     assert link.resolve() == (REPO / "src" / "crnotify" / "schemas" / "crnotify.schema.json").resolve()
     assert json.loads(link.read_text()) == config_schema()
+
+
+def test_event_enum_is_every_event_type_by_short_and_full_name() -> None:
+    event = config_schema()["$defs"]["rule"]["properties"]["event"]
+    assert event["enum"] == [t.short_name for t in EventType] + [t.value for t in EventType]
+    for event_type in EventType:
+        assert f"{event_type.short_name} = {event_type.value}" in event["description"]
 
 
 def _fields(schema: Mapping[str, Any], where: str) -> Iterator[tuple[str, Mapping[str, Any]]]:

@@ -23,6 +23,9 @@ A4. The generated target has id `acr-notify` and retry strategy `BACKOFF_RETRY`.
 A5. The generated description is `DEFAULT_DESCRIPTION.format(...)`.
 A6. The backend adds `IsBase64Encode=false` to every target it stores (documented by the Terraform
     provider, research/alibaba-facts.md §7); readers strip it with `strip_server_defaults`.
+A7. Only `EventType.acr_rule_types()` can be saved in an ACR rule (the `EventType` enum of
+    UpdateEventCenterRule). `cr:Artifact:PushCompleted` reaches the bus but no rule selects it, so a
+    `RegistrySpec` refuses it and a bus rule selecting it is never read as one ACR generated.
 
 Ownership marker: crnotify appends `[crnotify:<digest>:<bus digest>]` to the description of every bus
 rule it writes, where `<digest>` hashes the registry-side spec it last saved and `<bus digest>` hashes
@@ -70,6 +73,7 @@ SERVER_DEFAULT_PARAMS = normalise.SERVER_DEFAULT_PARAMS
 _MARKER = re.compile(r"\s*\[crnotify:([0-9a-f]{12})(?::([0-9a-f]{12}))?\]\s*$")
 
 # `data` fields common to every artifact event, then the ones each type adds (research/acr-events.md §2).
+# Keyed by the ACR rule types only (A7): no default template exists for a type ACR rules cannot select.
 COMMON_FIELDS = (
     "RegionId",
     "InstanceId",
@@ -104,7 +108,17 @@ _TITLES = {
 
 
 def data_fields(event_type: EventType) -> tuple[str, ...]:
+    _check_acr_rule_type(event_type)
     return COMMON_FIELDS + TYPE_FIELDS[event_type]
+
+
+def _check_acr_rule_type(event_type: EventType) -> None:
+    """A7: raise ValueError for a type no ACR event rule can select."""
+    if not event_type.is_acr_rule_type:
+        offered = ", ".join(t.value for t in EventType.acr_rule_types())
+        raise ValueError(
+            f"{event_type.value} cannot be selected by an ACR event rule (EventType is one of {offered})"
+        )
 
 
 def default_variables(event_type: EventType) -> tuple[tuple[str, str], ...]:
@@ -124,6 +138,12 @@ class RegistrySpec:
     url: str
     secret: str | None = None
     scan_status: tuple[ScanStatus, ...] = ()
+
+    def __post_init__(self) -> None:
+        try:
+            _check_acr_rule_type(self.event_type)  # A7: ACR stores no other type
+        except ValueError as exc:
+            raise ValueError(f"rule {self.rule_name}: {exc}") from None
 
     @classmethod
     def of(cls, rule: Rule) -> RegistrySpec:
@@ -393,6 +413,8 @@ def infer_spec(rule: BusRule) -> RegistrySpec | None:
         statuses = tuple(ScanStatus(s) for s in (_strings(data.get("Status")) or ()))
     except ValueError:
         return None
+    if not event_type.is_acr_rule_type:
+        return None  # A7: a plain EventBridge rule, not one ACR generated
     namespaces = _strings(data.get("RepoNamespaceName"))
     repositories = _strings(data.get("RepoName"))
     if repositories is not None:

@@ -32,17 +32,34 @@ class Provider(StrEnum):
 
 
 class EventType(StrEnum):
-    """The five event types an ACR event rule can select (research/alibaba-facts.md §1.3)."""
+    """The Container Registry event types a rule can declare, named by their EventBridge `type`.
+
+    An ACR event rule can select only the first five (`acr_rule_types`, research/alibaba-facts.md
+    §1.3). `PUSH` (`cr:Artifact:PushCompleted`) reaches the EventBridge `default` bus too, but no ACR
+    event rule can select it (research/acr-events.md §1); crnotify offers it where a provider maps
+    it, i.e. on `aws` (ECR Image Action with `action-type: PUSH`).
+    """
 
     SYNCHRONIZATION = "cr:Artifact:SynchronizationCompleted"
     BUILD = "cr:Artifact:BuildCompleted"
     SCAN = "cr:Artifact:ScanCompleted"
     DELIVERY_CHAIN = "cr:Artifact:DeliveryChainCompleted"
     SIGNING = "cr:Artifact:SigningCompleted"
+    PUSH = "cr:Artifact:PushCompleted"
 
     @property
     def short_name(self) -> str:
         return _SHORT_NAMES[self]
+
+    @property
+    def is_acr_rule_type(self) -> bool:
+        """Whether an ACR event rule (Create/UpdateEventCenterRule `EventType`) can select this type."""
+        return self in _ACR_RULE_TYPES
+
+    @classmethod
+    def acr_rule_types(cls) -> tuple[EventType, ...]:
+        """The five types ACR event rules offer, in the order of ACR's `EventType` enum."""
+        return _ACR_RULE_TYPES
 
     @classmethod
     def parse(cls, text: str) -> EventType:
@@ -59,7 +76,15 @@ _SHORT_NAMES = {
     EventType.SCAN: "scan",
     EventType.DELIVERY_CHAIN: "delivery-chain",
     EventType.SIGNING: "signing",
+    EventType.PUSH: "push",
 }
+_ACR_RULE_TYPES = (
+    EventType.SYNCHRONIZATION,
+    EventType.BUILD,
+    EventType.SCAN,
+    EventType.DELIVERY_CHAIN,
+    EventType.SIGNING,
+)
 
 
 class ScopeKind(StrEnum):

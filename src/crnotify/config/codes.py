@@ -49,6 +49,7 @@ DINGTALK_BROAD = "CRN218"
 TEMPLATE_VARIABLE = "CRN219"
 TEMPLATE_FORMAT = "CRN220"
 TEMPLATE_JSON = "CRN221"
+ACR_EVENT = "CRN222"
 
 # aws provider
 AWS_EVENT = "CRN301"
@@ -97,6 +98,7 @@ TITLES: dict[str, str] = {
     TEMPLATE_VARIABLE: "a message template uses an undefined variable",
     TEMPLATE_FORMAT: "a message template format does not fit the notify method",
     TEMPLATE_JSON: "a json message template is not JSON",
+    ACR_EVENT: "an event type ACR event rules cannot select (push on an alibaba registry)",
     AWS_EVENT: "an event type Amazon ECR does not emit",
     AWS_TAG_REGEX: "a tag regex EventBridge patterns cannot express",
     AWS_DINGTALK_SIGNING: "DingTalk signing on aws (EventBridge cannot sign per request)",

@@ -215,11 +215,13 @@ def check_bus(
         return BusCustomization()
     template = None
     if "template" in bus:
-        defaults = (
-            aws_targets.default_variables(event_type)
-            if provider is Provider.AWS
-            else default_variables(event_type)
-        )
+        defaults: tuple[tuple[str, str], ...] | None
+        if provider is Provider.AWS:
+            defaults = aws_targets.default_variables(event_type)
+        elif event_type.is_acr_rule_type:
+            defaults = default_variables(event_type)
+        else:
+            defaults = None  # the rule's event is already an error (CRN222 or CRN205)
         template = _check_template(rep, item, bus["template"], method, defaults)
     return BusCustomization(template=template, description=bus.get("description"), enabled=bus.get("enabled"))
 
@@ -229,8 +231,9 @@ def _check_template(
     item: Item,
     data: Mapping[str, object],
     method: NotifyMethod,
-    defaults: tuple[tuple[str, str], ...],
+    defaults: tuple[tuple[str, str], ...] | None,
 ) -> MessageTemplate:
+    """`defaults` None: the event type has no known fields here, so undefined variables are not checked."""
     sub = ("bus", "template")
     fmt = TemplateFormat(str(data["format"]))
     text = str(data["text"])
@@ -269,9 +272,9 @@ def _check_template(
 
     declared = data.get("variables")
     user_variables = {str(k): str(v) for k, v in declared.items()} if isinstance(declared, Mapping) else {}
-    variables = dict(defaults) | user_variables
+    variables = dict(defaults or ()) | user_variables
     for field_name, value in (("text", text), ("title", title)):
-        if not isinstance(value, str):
+        if defaults is None or not isinstance(value, str):
             continue
         for name in dict.fromkeys(_TEMPLATE_VARIABLE.findall(value)):
             if name not in variables:

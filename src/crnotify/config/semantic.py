@@ -108,6 +108,8 @@ def _check_rule(
     event_type = EventType.parse(str(data["event"]))
     if registry is not None:
         _check_rule_name(rep, item, registry)
+    if registry is not None and registry.provider is Provider.ALIBABA and not event_type.is_acr_rule_type:
+        _refuse_acr_event(rep, item, event_type)
     _check_unique(rep, item, registry, per_bus)
     scope = _check_scope(rep, item)
     tags = data.get("tags")
@@ -154,6 +156,23 @@ def _check_rule(
     if registry is not None and registry.provider is Provider.AWS:
         check_aws_built(rep, item, rule, registry, clean=item.path not in rep.failed)
     return rule
+
+
+def _refuse_acr_event(rep: Reporter, item: Item, event_type: EventType) -> None:
+    """`push` on ACR: Container Registry publishes PushCompleted to the `default` bus, but the
+    EventType of its event rules offers only five types (research/acr-events.md §1)."""
+    *first, last = (t.short_name for t in EventType.acr_rule_types())
+    rep.error(
+        codes.ACR_EVENT,
+        item,
+        ("event",),
+        f"event {event_type.short_name} cannot be selected by an ACR event rule: Container Registry "
+        f"publishes {event_type.value} to the EventBridge bus default, but its event rules select only "
+        f"{', '.join(first)} and {last} events",
+        hint=f"a plain EventBridge rule on the bus default could select {event_type.value}, but crnotify "
+        "manages ACR event rules only; instead use `event: scan` with automatic scanning on push, a "
+        "repository trigger (ACR's push webhook), or an aws registry, where push is ECR Image Action",
+    )
 
 
 def _check_rule_name(rep: Reporter, item: Item, registry: Registry) -> None:

@@ -111,13 +111,26 @@ def _read_pattern(pattern: Mapping[str, JSON]) -> tuple[EventType, Scope, str, t
     if not isinstance(detail, Mapping):
         raise ValueError("its pattern's detail is not an object")
     extra = set(primary) - {"source", "detail-type", "detail", "resources"}
-    extra |= set(detail) - {"repository-name", event.tag_field, "scan-status"}
+    extra |= set(detail) - {"repository-name", event.tag_field, "scan-status", *dict(event.fixed)}
     if extra:
         raise ValueError(f"it filters on {', '.join(sorted(extra))}, which crnotify does not declare")
+    _check_fixed(event, detail, event_type)
     scope = _scope(detail.get("repository-name"))
     tag_pattern = _tag_regex(detail.get(event.tag_field))
     statuses = tuple(_STATUS[str(s)] for s in detail.get("scan-status") or () if str(s) in _STATUS)
     return event_type, scope, tag_pattern, statuses
+
+
+def _check_fixed(event: mapping.EcrEvent, detail: Mapping[str, JSON], event_type: EventType) -> None:
+    """The fields crnotify pins for this event (`action-type`/`result` of ECR Image Action) must be
+    exactly those: an Image Action rule without them also selects deletions."""
+    for key, values in event.fixed:
+        if detail.get(key) != list(values):
+            shown = "any value" if key not in detail else json.dumps(detail[key])
+            raise ValueError(
+                f"it selects {event.detail_type!r} with {key} {shown}; a crnotify {event_type.short_name} "
+                f"rule selects exactly {json.dumps(list(values))}"
+            )
 
 
 def _scope(values: JSON) -> Scope:

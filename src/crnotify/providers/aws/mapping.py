@@ -10,6 +10,8 @@ so every crnotify rule for ECR lives there. The ACR event types map to AWS detai
 |                   | `Inspector2 Scan` (aws.inspector2): enhanced        | `image-tags` (array) |
 | `synchronization` | `ECR Replication Action` (aws.ecr)                  | `image-tag` (string) |
 | `signing`         | `ECR Referrer Action` (aws.ecr)                     | `image-tag` (string) |
+| `push`            | `ECR Image Action` (aws.ecr), `action-type: PUSH`,  | `image-tag` (string) |
+|                   | `result: SUCCESS`                                   |                      |
 | `build`           | none: a validation error naming the alternative     |                      |
 | `delivery-chain`  | none: a validation error naming the alternative     |                      |
 
@@ -23,6 +25,11 @@ Decisions, each a documented inference rather than an observation:
   Inspector's `INITIAL_SCAN_COMPLETE`.
 - `signing` matches every referrer action (signatures, SBOMs, attestations): AWS publishes no field
   that marks a referrer as a signature, and a narrower guess could make the rule never fire.
+- `push` is ACR's `cr:Artifact:PushCompleted`: `ECR Image Action` also reports deletions
+  (`action-type: DELETE`), so the pattern pins `action-type: PUSH`. It also pins `result: SUCCESS`:
+  the ECR guide documents this event as "sent when each image push is completed" and its sample has
+  only `SUCCESS`; no failed-push event is documented, and were one ever sent with another result it
+  would not be a completed push, which is what the declared type means.
 - Scope: `namespace/repo` is the ECR repository name `namespace/repo` (ECR names may contain `/`); a
   namespace scope is the prefix `namespace/`.
 - Tag regexes are matched against the whole tag (`crnotify.tagregex`). Only regexes equal to a set of
@@ -73,23 +80,35 @@ class EcrEvent:
     source: str
     detail_type: str
     tag_field: str  # `image-tag` (a string) or `image-tags` (an array)
+    # `detail` fields every pattern for this event pins, e.g. `action-type: ["PUSH"]`
+    fixed: tuple[tuple[str, tuple[str, ...]], ...] = ()
+
+    @property
+    def label(self) -> str:
+        """The detail-type, with the action it is pinned to: `ECR Image Action PUSH`."""
+        actions = dict(self.fixed).get("action-type", ())
+        return " ".join((self.detail_type, *actions))
 
 
 SCAN_BASIC = EcrEvent(SOURCE_ECR, "ECR Image Scan", "image-tags")
 SCAN_ENHANCED = EcrEvent(SOURCE_INSPECTOR, "Inspector2 Scan", "image-tags")
 REPLICATION = EcrEvent(SOURCE_ECR, "ECR Replication Action", "image-tag")
 REFERRER = EcrEvent(SOURCE_ECR, "ECR Referrer Action", "image-tag")
+IMAGE_PUSH = EcrEvent(
+    SOURCE_ECR, "ECR Image Action", "image-tag", fixed=(("action-type", ("PUSH",)), ("result", ("SUCCESS",)))
+)
 
 EVENTS: Mapping[EventType, tuple[EcrEvent, ...]] = {
     EventType.SCAN: (SCAN_BASIC, SCAN_ENHANCED),
     EventType.SYNCHRONIZATION: (REPLICATION,),
     EventType.SIGNING: (REFERRER,),
+    EventType.PUSH: (IMAGE_PUSH,),
 }
 _UNSUPPORTED = {
     EventType.BUILD: (
         "Amazon ECR emits no build events (images are built outside ECR, e.g. by AWS CodeBuild, whose "
-        "events crnotify does not manage); the closest ECR event is 'scan' with scan-on-push enabled, "
-        "which follows every push of a built image"
+        "events crnotify does not manage); the closest ECR event is 'push' (ECR Image Action), sent when "
+        "the built image is pushed"
     ),
     EventType.DELIVERY_CHAIN: (
         "Amazon ECR has no delivery chains; the closest ECR events are 'scan' (ECR Image Scan) for scan "
@@ -147,7 +166,7 @@ def _repository_arns(rule: Rule, registry: Registry) -> tuple[JSON, ...]:
 
 def _branch(event: EcrEvent, rule: Rule, registry: Registry) -> dict[str, JSON] | None:
     pattern: dict[str, JSON] = {"source": [event.source], "detail-type": [event.detail_type]}
-    detail: dict[str, JSON] = {}
+    detail: dict[str, JSON] = {key: list(values) for key, values in event.fixed}
     if event is SCAN_ENHANCED:
         arns = _repository_arns(rule, registry)
         if arns:
@@ -180,7 +199,7 @@ def desired_pattern(rule: Rule, registry: Registry) -> dict[str, JSON]:
 
 
 def default_description(rule: Rule, registry: Registry) -> str:
-    detail_types = ", ".join(e.detail_type for e in EVENTS.get(rule.event_type, ()))
+    detail_types = ", ".join(e.label for e in EVENTS.get(rule.event_type, ()))
     return f"{detail_types} notifications of registry {registry.name}, managed by crnotify"
 
 

@@ -277,11 +277,19 @@ _DEFAULT_FIELDS: Mapping[EventType, tuple[tuple[str, str, str], ...]] = {
         ("Action", "action", "$.detail.action-type"),
         ("Artifact type", "artifact_type", "$.detail.artifact-media-type"),
     ),
+    EventType.PUSH: (  # the fields of the ECR guide's "completed image push" sample
+        ("Repository", "repository", "$.detail.repository-name"),
+        ("Tag", "tag", "$.detail.image-tag"),
+        ("Digest", "digest", "$.detail.image-digest"),
+        ("Action", "action", "$.detail.action-type"),
+        ("Result", "result", "$.detail.result"),
+    ),
 }
 _DEFAULT_TITLES = {
     EventType.SCAN: "ECR image scan completed",
     EventType.SYNCHRONIZATION: "ECR image replicated",
     EventType.SIGNING: "ECR referrer (signature) action",
+    EventType.PUSH: "ECR image pushed",
 }
 
 
