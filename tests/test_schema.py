@@ -101,7 +101,10 @@ def test_valid_examples_validate_against_the_schema_and_name_it(path: Path) -> N
 
 
 def test_invalid_examples_name_the_schema_too() -> None:
-    for path in sorted((REPO / "examples").glob("*/*.yaml")):
+    # examples/events/ holds `crnotify test` expectations, not configs.
+    for path in sorted(
+        [*(REPO / "examples").glob("invalid/*.yaml"), *(REPO / "examples").glob("warnings/*.yaml")]
+    ):
         first = path.read_bytes().splitlines()[0].decode()
         target = (path.parent / first.split("=", 1)[1]).resolve()
         assert target == (REPO / "schemas/crnotify.schema.json").resolve(), path

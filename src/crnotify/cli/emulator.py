@@ -74,6 +74,17 @@ def is_loopback(host: str) -> bool:
     help="YAML list of {instance_id, region}: the only Enterprise Edition instances (default: any cri-… id).",
 )
 @click.option("--allow-remote", is_flag=True, help="Allow binding an address other than loopback.")
+@click.option(
+    "--delivery/--no-delivery",
+    default=True,
+    show_default=True,
+    help="Deliver PutEvents events to the targets of matching rules (HTTP(S), DingTalk), with traces.",
+)
+@click.option(
+    "--deliver-remote",
+    is_flag=True,
+    help="Let delivery reach hosts other than loopback (by default only localhost/127.0.0.1 receive).",
+)
 @click.pass_context
 def serve(  # noqa: PLR0917 (click passes every option as an argument)
     ctx: click.Context,
@@ -88,6 +99,8 @@ def serve(  # noqa: PLR0917 (click passes every option as an argument)
     region: str,
     instances_file: str | None,
     allow_remote: bool,
+    delivery: bool,
+    deliver_remote: bool,
 ) -> int:
     """Serve the emulator until Ctrl-C; point the SDKs (or `--endpoint`) at the printed endpoint."""
 
@@ -125,10 +138,21 @@ def serve(  # noqa: PLR0917 (click passes every option as an argument)
             )
         except (sqlite3.Error, ValueError) as exc:
             raise CrnotifyError(f"cannot open the state file {state_path}: {exc}") from None
+        hook = None
+        if delivery:
+            from crnotify.emulator.delivery_hook import DeliveryHook  # noqa: PLC0415
+
+            # Background: a BACKOFF_RETRY waits 10–20 s between attempts; PutEvents must not.
+            hook = DeliveryHook(
+                server.state, clock=server.clock, allow_remote=deliver_remote, seed=seed, background=True
+            )
+            server.on_events = hook
         try:
             server.start()
         except OSError as exc:
             server.stop()
+            if hook is not None:
+                hook.close()
             raise CrnotifyError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
         click.echo(f"crnotify emulator listening on {server.url}")
         click.echo(f"  endpoint {server.endpoint}  region {region}  access key id {key_id}")
@@ -140,6 +164,8 @@ def serve(  # noqa: PLR0917 (click passes every option as an argument)
             click.echo("Stopped.")
         finally:
             server.stop()
+            if hook is not None:
+                hook.close()
         return 0
 
     return run(ctx, body)

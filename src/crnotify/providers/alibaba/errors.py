@@ -13,6 +13,7 @@ from collections.abc import Callable, Collection, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from typing import TypeVar
+from urllib.parse import parse_qsl, quote, quote_plus, urlsplit
 
 from crnotify.errors import (
     AlreadyExists,
@@ -80,9 +81,18 @@ class CallContext:
         return self.action.split(":", 1)[1]
 
 
+def _forms(secret: str) -> set[str]:
+    """A value as a message may quote it: raw, percent-encoded (a request URL or form body), and, for
+    a URL, each of its query values on their own (the DingTalk access_token)."""
+    forms = {secret, quote(secret, safe=""), quote_plus(secret)}
+    forms |= {value for _, value in parse_qsl(urlsplit(secret).query) if len(value) >= 4}
+    return {form for value in set(forms) for form in (value, quote(value, safe=""))}
+
+
 def _mask(text: str, secrets: Collection[str]) -> str:
-    for secret in sorted((s for s in secrets if s), key=len, reverse=True):
-        text = text.replace(secret, "***")
+    forms = {form for secret in secrets if secret for form in _forms(secret)}
+    for form in sorted(forms, key=len, reverse=True):
+        text = text.replace(form, "***")
     return text
 
 

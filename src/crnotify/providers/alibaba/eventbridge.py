@@ -305,3 +305,16 @@ def delete_rule(clients: _sdk.Clients, name: str, context: ContextFor) -> bool:
     except NotFound:
         return False
     return True
+
+
+def query_event_traces(clients: _sdk.Clients, event_id: str, context: ContextFor) -> list[dict[str, Any]]:
+    """QueryEventTraces on the `default` bus: the event's PutEvent/FilterEvent/PushEvent steps, as the
+    API returns them (`Action`, `ActionTime`, `RuleName`, `Endpoint`, `NotifyStatus`, …). Kept 3 days."""
+    ctx = context("eventbridge:QueryEventTraces", f"event {event_id}")
+    request = _sdk.eventbridge_models.QueryEventTracesRequest(event_bus_name=BUS_NAME, event_id=event_id)
+    body = call(
+        ctx,
+        lambda: _body(clients.eventbridge.query_event_traces_with_options(request, _sdk.runtime()), ctx),
+        clients.retry,
+    )
+    return [dict(step) for step in body.get("Data") or [] if isinstance(step, Mapping)]

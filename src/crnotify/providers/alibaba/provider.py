@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Collection, Mapping, Sequence
 from itertools import groupby
+from typing import Any
 
 from crnotify import normalise
 from crnotify.convention import RegistrySpec, bus_digest, default_bus_rule, instance_ids
@@ -97,6 +98,10 @@ class AlibabaProvider:
                         continue
                     rules.append(LiveRule(registry=registry.name, name=name, rule_id=acr.get(name), bus=bus))
         return LiveState(rules=tuple(rules))
+
+    def event_traces(self, region: str, event_id: str) -> list[dict[str, Any]]:
+        """The trace of one event on the region's `default` bus (`crnotify trace`); [] when unknown."""
+        return eventbridge.query_event_traces(self._for(region), event_id, self._context(region))
 
     def read_bus_rule(self, registry: Registry, name: str) -> BusRule | None:
         return eventbridge.get_rule(

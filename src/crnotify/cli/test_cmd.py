@@ -1,0 +1,91 @@
+"""`crnotify test [PATHS…] --events FILE_OR_DIR`: which rules fire for which events, and what they send.
+
+(The module is not called `test_*.py` so that pytest never collects it.)
+"""
+
+from __future__ import annotations
+
+import click
+
+from crnotify.cli._app import format_option, paths_argument, run
+from crnotify.errors import EXIT_ERROR, EXIT_OK
+
+
+@click.command("test")
+@paths_argument
+@click.option(
+    "--events",
+    "events_path",
+    required=True,
+    metavar="FILE_OR_DIR",
+    help="An event (JSON) or a directory of them; NAME.expect.yaml beside NAME.json holds expectations.",
+)
+@click.option(
+    "--deliver",
+    is_flag=True,
+    help="Also send each message once to its configured endpoint (needs the ${env:…} secrets set).",
+)
+@click.option(
+    "--allow-remote",
+    is_flag=True,
+    help="With --deliver: allow endpoints other than localhost/127.0.0.1 (a real DingTalk group!).",
+)
+@format_option("text", "json")
+@click.pass_context
+def test(
+    ctx: click.Context,
+    paths: tuple[str, ...],
+    *,
+    events_path: str,
+    deliver: bool,
+    allow_remote: bool,
+    fmt: str,
+) -> int:
+    """Evaluate the declared rules against events offline, with no cloud account.
+
+    For each event, prints which rules fire and the exact message each target would receive, and why
+    the other rules do not fire. Exits 1 when an expectation (or, with --deliver, a delivery) fails.
+    Secrets are shown as written (${env:NAME}), never their values.
+    """
+
+    def body() -> int:
+        # Imported here: `crnotify --help` must stay light.
+        from crnotify.config import load  # noqa: PLC0415
+        from crnotify.emulator import offline_report  # noqa: PLC0415
+        from crnotify.emulator.clock import SystemClock  # noqa: PLC0415
+        from crnotify.emulator.delivery import HttpSender  # noqa: PLC0415
+        from crnotify.emulator.expectations import check, load_cases  # noqa: PLC0415
+        from crnotify.emulator.offline import RuleBook, send  # noqa: PLC0415
+        from crnotify.render.diagnostics import render_text  # noqa: PLC0415
+
+        loaded = load(paths or (".",))
+        if loaded.config is None:
+            click.echo(
+                render_text(loaded.diagnostics, config=None, files=loaded.files, color=False),
+                nl=False,
+                err=True,
+            )
+            return EXIT_ERROR
+        book = RuleBook.of(loaded.config)
+        sender = HttpSender(allow_remote=allow_remote) if deliver else None
+        results = []
+        for case in load_cases(events_path):
+            verdicts = book.evaluate(case.event)
+            checks = check(case.expectations, verdicts) if case.expectations is not None else []
+            sent = []
+            if sender is not None:
+                for prepared, verdict in zip(book.rules, verdicts, strict=True):
+                    if verdict.fires:
+                        sent += send(prepared, case.event, sender=sender, clock=SystemClock())
+            results.append(
+                offline_report.EventResult(
+                    case=case, verdicts=tuple(verdicts), checks=tuple(checks), sent=tuple(sent)
+                )
+            )
+        if sender is not None:
+            sender.close()
+        render = offline_report.render_json if fmt == "json" else offline_report.render_text
+        click.echo(render(results), nl=False)
+        return EXIT_ERROR if any(r.failed for r in results) else EXIT_OK
+
+    return run(ctx, body)

@@ -1,0 +1,169 @@
+"""Event files and the expected outcomes kept beside them, for `crnotify test`.
+
+An event is a JSON file holding one event (`events/scan-v1.json`). Its expectations, if any, sit next to
+it with the same stem (`events/scan-v1.expect.yaml`):
+
+    fires: [scan-api]              # these rules must fire for the event
+    does_not_fire: [build-all]     # these must not
+    message_contains:              # every message of the rule must contain the text (or each text)
+      scan-api: "team-a/api:v1.2.3"
+
+A rule is named by its name, or by `registry/name` when several registries declare that name.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from crnotify.emulator.offline import Verdict
+from crnotify.errors import CrnotifyError
+
+EXPECT_SUFFIX = ".expect.yaml"
+_KEYS = ("fires", "does_not_fire", "message_contains")
+
+
+class EventFileError(CrnotifyError):
+    """An event or expectation file that cannot be read."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Expectations:
+    path: str
+    fires: tuple[str, ...] = ()
+    does_not_fire: tuple[str, ...] = ()
+    message_contains: tuple[tuple[str, tuple[str, ...]], ...] = ()
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class EventCase:
+    path: str
+    event: Mapping[str, Any]
+    expectations: Expectations | None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Check:
+    description: str
+    passed: bool
+    detail: str = ""
+
+
+def find_event_files(location: str) -> list[Path]:
+    path = Path(location)
+    if path.is_dir():
+        return sorted(p for p in path.rglob("*.json") if p.is_file())
+    if path.is_file():
+        return [path]
+    raise EventFileError(f"{location}: no such file or directory")
+
+
+def load_cases(location: str) -> list[EventCase]:
+    files = find_event_files(location)
+    if not files:
+        raise EventFileError(f"{location}: no event files (*.json) found")
+    return [load_case(path) for path in files]
+
+
+def load_case(path: Path) -> EventCase:
+    try:
+        event = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError) as exc:
+        raise EventFileError(f"{path}: cannot read: {exc}") from None
+    except json.JSONDecodeError as exc:
+        raise EventFileError(f"{path}:{exc.lineno}:{exc.colno}: invalid JSON: {exc.msg}") from None
+    if not isinstance(event, dict):
+        raise EventFileError(f"{path}: an event file holds one JSON object, not {type(event).__name__}")
+    expect_path = path.with_name(path.name.removesuffix(".json") + EXPECT_SUFFIX)
+    expectations = load_expectations(expect_path) if expect_path.is_file() else None
+    return EventCase(path=str(path), event=event, expectations=expectations)
+
+
+def load_expectations(path: Path) -> Expectations:
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError) as exc:
+        raise EventFileError(f"{path}: cannot read: {exc}") from None
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"{path}:{mark.line + 1}:{mark.column + 1}" if mark is not None else str(path)
+        raise EventFileError(f"{where}: invalid YAML: {getattr(exc, 'problem', exc)}") from None
+    if data is None:
+        data = {}
+    if not isinstance(data, dict):
+        raise EventFileError(f"{path}: expected a mapping with keys {', '.join(_KEYS)}")
+    unknown = sorted(set(data) - set(_KEYS))
+    if unknown:
+        raise EventFileError(
+            f"{path}: unknown key(s) {', '.join(map(str, unknown))}; expected {', '.join(_KEYS)}"
+        )
+    contains = data.get("message_contains") or {}
+    if not isinstance(contains, dict):
+        raise EventFileError(f"{path}: message_contains maps a rule to a text or a list of texts")
+    return Expectations(
+        path=str(path),
+        fires=_names(path, "fires", data.get("fires")),
+        does_not_fire=_names(path, "does_not_fire", data.get("does_not_fire")),
+        message_contains=tuple(
+            (str(rule), _names(path, f"message_contains.{rule}", texts)) for rule, texts in contains.items()
+        ),
+    )
+
+
+def _names(path: Path, key: str, value: object) -> tuple[str, ...]:
+    if value is None:
+        return ()
+    if isinstance(value, str):
+        return (value,)
+    if isinstance(value, list) and all(isinstance(item, str) for item in value):
+        return tuple(value)
+    raise EventFileError(f"{path}: {key} must be a string or a list of strings")
+
+
+def _find(verdicts: Sequence[Verdict], name: str) -> Verdict | str:
+    """The verdict for a rule reference, or an error text."""
+    found = [v for v in verdicts if name in (v.rule, v.qualified)]
+    if len(found) == 1:
+        return found[0]
+    if not found:
+        return f"no declared rule named {name!r}"
+    choices = ", ".join(v.qualified for v in found)
+    return f"{name!r} is ambiguous ({choices}); write registry/name"
+
+
+def check(expectations: Expectations, verdicts: Sequence[Verdict]) -> list[Check]:
+    checks: list[Check] = []
+    for name in expectations.fires:
+        checks.append(_fire_check(name, verdicts, want=True))
+    for name in expectations.does_not_fire:
+        checks.append(_fire_check(name, verdicts, want=False))
+    for name, texts in expectations.message_contains:
+        verdict = _find(verdicts, name)
+        for text in texts:
+            description = f"{name} message contains {text!r}"
+            if isinstance(verdict, str):
+                checks.append(Check(description=description, passed=False, detail=verdict))
+            elif not verdict.fires:
+                checks.append(Check(description=description, passed=False, detail="the rule does not fire"))
+            else:
+                missing = [m.target_id for m in verdict.messages if text not in m.body]
+                detail = f"not in the message of target(s) {', '.join(missing)}" if missing else ""
+                checks.append(Check(description=description, passed=not missing, detail=detail))
+    return checks
+
+
+def _fire_check(name: str, verdicts: Sequence[Verdict], *, want: bool) -> Check:
+    description = f"{name} {'fires' if want else 'does not fire'}"
+    verdict = _find(verdicts, name)
+    if isinstance(verdict, str):
+        return Check(description=description, passed=False, detail=verdict)
+    if verdict.skipped:
+        return Check(description=description, passed=False, detail=f"not evaluated: {verdict.reason}")
+    if verdict.fires == want:
+        return Check(description=description, passed=True)
+    return Check(description=description, passed=False, detail=verdict.reason or "it fires")

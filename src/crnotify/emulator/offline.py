@@ -1,0 +1,240 @@
+"""`crnotify test` without a cloud: which declared rules fire for an event, and what each target receives.
+
+For every declared Alibaba rule, the bus rule is computed exactly as `apply` would leave it —
+`convention.customise(convention.default_bus_rule(spec, instance), rule.bus, …)` — its pattern is
+compiled with the pattern engine, and ACR's own tag filter is applied on top: the generated pattern
+cannot express `RepoTagFilterPattern` (convention A2), so ACR applies it before publishing. The regex must
+match the whole tag (`re.fullmatch`), as Java's `String.matches` would; ACR's semantics are not documented.
+
+Secrets are never resolved for display: URLs and secrets are shown as written in YAML (`${env:…}`), and
+a literal DingTalk `access_token` is masked. `deliver_spec` gives the resolved spec for `--deliver`.
+"""
+
+from __future__ import annotations
+
+import random
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from crnotify.convention import RegistrySpec, customise, default_bus_rule
+from crnotify.emulator import offline_aws
+from crnotify.emulator.clock import Clock
+from crnotify.emulator.delivery import DeliveryRefused, HttpSender, deliver
+from crnotify.emulator.dingtalk import redact_url
+from crnotify.emulator.retry import NO_RETRY
+from crnotify.emulator.transform import Delivery, DingTalkDelivery, TransformError, render_target
+from crnotify.model import BusRule, Config, Provider, Registry, Rule, Target
+from crnotify.patterns import CompiledPattern, InvalidPatternError, compile_pattern
+from crnotify.providers.aws.targets import RULE_HEADER
+
+MASK = "***"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Message:
+    """What one target would receive. `endpoint` and `headers` are safe to print."""
+
+    target_id: str
+    kind: str  # "dingtalk" | "http"
+    endpoint: str
+    body: str
+    headers: tuple[tuple[str, str], ...] = ()
+    signed: bool = False  # DingTalk: a signing secret is configured
+    error: str | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Verdict:
+    """One declared rule against one event."""
+
+    registry: str
+    rule: str
+    fires: bool
+    reason: str  # why it does not fire, or "" when it fires
+    skipped: bool = False  # not evaluated (e.g. a provider without an offline mapping)
+    messages: tuple[Message, ...] = ()
+
+    @property
+    def qualified(self) -> str:
+        return f"{self.registry}/{self.rule}"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Sent:
+    """The outcome of `--deliver` for one target."""
+
+    rule: str
+    target_id: str
+    endpoint: str
+    ok: bool
+    detail: str
+
+
+@dataclass(frozen=True, slots=True)
+class PreparedRule:
+    registry: Registry
+    rule: Rule
+    bus: BusRule | None
+    matcher: CompiledPattern | None
+    tag_regex: re.Pattern[str] | None
+    skip_reason: str | None = None
+
+
+@dataclass(slots=True)
+class RuleBook:
+    """The declared rules of a config, compiled once for many events."""
+
+    rules: list[PreparedRule] = field(default_factory=list)
+
+    @classmethod
+    def of(cls, config: Config) -> RuleBook:
+        return cls([prepare(config.registry(rule.registry), rule) for rule in config.rules])
+
+    def evaluate(self, event: Mapping[str, Any]) -> list[Verdict]:
+        return [evaluate(prepared, event) for prepared in self.rules]
+
+
+def display_spec(rule: Rule) -> RegistrySpec:
+    """The registry spec with secrets as written (`${env:…}`), never their values."""
+    secret = rule.notify.secret
+    return RegistrySpec(
+        rule_name=rule.name,
+        event_type=rule.event_type,
+        scope=rule.scope,
+        tag_pattern=rule.tag_pattern,
+        method=rule.notify.method,
+        url=rule.notify.url.template,
+        secret=None if secret is None else (secret.template if secret.is_secret else MASK),
+        scan_status=rule.scan_status,
+    )
+
+
+def bus_rule(registry: Registry, rule: Rule, spec: RegistrySpec) -> BusRule:
+    """The bus rule crnotify's apply leaves for `rule`: ACR's generated rule plus the declared edits."""
+    generated = default_bus_rule(spec, registry.instance_id or "")
+    return customise(generated, rule.bus, digest=spec.digest())
+
+
+def prepare(registry: Registry, rule: Rule) -> PreparedRule:
+    tag_regex: re.Pattern[str] | None = None
+    if registry.provider is Provider.AWS:
+        try:  # tag filters are part of the AWS pattern (the mapping translates them)
+            bus = offline_aws.bus_rule(registry, offline_aws.display_rule(rule))
+        except ValueError as exc:
+            return PreparedRule(registry, rule, None, None, None, skip_reason=str(exc))
+    else:
+        bus = bus_rule(registry, rule, display_spec(rule))
+        try:  # ACR applies the tag regex itself; its generated pattern cannot (convention A2)
+            tag_regex = re.compile(rule.tag_pattern)
+        except re.error as exc:
+            return PreparedRule(registry, rule, bus, None, None, skip_reason=f"invalid tag pattern: {exc}")
+    try:
+        matcher = compile_pattern(bus.pattern, dialect=registry.provider.value)
+    except InvalidPatternError as exc:
+        return PreparedRule(registry, rule, bus, None, None, skip_reason=f"invalid bus pattern: {exc}")
+    return PreparedRule(registry, rule, bus, matcher, tag_regex)
+
+
+def evaluate(prepared: PreparedRule, event: Mapping[str, Any]) -> Verdict:
+    rule = prepared.rule
+
+    def verdict(*, fires: bool = False, reason: str = "", **extra: Any) -> Verdict:
+        return Verdict(registry=prepared.registry.name, rule=rule.name, fires=fires, reason=reason, **extra)
+
+    if prepared.skip_reason is not None or prepared.bus is None or prepared.matcher is None:
+        return verdict(skipped=True, reason=prepared.skip_reason or "not evaluated")
+    if not prepared.matcher.matches(event):
+        failures = prepared.matcher.explain(event).failures()
+        return verdict(reason="; ".join(f.reason for f in failures) or "the bus pattern did not match")
+    tag = _tag(event)
+    if prepared.tag_regex is not None and tag is not None and prepared.tag_regex.fullmatch(tag) is None:
+        return verdict(
+            reason=f"data.Tag: {tag!r} does not match tags '{rule.tag_pattern}' (ACR's tag filter)"
+        )
+    if not prepared.bus.enabled:
+        return verdict(reason="the bus rule is disabled (bus.enabled: false)")
+    messages = tuple(_message(prepared, target, event) for target in prepared.bus.targets)
+    return verdict(fires=True, messages=messages)
+
+
+def _tag(event: Mapping[str, Any]) -> str | None:
+    data = event.get("data")
+    tag = data.get("Tag") if isinstance(data, Mapping) else None
+    return tag if isinstance(tag, str) else None
+
+
+def _mask(headers: tuple[tuple[str, str], ...]) -> tuple[tuple[str, str], ...]:
+    """Header values as written when they are `${env:…}` references or not secret; else masked."""
+    return tuple(
+        (key, value if key in ("content-type", RULE_HEADER) or value.startswith("${env:") else MASK)
+        for key, value in headers
+    )
+
+
+def _message(prepared: PreparedRule, target: Target, event: Mapping[str, Any]) -> Message:
+    delivery: Delivery
+    try:
+        if prepared.registry.provider is Provider.AWS:
+            rule = offline_aws.display_rule(prepared.rule)
+            delivery = offline_aws.delivery(rule, target, event)
+            return Message(
+                target_id=target.id,
+                kind=offline_aws.message_kind(rule),
+                endpoint=redact_url(rule.notify.url.template),
+                body=delivery.body,
+                headers=_mask(delivery.headers),
+            )
+        delivery = render_target(target, event)
+    except TransformError as exc:
+        return Message(target_id=target.id, kind=target.type, endpoint=redact_url(target.endpoint), body="",
+                       error=exc.message)  # fmt: skip
+    if isinstance(delivery, DingTalkDelivery):
+        return Message(
+            target_id=delivery.target_id,
+            kind="dingtalk",
+            endpoint=redact_url(delivery.webhook),
+            body=delivery.body,
+            signed=bool(delivery.secret),
+        )
+    return Message(
+        target_id=delivery.target_id, kind="http", endpoint=redact_url(delivery.url), body=delivery.body,
+        headers=_mask(delivery.headers),
+    )  # fmt: skip
+
+
+def send(prepared: PreparedRule, event: Mapping[str, Any], *, sender: HttpSender, clock: Clock) -> list[Sent]:
+    """Deliver a firing rule's messages for real, once each (no retries), with secrets resolved."""
+    rule, name = prepared.rule, f"{prepared.registry.name}/{prepared.rule.name}"
+    aws = prepared.registry.provider is Provider.AWS
+    try:
+        spec = deliver_spec(rule)
+        bus = (
+            offline_aws.bus_rule(prepared.registry, rule) if aws else bus_rule(prepared.registry, rule, spec)
+        )
+    except ValueError as exc:
+        return [Sent(rule=name, target_id="-", endpoint=redact_url(rule.notify.url.template), ok=False,
+                     detail=str(exc))]  # fmt: skip
+    sent = []
+    for target in bus.targets:
+        try:
+            delivery = offline_aws.delivery(rule, target, event) if aws else render_target(target, event)
+            result = deliver(delivery, sender=sender, clock=clock, strategy=NO_RETRY, rng=random.Random(0))
+        except (TransformError, DeliveryRefused) as exc:
+            sent.append(Sent(rule=name, target_id=target.id, endpoint=redact_url(target.endpoint), ok=False,
+                             detail=str(exc)))  # fmt: skip
+            continue
+        attempt = result.attempts[-1]
+        sent.append(Sent(rule=name, target_id=target.id, endpoint=result.endpoint, ok=result.ok,
+                         detail=attempt.detail))  # fmt: skip
+    return sent
+
+
+def deliver_spec(rule: Rule) -> RegistrySpec:
+    """The spec with secrets resolved, for `--deliver`. Raises ValueError naming an unset variable."""
+    for text in (rule.notify.url, rule.notify.secret):
+        if text is not None and text.value is None:
+            names = ", ".join(text.env_names)
+            raise ValueError(f"rule {rule.name}: cannot deliver, environment variable(s) {names} not set")
+    return RegistrySpec.of(rule)

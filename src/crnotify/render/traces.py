@@ -1,0 +1,84 @@
+"""`crnotify trace`: an event's way through EventBridge (QueryEventTraces), as text or JSON."""
+
+from __future__ import annotations
+
+import json
+import urllib.parse
+from collections.abc import Mapping, Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+from crnotify.render._text import paint, safe
+
+TRACE_VERSION = 1
+
+
+def _time(ms: object) -> str:
+    try:
+        return datetime.fromtimestamp(int(str(ms)) / 1000, UTC).isoformat(timespec="milliseconds")[:-6] + "Z"
+    except (TypeError, ValueError, OverflowError):
+        return str(ms or "?")
+
+
+def redact(url: str) -> str:
+    """A trace endpoint without its `access_token` (DingTalk webhooks carry it in the query)."""
+    parts = urllib.parse.urlsplit(url)
+    if not parts.query:
+        return url
+    query = [
+        (key, "***" if key in ("access_token", "sign") else value)
+        for key, value in urllib.parse.parse_qsl(parts.query, keep_blank_values=True)
+    ]
+    return urllib.parse.urlunsplit(parts._replace(query=urllib.parse.urlencode(query, safe="*")))
+
+
+def _describe(step: Mapping[str, Any]) -> str:
+    action = str(step.get("Action", "?"))
+    if action == "PutEvent":
+        return "received on the bus"
+    rule = f"rule {step.get('RuleName', '?')}"
+    if action == "FilterEvent":
+        return f"{rule} matched"
+    latency = step.get("NotifyLatency")
+    text = f"{rule} → {redact(str(step.get('Endpoint', '')))}: {step.get('NotifyStatus') or '?'}"
+    return f"{text} ({latency} ms)" if latency not in (None, "") else text
+
+
+def render_text(
+    event_id: str, found: Mapping[str, Sequence[Mapping[str, Any]]], *, color: bool = False
+) -> str:
+    """`found` maps each region queried to its trace steps (oldest first)."""
+    lines: list[str] = []
+    for region, steps in found.items():
+        if not steps:
+            continue
+        lines.append(f"event {event_id} on bus default ({region}):")
+        for step in steps:
+            action = str(step.get("Action", "?"))
+            failed = action == "PushEvent" and str(step.get("NotifyStatus", "")).lower() not in (
+                "success",
+                "200",
+            )
+            label = paint(f"{action:<11}", "red" if failed else "green", enabled=color)
+            lines.append(f"  {_time(step.get('ActionTime'))}  {label}  {_describe(step)}")
+    if not lines:
+        regions = ", ".join(found) or "no region"
+        lines.append(f"no trace of event {event_id} in {regions} (traces are kept for 3 days)")
+    return "\n".join(safe(line) for line in lines) + "\n"
+
+
+def render_json(event_id: str, found: Mapping[str, Sequence[Mapping[str, Any]]]) -> str:
+    payload = {
+        "version": TRACE_VERSION,
+        "event_id": event_id,
+        "regions": {
+            region: [
+                {**dict(step), "Endpoint": redact(str(step["Endpoint"]))}
+                if "Endpoint" in step
+                else dict(step)
+                for step in steps
+            ]
+            for region, steps in found.items()
+        },
+    }
+    return json.dumps(payload, indent=2, sort_keys=True, ensure_ascii=False) + "\n"

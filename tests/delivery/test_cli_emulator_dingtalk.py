@@ -1,0 +1,49 @@
+"""`crnotify emulator dingtalk` as a user runs it: a real process, a signed POST, a clean Ctrl-C."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+from crnotify.emulator.dingtalk import signed_url
+
+SRC = str(Path(__file__).resolve().parents[2] / "src")
+
+
+def test_robot_process_verifies_and_records_then_stops_on_ctrl_c() -> None:
+    env = {**os.environ, "PYTHONPATH": SRC, "CRNOTIFY_DINGTALK_SECRET": "SECcli"}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "crnotify", "emulator", "dingtalk", "--port", "0", "--keyword", "release"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+    )
+    try:
+        assert proc.stdout is not None
+        line = proc.stdout.readline()
+        match = re.search(r"(http://127\.0\.0\.1:\d+)/robot/send", line)
+        assert match, line
+        assert "SECcli" not in line
+        base = match.group(1)
+        url = signed_url(f"{base}/robot/send?access_token=abc", "SECcli", int(time.time() * 1000))
+        message = {"msgtype": "text", "text": {"content": "release 1.0"}}
+        request = urllib.request.Request(url, data=json.dumps(message).encode(), method="POST")
+        with urllib.request.urlopen(request, timeout=10) as response:
+            assert json.loads(response.read()) == {"errcode": 0, "errmsg": "ok"}
+        with urllib.request.urlopen(f"{base}/_received", timeout=10) as response:
+            received = json.loads(response.read())["received"]
+        assert [r["message"] for r in received] == [message]
+        proc.send_signal(signal.SIGINT)
+        assert proc.wait(timeout=10) == 0
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()

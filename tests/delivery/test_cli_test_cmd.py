@@ -1,0 +1,135 @@
+"""`crnotify test` as users run it: the examples with their expectations, failures, JSON, --deliver."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+from local_receiver import http_receiver
+
+from crnotify.cli import main
+
+REPO = Path(__file__).resolve().parents[2]
+SECRETS = {
+    "DINGTALK_RELEASE_TOKEN": "tok-visible-only-to-dingtalk",
+    "DINGTALK_RELEASE_SECRET": "SECnever-print-me",
+    "AUDIT_HOOK_TOKEN": "audit-secret-value",
+    "ECR_HOOK_TOKEN": "ecr-hook-secret",
+    "DINGTALK_ECR_TOKEN": "ecr-dingtalk-secret",
+    "DEPLOY_HOOK_TOKEN": "deploy-hook-secret",
+}
+
+
+def run(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
+    rc = main(argv)
+    out, err = capsys.readouterr()
+    assert "Traceback" not in out + err
+    return rc, out, err
+
+
+def test_examples_meet_their_expectations_without_showing_secrets(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(REPO)
+    for name, value in SECRETS.items():
+        monkeypatch.setenv(name, value)
+    rc, out, _ = run(["test", "examples/", "--events", "examples/events/"], capsys)
+    assert rc == 0, out
+    assert "expectations: 25 passed, 0 failed" in out
+    assert "fires  prod-hz/scan-api-release" in out
+    assert "access_token=${env:DINGTALK_RELEASE_TOKEN} (signed)" in out
+    assert "| ### team-a/api:v1.4.0 scanned" in out
+    assert "fires  ecr-use1/ecr-scan-team-a" in out
+    for value in SECRETS.values():
+        assert value not in out
+
+    rc, out, _ = run(["test", "examples/", "--events", "examples/events/", "--format", "json"], capsys)
+    report = json.loads(out)
+    assert rc == 0
+    assert report["version"] == 1
+    assert report["summary"]["expectations_failed"] == 0
+    assert all(value not in out for value in SECRETS.values())
+
+
+def test_a_failing_expectation_exits_1_and_says_why(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(REPO)
+    shutil.copy(REPO / "examples/events/scan-api-snapshot.json", tmp_path / "snapshot.json")
+    (tmp_path / "snapshot.expect.yaml").write_text("fires: [scan-api-release]\n")
+    rc, out, _ = run(["test", "examples/", "--events", str(tmp_path)], capsys)
+    assert rc == 1
+    assert (
+        "FAIL   expect scan-api-release fires: data.Tag: 'main-3f2d1c0' does not match tags "
+        "'v[0-9]+\\..*' (ACR's tag filter)"
+    ) in out
+    assert "expectations: 0 passed, 1 failed" in out
+
+
+def test_bad_inputs_are_clear_errors(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(REPO)
+    rc, _, err = run(["test", "examples/", "--events", "no/such/dir"], capsys)
+    assert (rc, err.strip()) == (1, "Error: no/such/dir: no such file or directory")
+    (tmp_path / "e.json").write_text("{}")
+    (tmp_path / "e.expect.yaml").write_text("fire: [x]\n")
+    rc, _, err = run(["test", "examples/", "--events", str(tmp_path)], capsys)
+    assert rc == 1
+    assert "e.expect.yaml: unknown key(s) fire" in err
+    rc, _, err = run(["test", "examples/invalid/unknown-registry.yaml", "--events", str(tmp_path)], capsys)
+    assert rc == 1
+    assert "error CRN" in err
+
+
+CONFIG = """\
+version: 1
+registries:
+  - name: local
+    provider: alibaba
+    region: cn-hangzhou
+    instance_id: cri-localtest
+rules:
+  - name: build-hook
+    registry: local
+    event: build
+    scope: instance
+    notify:
+      http:
+        url: {url}
+        token: ${{env:LOCAL_HOOK_TOKEN}}
+  - name: build-ding
+    registry: local
+    event: build
+    scope: instance
+    notify:
+      dingtalk:
+        webhook: https://oapi.dingtalk.com/robot/send?access_token=${{env:LOCAL_DT_TOKEN}}
+"""
+
+
+def test_deliver_sends_to_loopback_endpoints_and_refuses_others(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    event = json.loads((REPO / "examples/events/build-team-a-failed.json").read_text())
+    event["data"]["InstanceId"] = "cri-localtest"
+    (tmp_path / "events").mkdir()
+    (tmp_path / "events" / "build.json").write_text(json.dumps(event))
+    monkeypatch.setenv("LOCAL_HOOK_TOKEN", "hook-token-value")
+    monkeypatch.setenv("LOCAL_DT_TOKEN", "dingtalk-token-value")
+    with http_receiver() as receiver:
+        (tmp_path / "config.yaml").write_text(CONFIG.format(url=receiver.url + "/build"))
+        rc, out, _ = run(["test", str(tmp_path / "config.yaml"), "--events", str(tmp_path / "events"),
+                          "--deliver"], capsys)  # fmt: skip
+    assert rc == 1, out
+    (request,) = receiver.requests
+    assert json.loads(request.body) == event
+    assert request.headers["x-eventbridge-signature-token"] == "hook-token-value"
+    assert "sent   local/build-hook → acr-notify" in out
+    assert "FAILED local/build-ding → acr-notify https://oapi.dingtalk.com/robot/send?access_token=***" in out
+    assert "only loopback hosts" in out
+    assert "hook-token-value" not in out
+    assert "dingtalk-token-value" not in out
+    assert rc == 1
