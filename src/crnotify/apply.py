@@ -3,7 +3,9 @@
 Order: rules are handled one at a time, deletions first (they free the per-region quota of 10 event
 rules), then updates, then creations. Within a rule, the registry write comes before the bus write
 that re-applies the customisations (DESIGN.md §2); if a step fails, the rest of that rule's steps
-are skipped and the other rules go on. Nothing is retried here. A rerun converges: a rule left half
+are skipped and the other rules go on. Nothing is retried here: the provider already retried what
+could pass (throttling, 5xx, dropped connections) and made every write safe to repeat, so a failed
+step means the call kept failing. A rerun converges: a rule left half
 written (registry saved, bus not yet re-applied) shows up in the next plan as "registry side saved
 outside crnotify" and is finished.
 
