@@ -10,10 +10,12 @@ own setup and checks through the official SDKs.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import boto3
 import pytest
 from alibabacloud_cr20181201 import models as cr_models
 from alibabacloud_cr20181201.client import Client as CrClient
@@ -27,6 +29,10 @@ from crnotify.cli import main
 from crnotify.convention import RegistrySpec
 from crnotify.emulator.server import DEFAULT_ACCESS_KEY_ID, DEFAULT_ACCESS_KEY_SECRET, EmulatorServer
 from crnotify.model import EventType, Notify, NotifyMethod, Rule, SecretText
+from faultproxy import FaultProxy
+from test_aws_cli import REGISTRIES as AWS_REGISTRIES
+from test_aws_cli import SCAN, SIGNING, SYNC, rules
+from test_aws_cli import SECRETS as AWS_SECRETS
 
 INSTANCE = "cri-faults01"
 SECRETS = {"DT_TOKEN": "dt-token-faults-0123", "DT_SECRET": "SECfaults0123", "HOOK_TOKEN": "hook-faults-0123"}
@@ -216,3 +222,77 @@ def test_faults_are_really_injected(tmp_path: Path) -> None:
             except Exception:
                 failures += 1
         assert 4 <= failures <= 24
+
+
+# --- AWS: the same through a fault-injecting proxy in front of moto --------------------------------
+
+AWS_SEEDS = range(12)
+
+
+def aws_snapshot(client: Any) -> dict[str, Any]:
+    """Every rule of the default bus with its targets and tags, as the wire returns them."""
+    rules = client.list_rules(EventBusName="default")["Rules"]
+    names = [r["Name"] for r in rules]
+    assert len(names) == len(set(names)), f"duplicate rules: {names}"
+    return {
+        r["Name"]: (
+            r,
+            client.list_targets_by_rule(Rule=r["Name"], EventBusName="default")["Targets"],
+            client.list_tags_for_resource(ResourceARN=r["Arn"])["Tags"],
+        )
+        for r in rules
+    }
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("seed", AWS_SEEDS)
+def test_repeated_aws_apply_converges_under_faults(
+    seed: int,
+    tmp_path: Path,
+    aws_env: dict[str, str],
+    moto_url: str,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+
+    (tmp_path / "config").mkdir()
+    (tmp_path / "config" / "registries.yaml").write_text(AWS_REGISTRIES)
+    (tmp_path / "config" / "rules.yaml").write_text(rules(SCAN, SYNC))
+    monkeypatch.chdir(tmp_path)
+    for name, value in AWS_SECRETS.items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.setenv("NO_COLOR", "1")
+    client = boto3.client("events", region_name="eu-west-1")
+    assert main(["apply", "config", "--auto-approve"]) == 0
+    client.put_rule(
+        Name="hand-made",
+        EventBusName="default",
+        EventPattern=json.dumps({"source": ["aws.ecr"], "detail-type": ["ECR Image Action"]}),
+        Description="made with the console",
+    )
+    client.put_targets(Rule="hand-made", Targets=[{"Id": "q", "Arn": "arn:aws:sqs:eu-west-1:123456789012:q"}])
+    before = aws_snapshot(client)
+    changed = rules(SCAN.replace("team-a]", "team-a, team-b]"), SIGNING)  # update one, delete one, add one
+    (tmp_path / "config" / "rules.yaml").write_text(changed)
+    capsys.readouterr()
+
+    codes, outputs = [], []
+    with FaultProxy(moto_url, rate=FAULT_RATE, seed=seed, latency_ms=2) as proxy:
+        monkeypatch.setenv("AWS_ENDPOINT_URL", proxy.url)
+        for _ in range(3):
+            codes.append(main(["apply", "config", "--auto-approve"]))
+            output = capsys.readouterr()
+            outputs.append(output.out + output.err)
+            assert "Traceback" not in output.out + output.err
+            now = aws_snapshot(client)
+            assert now["ecr-scan-team-a"][0]["Arn"] == before["ecr-scan-team-a"][0]["Arn"]  # never lost
+            assert now["hand-made"] == before["hand-made"]  # never touched
+            if codes[-1] == 0:
+                break
+        assert proxy.faults, "the proxy injected faults"
+    monkeypatch.setenv("AWS_ENDPOINT_URL", moto_url)
+    assert codes[-1] == 0, "\n\n".join(outputs)
+    assert main(["plan", "config", "--detailed-exitcode"]) == 0
+    now = aws_snapshot(client)
+    assert set(now) == {"ecr-scan-team-a", "ecr-signatures", "hand-made"}
+    assert now["hand-made"] == before["hand-made"]

@@ -21,6 +21,7 @@ import contextlib
 import os
 import time
 from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
+from dataclasses import replace
 from itertools import groupby
 from typing import Any
 
@@ -30,6 +31,8 @@ from crnotify.lock import LeaseRecord
 from crnotify.model import BusRule, LiveRule, LiveState, Registry, Target
 from crnotify.providers.aws import _sdk, lease, live, mapping, targets
 from crnotify.providers.aws.errors import translate
+from crnotify.providers.retry import RetryPolicy, configured
+from crnotify.providers.retry import call as retry_call
 
 BUS = mapping.BUS_NAME
 _BATCH = 10  # PutTargets / RemoveTargets entries per call
@@ -47,12 +50,16 @@ class AwsProvider:
         *,
         env: Mapping[str, str] | None = None,
         session: Any = None,
-        max_attempts: int = _sdk.DEFAULT_MAX_ATTEMPTS,
+        max_attempts: int | None = None,
         sleep: Callable[[float], None] = time.sleep,
+        retry: RetryPolicy | None = None,
     ) -> None:
         self._env = os.environ if env is None else env
         self._session = session
-        self._max_attempts = max_attempts
+        # Every call is retried by `providers.retry`, the one policy of both providers (botocore's own
+        # retries are off, see `_sdk`): throttling, 5xx and dropped connections, with full jitter.
+        policy = retry if retry is not None else configured()
+        self._retry = policy if max_attempts is None else replace(policy, attempts=max_attempts)
         self._sleep = sleep
         self._clients: dict[tuple[str, str], Any] = {}
         self._account: str | None = None
@@ -65,20 +72,23 @@ class AwsProvider:
             try:
                 if self._session is None:
                     self._session = _sdk.session()
-                self._clients[key] = _sdk.client(
-                    self._session, service, region, max_attempts=self._max_attempts
-                )
+                self._clients[key] = _sdk.client(self._session, service, region)
             except Exception as exc:
                 raise translate(exc) from None
         return self._clients[key]
 
     def _call(self, client: Any, operation: str, secrets: Sequence[str] = (), **params: Any) -> Any:
-        try:
-            return getattr(client, operation)(**params)
-        except Exception as exc:
-            if isinstance(exc, _sdk.exceptions().BotoCoreError | _sdk.exceptions().ClientError):
-                raise translate(exc, secrets=secrets) from None
-            raise
+        """One API call, translated, and retried under the provider's policy when that can help."""
+
+        def once() -> Any:
+            try:
+                return getattr(client, operation)(**params)
+            except Exception as exc:
+                if isinstance(exc, _sdk.failures()):
+                    raise translate(exc, secrets=secrets) from None
+                raise
+
+        return retry_call(once, self._retry)
 
     def check_account(self, registry: Registry) -> None:
         """Refuse to touch an account other than the one the registry declares."""
@@ -203,14 +213,22 @@ class AwsProvider:
                     listed[arn] = described
         return listed
 
-    def _pages(self, client: Any, operation: str, key: str, **params: Any) -> Iterator[Any]:
-        try:
-            for page in client.get_paginator(operation).paginate(**params):
-                yield from page.get(key, [])
-        except Exception as exc:
-            if isinstance(exc, _sdk.exceptions().BotoCoreError | _sdk.exceptions().ClientError):
-                raise translate(exc) from None
-            raise
+    def _pages(self, client: Any, operation: str, key: str, **params: Any) -> list[Any]:
+        """Every item of a paginated listing; a listing that fails part-way is retried from the start."""
+
+        def listing() -> list[Any]:
+            try:
+                return [
+                    item
+                    for page in client.get_paginator(operation).paginate(**params)
+                    for item in page.get(key, [])
+                ]
+            except Exception as exc:
+                if isinstance(exc, _sdk.failures()):
+                    raise translate(exc) from None
+                raise
+
+        return retry_call(listing, self._retry)
 
     def _manual_pages(self, client: Any, operation: str, key: str) -> Iterator[Any]:
         """ListApiDestinations and ListConnections have no boto3 paginator (aws-facts §2)."""
