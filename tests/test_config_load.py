@@ -289,3 +289,18 @@ def test_http_url_with_a_literal_password(tmp_path: Path) -> None:
     result = load([write(tmp_path, "a.yaml", text)])
     assert codes(result) == ["CRN214"]
     assert "hunter2" not in result.diagnostics[0].message
+
+
+def test_a_bracket_in_a_url_host_is_a_diagnostic_not_a_crash(tmp_path: Path) -> None:
+    # Found by test_config_fuzz: urllib raises "Invalid IPv6 URL" for an unmatched `[` in the host.
+    path = tmp_path / "a.yaml"
+    path.write_text(
+        "version: 1\n"
+        "registries:\n  - {name: p, provider: alibaba, region: cn-hangzhou, instance_id: cri-a}\n"
+        "rules:\n  - name: r\n    registry: p\n    event: scan\n    scope: instance\n"
+        '    notify: {https: {url: "https://[hooks.example.com/x"}}\n'
+    )
+    result = load([str(path)])
+    assert result.config is None
+    assert [(d.code, d.line) for d in result.diagnostics] == [("CRN105", 9)]
+    assert "unmatched '['" in result.diagnostics[0].message

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import http.client
 import json
+import threading
 import urllib.request
 from collections.abc import Callable
 from typing import Any
@@ -113,6 +114,30 @@ def test_request_counter_over_http(emulator: EmulatorServer, eventbridge_client:
     urllib.request.urlopen(reset, timeout=10).read()
     assert emulator.stats() == {}
     assert raw_request(emulator, "GET", "/_emulator/nothing")[0] == 404
+
+
+def test_calls_in_flight_are_counted_over_http(eventbridge_client_factory: Callable[..., Any]) -> None:
+    with EmulatorServer(latency_ms=100) as server:
+        client = eventbridge_client_factory(server)
+        client.list_rules(LIST_RULES)
+        client.list_rules(LIST_RULES)
+        assert server.concurrency() == {"in_flight": 0, "max_in_flight": 1}  # one after the other
+        start = threading.Barrier(4)
+
+        def call() -> None:
+            start.wait()
+            client.list_rules(LIST_RULES)
+
+        threads = [threading.Thread(target=call) for _ in range(4)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        seen = json.loads(urllib.request.urlopen(f"{server.url}/_emulator/concurrency", timeout=10).read())
+        assert seen["in_flight"] == 0
+        assert 2 <= seen["max_in_flight"] <= 4  # four 100 ms calls released together overlap
+        urllib.request.urlopen(urllib.request.Request(f"{server.url}/_emulator/reset-stats", method="POST"))
+        assert server.concurrency() == {"in_flight": 0, "max_in_flight": 0}
 
 
 def outcome(call: Callable[[], Any]) -> str:

@@ -189,7 +189,12 @@ def test_apply_stops_writing_when_its_lease_has_expired(cloud: AlibabaProvider) 
             clock.at = T0 + lock.DEFAULT_TTL
 
         result = apply(
-            plan(cfg, read_live(cfg, cloud)), cloud, cfg, on_step=expire_after_first, guard=held.check
+            plan(cfg, read_live(cfg, cloud)),
+            cloud,
+            cfg,
+            on_step=expire_after_first,
+            guard=held.check,
+            concurrency=1,
         )
     assert [s.status for s in result.steps] == [StepStatus.APPLIED] + [StepStatus.SKIPPED] * 3
     assert "the apply lock for registry prod expired" in (result.steps[1].error or "")

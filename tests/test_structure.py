@@ -10,11 +10,14 @@ import subprocess
 import sys
 from pathlib import Path
 
+import click
 import pytest
 
 import crnotify
+from crnotify.cli import cli
 
-SRC = Path(__file__).resolve().parent.parent / "src"
+ROOT = Path(__file__).resolve().parent.parent
+SRC = ROOT / "src"
 # Subprocesses import this checkout's code, not whatever `crnotify` the interpreter has installed.
 ENV = {**os.environ, "PYTHONPATH": str(SRC)}
 
@@ -39,23 +42,56 @@ def test_module_imports_alone(module: str) -> None:
     assert result.returncode == 0, result.stderr
 
 
-@pytest.mark.parametrize("argv", [["--help"], ["validate", "--help"]])
+def _help_argvs(group: click.Group, prefix: tuple[str, ...] = ()) -> list[list[str]]:
+    """`--help` of the group and of every command under it, nested groups included."""
+    argvs = [[*prefix, "--help"]]
+    context = click.Context(group)
+    for name in group.list_commands(context):
+        command = group.get_command(context, name)
+        if isinstance(command, click.Group):
+            argvs.extend(_help_argvs(command, (*prefix, name)))
+        else:
+            argvs.append([*prefix, name, "--help"])
+    return argvs
+
+
+HEAVY = ("boto3", "botocore", "alibabacloud_", "darabonba", "moto", "requests", "urllib3", "aiohttp")
+LIGHT_ARGVS = [*_help_argvs(cli), ["validate", "examples/"], ["validate", "--format", "json", "examples/"]]
+
+
+@pytest.mark.parametrize("argv", LIGHT_ARGVS, ids=" ".join)
 def test_light_commands_do_not_import_cloud_sdks(argv: list[str]) -> None:
+    """`--help` of every command, and validate, never pay for a cloud SDK or an HTTP stack."""
     code = (
         "import sys\n"
         "from crnotify.cli import main\n"
         f"rc = main({argv!r})\n"
-        "heavy = sorted(m for m in sys.modules if m.split('.')[0] in "
-        "{'boto3', 'botocore', 'alibabacloud_tea_openapi', 'alibabacloud_cr20181201', "
-        "'alibabacloud_eventbridge20200401', 'darabonba', 'moto'})\n"
+        f"heavy = sorted(m for m in sys.modules if m.split('.')[0].startswith({HEAVY!r}))\n"
         "print(heavy)\n"
         "sys.exit(rc)\n"
     )
     result = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, check=False, env=ENV
+        [sys.executable, "-c", code], capture_output=True, text=True, check=False, env=ENV, cwd=ROOT
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip().splitlines()[-1] == "[]"
+
+
+def test_a_command_imports_its_own_module_only() -> None:
+    """Commands load lazily: `validate` does not import the modules of plan, apply, emulator…"""
+    code = (
+        "import sys\n"
+        "from crnotify.cli import main\n"
+        "rc = main(['validate', 'examples/'])\n"
+        "commands = [m for m in sys.modules if m.startswith('crnotify.cli.')]\n"
+        "print(sorted(m for m in commands if not m.startswith('crnotify.cli._')))  # _app, _progress\n"
+        "sys.exit(rc)\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=False, env=ENV, cwd=ROOT
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().splitlines()[-1] == "['crnotify.cli.validate']"
 
 
 # Each third-party parser sits behind one module of the tool (DESIGN.md §3, research/aesthetics.md §8).

@@ -1,13 +1,15 @@
 """Execute a plan through a provider, in a safe order, and report exactly what happened. No printing.
 
-Order: rules are handled one at a time, deletions first (they free the per-region quota of 10 event
-rules), then updates, then creations. Within a rule, the registry write comes before the bus write
-that re-applies the customisations (DESIGN.md §2); if a step fails, the rest of that rule's steps
-are skipped and the other rules go on. Nothing is retried here: the provider already retried what
-could pass (throttling, 5xx, dropped connections) and made every write safe to repeat, so a failed
-step means the call kept failing. A rerun converges: a rule left half
-written (registry saved, bus not yet re-applied) shows up in the next plan as "registry side saved
-outside crnotify" and is finished.
+Order: deletions first (they free the per-region quota of 10 event rules), then updates, then
+creations; each phase ends before the next begins. Within a phase, different rules are independent —
+each is its own registry rule and its own bus rule — so their steps run concurrently, at most
+`concurrency` calls at once (`crnotify.fanout`). Within a rule, the registry write comes before the
+bus write that re-applies the customisations (DESIGN.md §2): the bus step is started only once the
+registry step has succeeded; if a step fails, the rest of that rule's steps are skipped and the other
+rules go on. Nothing is retried here: the provider already retried what could pass (throttling, 5xx,
+dropped connections) and made every write safe to repeat, so a failed step means the call kept
+failing. A rerun converges: a rule left half written (registry saved, bus not yet re-applied) shows
+up in the next plan as "registry side saved outside crnotify" and is finished.
 
 After the steps, the live state is read again and planned again: an empty plan is the proof.
 """
@@ -17,8 +19,10 @@ from __future__ import annotations
 from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from enum import StrEnum
+from functools import partial
 
 from crnotify.errors import ApplyError, CrnotifyError, ProviderError
+from crnotify.fanout import DEFAULT_CONCURRENCY, Fanout
 from crnotify.model import Config, LiveState
 from crnotify.planner import (
     Action,
@@ -112,45 +116,74 @@ def apply(
     overwrite_bus_edits: bool = False,
     on_step: Callable[[StepResult], None] | None = None,
     skip: Collection[str] = (),
+    concurrency: int = DEFAULT_CONCURRENCY,
     guard: Callable[[], None] | None = None,
 ) -> ApplyResult:
     """Apply `plan` (made from `config`, `skip`ping those registries); `on_step` hears of each step
-    as it finishes. `guard` is called before each step (the apply lock's expiry check): if it
-    raises, that step and every later one are skipped, with its message."""
+    as it finishes (on this thread). `guard` is called before each step (the apply lock's expiry
+    check): if it raises, the step is skipped with its message.
+
+    `steps` of the result are in `ordered(plan)` order, whatever order the concurrent steps ended in.
+    """
     if plan.errors:
         names = ", ".join(f"{e.registry}/{e.rule}" for e in plan.errors)
         raise ApplyError(f"the plan has errors ({names}); nothing was applied")
     if not overwrite_bus_edits:
         refuse_discards(plan)
-    results: list[StepResult] = []
-    stopped: str | None = None
-    for group in ordered(plan):
-        failed = False
-        for change in group:
-            if guard is not None and stopped is None:
-                try:
-                    guard()
-                except CrnotifyError as exc:
-                    stopped = str(exc)
-            if stopped is not None:
-                result = StepResult(change=change, status=StepStatus.SKIPPED, error=stopped)
-            elif failed:
-                result = StepResult(change=change, status=StepStatus.SKIPPED)
-            else:
-                try:
-                    _execute(change, plan, provider)
-                    result = StepResult(change=change, status=StepStatus.APPLIED)
-                except ProviderError as exc:
-                    failed = True
-                    result = StepResult(change=change, status=StepStatus.FAILED, error=str(exc))
-            results.append(result)
-            if on_step is not None:
-                on_step(result)
+    groups = ordered(plan)
+    results: dict[tuple[int, int], StepResult] = {}
+
+    def record(index: int, step: int, result: StepResult) -> None:
+        results[index, step] = result
+        if on_step is not None:
+            on_step(result)
+
+    def attempt(index: int, step: int, fan: Fanout) -> None:
+        fan.submit(
+            partial(_attempt, groups[index][step], plan, provider, guard),
+            then=partial(finished, index, step, fan),
+        )
+
+    def finished(index: int, step: int, fan: Fanout, result: StepResult) -> None:
+        record(index, step, result)
+        later = range(step + 1, len(groups[index]))
+        if result.status is StepStatus.APPLIED and later:
+            attempt(index, step + 1, fan)  # the bus step only after the registry step succeeded
+            return
+        for skipped in later:
+            record(index, skipped, StepResult(change=groups[index][skipped], status=StepStatus.SKIPPED))
+
+    for phase in sorted({_phase(group) for group in groups}):
+        fan = Fanout(concurrency)
+        for index, group in enumerate(groups):
+            if _phase(group) == phase:
+                attempt(index, 0, fan)
+        fan.run()
+    steps = tuple(results[key] for key in sorted(results))
     try:
         verification = make_plan(config, read_live(config, provider, skip=skip), skip=skip)
     except ProviderError as exc:
-        return ApplyResult(steps=tuple(results), verification_error=str(exc))
-    return ApplyResult(steps=tuple(results), verification=verification)
+        return ApplyResult(steps=steps, verification_error=str(exc))
+    return ApplyResult(steps=steps, verification=verification)
+
+
+def _phase(group: list[Change]) -> int:
+    return _ORDER.get(group[0].action, 1)
+
+
+def _attempt(
+    change: Change, plan: Plan, provider: Provider, guard: Callable[[], None] | None = None
+) -> StepResult:
+    if guard is not None:
+        try:
+            guard()
+        except CrnotifyError as exc:
+            return StepResult(change=change, status=StepStatus.SKIPPED, error=str(exc))
+    try:
+        _execute(change, plan, provider)
+    except ProviderError as exc:
+        return StepResult(change=change, status=StepStatus.FAILED, error=str(exc))
+    return StepResult(change=change, status=StepStatus.APPLIED)
 
 
 def _execute(change: Change, plan: Plan, provider: Provider) -> None:

@@ -40,7 +40,6 @@ they live here so that a correction to the forward direction is made next to its
 
 from __future__ import annotations
 
-import hashlib
 import json
 import re
 from collections.abc import Mapping
@@ -216,7 +215,9 @@ class RegistrySpec:
     def digest(self) -> str:
         """A hash of everything ACR stores; the marker crnotify writes on the bus rule."""
         canonical = json.dumps(self.to_params(), sort_keys=True)
-        return hashlib.sha256(canonical.encode()).hexdigest()[:12]
+        from hashlib import sha256  # noqa: PLC0415 -- not at the top: `validate` never hashes (cold start)
+
+        return sha256(canonical.encode()).hexdigest()[:12]
 
 
 def _json_list(text: str | None) -> list[str]:

@@ -16,12 +16,13 @@ what `crnotify.convention` says ACR generates, and what the planner wants.
 
 from __future__ import annotations
 
-import hashlib
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
+
+from crnotify.redact import remember
 
 JSON = Any  # a JSON-compatible value (dict, list, str, int, float, bool, None)
 
@@ -120,7 +121,10 @@ _ENV_REF = re.compile(r"\$\{env:([A-Za-z_][A-Za-z0-9_]*)\}")
 
 def fingerprint(value: str) -> str:
     """A short, stable digest used to compare and display secrets without revealing them."""
-    return hashlib.sha256(b"crnotify-secret:" + value.encode()).hexdigest()[:12]
+    # Imported here: loading OpenSSL's hashes costs `crnotify validate` a few ms of cold start it never uses.
+    from hashlib import sha256  # noqa: PLC0415
+
+    return sha256(b"crnotify-secret:" + value.encode()).hexdigest()[:12]
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -148,8 +152,11 @@ class SecretText:
 
     def resolve(self, env: Mapping[str, str]) -> SecretText:
         """Substitute `${env:NAME}`; `value` stays None if any name is missing from `env`."""
-        if any(name not in env for name in self.env_names):
+        names = self.env_names
+        if any(name not in env for name in names):
             return SecretText(template=self.template)
+        for name in names:
+            remember(env[name])  # so that logs can mask it (crnotify.redact)
         return SecretText(
             template=self.template, value=_ENV_REF.sub(lambda m: env[m.group(1)], self.template)
         )

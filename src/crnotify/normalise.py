@@ -8,7 +8,6 @@ crnotify goes through these functions first.
 
 from __future__ import annotations
 
-import hashlib
 import json
 from collections.abc import Mapping
 from dataclasses import replace
@@ -88,4 +87,6 @@ def bus_rule_document(rule: BusRule) -> dict[str, JSON]:
 
 
 def digest(document: JSON, length: int = 12) -> str:
-    return hashlib.sha256(canonical_json(document).encode()).hexdigest()[:length]
+    from hashlib import sha256  # noqa: PLC0415 -- not at the top: `validate` never hashes (cold start)
+
+    return sha256(canonical_json(document).encode()).hexdigest()[:length]

@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from crnotify.errors import ConfigError
+from crnotify.fanout import DEFAULT_CONCURRENCY
 from crnotify.model import Config
 from crnotify.model import Provider as ProviderKind
 from crnotify.providers.base import Provider
@@ -41,6 +42,7 @@ class Session:
     provider: Provider
     paths: tuple[str, ...]
     skipped: tuple[str, ...] = ()  # registries this session cannot reach (aws under --local)
+    concurrency: int = DEFAULT_CONCURRENCY  # API calls at once, for reads and for apply
 
 
 def parse_endpoints(text: str) -> dict[str, str]:
@@ -88,6 +90,7 @@ def open_session(
     endpoint: str | None = None,
     env: Mapping[str, str] | None = None,
     config: Config | None = None,
+    concurrency: int = DEFAULT_CONCURRENCY,
 ) -> Iterator[Session]:
     """A provider for the config at `paths` (or the given `config`), with local emulators if asked."""
     if config is None:
@@ -97,17 +100,28 @@ def open_session(
     with ExitStack() as stack:
         if local:
             endpoints, access_key = _start_local(stack, regions(config))
-            alibaba: Provider = AlibabaProvider(endpoints=endpoints, access_key=access_key)
+            alibaba: Provider = AlibabaProvider(
+                endpoints=endpoints, access_key=access_key, concurrency=concurrency
+            )
         elif endpoint:
-            alibaba = AlibabaProvider(endpoints=parse_endpoints(endpoint), access_key=_endpoint_keys())
+            alibaba = AlibabaProvider(
+                endpoints=parse_endpoints(endpoint), access_key=_endpoint_keys(), concurrency=concurrency
+            )
         else:
-            alibaba = AlibabaProvider()
-        provider, skipped = _with_aws(config, alibaba, local=local, env=env)
-        yield Session(config=config, provider=provider, paths=tuple(paths), skipped=skipped)
+            alibaba = AlibabaProvider(concurrency=concurrency)
+        provider, skipped = _with_aws(config, alibaba, local=local, env=env, concurrency=concurrency)
+        yield Session(
+            config=config, provider=provider, paths=tuple(paths), skipped=skipped, concurrency=concurrency
+        )
 
 
 def _with_aws(
-    config: Config, alibaba: Provider, *, local: bool, env: Mapping[str, str] | None
+    config: Config,
+    alibaba: Provider,
+    *,
+    local: bool,
+    env: Mapping[str, str] | None,
+    concurrency: int = DEFAULT_CONCURRENCY,
 ) -> tuple[Provider, tuple[str, ...]]:
     """Add the AWS provider when the config has `aws` registries.
 
@@ -125,7 +139,7 @@ def _with_aws(
     from crnotify.providers.aws.events import AwsProvider
     from crnotify.providers.dispatch import ByRegistryKind
 
-    aws = AwsProvider(env=environment)
+    aws = AwsProvider(env=environment, concurrency=concurrency)
     return ByRegistryKind({ProviderKind.ALIBABA: alibaba, ProviderKind.AWS: aws}), ()
 
 

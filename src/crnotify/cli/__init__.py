@@ -1,28 +1,35 @@
-"""Command-line interface: one module per command, registered here; `main` is the entry point."""
+"""Command-line interface: one module per command, registered here; `main` is the entry point.
+
+Commands are registered lazily (`LazyGroup`): a command's module is imported only when that command
+runs or `--help` lists it, so `crnotify validate` does not pay for the others.
+"""
+
+# ruff: noqa: PLC0415 -- the emulator group is imported when `crnotify emulator …` runs, as the others are
 
 from __future__ import annotations
 
-from crnotify.cli._app import cli, main
-from crnotify.cli.apply import apply_command
-from crnotify.cli.drift import drift_command
-from crnotify.cli.emulator import emulator
-from crnotify.cli.emulator_dingtalk import dingtalk
-from crnotify.cli.import_ import import_command
-from crnotify.cli.match import match
-from crnotify.cli.plan import plan_command
-from crnotify.cli.test_cmd import test
-from crnotify.cli.trace import trace_command
-from crnotify.cli.validate import validate
+import click
 
-emulator.add_command(dingtalk)
-cli.add_command(validate)
-cli.add_command(plan_command)
-cli.add_command(apply_command)
-cli.add_command(drift_command)
-cli.add_command(import_command)
-cli.add_command(match)
-cli.add_command(test)
-cli.add_command(trace_command)
-cli.add_command(emulator)
+from crnotify.cli._app import cli, main
+
+
+def _emulator() -> click.Command:
+    from crnotify.cli.emulator import emulator
+    from crnotify.cli.emulator_dingtalk import dingtalk
+
+    emulator.add_command(dingtalk)
+    return emulator
+
+
+cli.add_lazy_command("validate", "crnotify.cli.validate:validate")
+cli.add_lazy_command("plan", "crnotify.cli.plan:plan_command")
+cli.add_lazy_command("apply", "crnotify.cli.apply:apply_command")
+cli.add_lazy_command("drift", "crnotify.cli.drift:drift_command")
+cli.add_lazy_command("import", "crnotify.cli.import_:import_command")
+cli.add_lazy_command("match", "crnotify.cli.match:match")
+cli.add_lazy_command("test", "crnotify.cli.test_cmd:test")
+cli.add_lazy_command("trace", "crnotify.cli.trace:trace_command")
+cli.add_lazy_command("emulator", _emulator)
+cli.add_lazy_command("completion", "crnotify.cli.completion:completion")
 
 __all__ = ["cli", "main"]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import logging
+import importlib
 import os
 import sys
 from collections.abc import Callable, Sequence
@@ -18,7 +18,45 @@ F = TypeVar("F", bound=Callable[..., Any])
 CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 
 
-@click.group(context_settings=CONTEXT_SETTINGS)
+class LazyGroup(click.Group):
+    """A group whose commands are imported when one is run or listed, not when the CLI starts.
+
+    Click's documented pattern ("Lazily Loading Subcommands"): `crnotify validate` then imports the
+    module of `validate` alone, not those of the ten other commands (a few ms of cold start, growing
+    with every command). `add_command` still registers a command eagerly.
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._lazy: dict[str, Callable[[], click.Command]] = {}
+
+    def add_lazy_command(self, name: str, load: str | Callable[[], click.Command]) -> None:
+        """Register `name`; `load` is `"module:attribute"` or a function returning the command."""
+        self._lazy[name] = _importer(load) if isinstance(load, str) else load
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*super().list_commands(ctx), *self._lazy})
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        load = self._lazy.pop(cmd_name, None)
+        if load is not None:
+            self.add_command(load(), cmd_name)
+        return super().get_command(ctx, cmd_name)
+
+
+def _importer(target: str) -> Callable[[], click.Command]:
+    module, _, attribute = target.partition(":")
+
+    def load() -> click.Command:
+        command = getattr(importlib.import_module(module), attribute)
+        if not isinstance(command, click.Command):
+            raise TypeError(f"{target} is not a click command")
+        return command
+
+    return load
+
+
+@click.group(cls=LazyGroup, context_settings=CONTEXT_SETTINGS)
 @click.version_option(__version__, prog_name="crnotify")
 @click.option(
     "-v", "--verbose", count=True, help="Log more (-v info, -vv debug) to stderr. Secrets are masked."
@@ -38,13 +76,24 @@ def cli(ctx: click.Context, verbose: int, debug: bool, local: bool | None, endpo
 
     Declare Alibaba Cloud Container Registry (and Amazon ECR) event rules in YAML; validate, plan,
     apply and detect drift, or test them offline against the bundled emulator.
+
+    Exit codes: 0 success or no changes, 1 error, 2 changes or drift present (plan
+    --detailed-exitcode, drift). NO_COLOR turns colour off. Guide: docs/guide.md.
+
+    \b
+    Examples:
+      crnotify validate notifications/
+      crnotify plan notifications/ --detailed-exitcode
+      crnotify apply notifications/
+      crnotify --local plan examples/          # the embedded local cloud, no account needed
+      crnotify -vv drift notifications/        # debug logs on stderr, secrets masked
+      crnotify completion bash >> ~/.bashrc
     """
     ctx.ensure_object(dict)
     ctx.obj["debug"] = debug
     ctx.obj["local"] = local  # `crnotify --local plan …` reads as naturally as `crnotify plan --local …`
     ctx.obj["endpoint"] = endpoint
-    level = logging.WARNING if verbose == 0 else logging.INFO if verbose == 1 else logging.DEBUG
-    logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr)
+    ctx.obj["verbose"] = verbose
 
 
 def paths_argument(func: F) -> F:
@@ -66,8 +115,35 @@ def format_option(*choices: str, default: str = "text") -> Callable[[F], F]:
     return decorate
 
 
+DEFAULT_CONCURRENCY = 8  # crnotify.fanout.DEFAULT_CONCURRENCY (a test keeps the two equal)
+MAX_CONCURRENCY = 64  # crnotify.fanout.MAX_CONCURRENCY
+_CONCURRENCY_KEY = "crnotify.concurrency"
+
+
+def _remember_concurrency(ctx: click.Context, _param: click.Parameter, value: int) -> int:
+    ctx.meta[_CONCURRENCY_KEY] = value
+    return value
+
+
+def concurrency(ctx: click.Context) -> int:
+    """The command's `--concurrency` (or CRNOTIFY_CONCURRENCY): API calls made at once."""
+    return int(ctx.meta.get(_CONCURRENCY_KEY, DEFAULT_CONCURRENCY))
+
+
 def cloud_options(func: F) -> F:
     """Options of every command that talks to the cloud."""
+    func = click.option(
+        "--concurrency",
+        type=click.IntRange(1, MAX_CONCURRENCY),
+        envvar="CRNOTIFY_CONCURRENCY",
+        default=DEFAULT_CONCURRENCY,
+        show_default=True,
+        expose_value=False,
+        callback=_remember_concurrency,
+        metavar="N",
+        help="Make at most N API calls at once (reads and independent rules' writes). "
+        "Env: CRNOTIFY_CONCURRENCY.",
+    )(func)
     func = click.option(
         "--local",
         is_flag=True,
@@ -93,13 +169,27 @@ def cloud_target(ctx: click.Context, local: bool, endpoint: str | None) -> tuple
 
 
 def use_color(stream: Any = None) -> bool:
-    """Colour only on a terminal, and never when NO_COLOR is set (https://no-color.org)."""
+    """The one decision about colour, for every command: only on a terminal, and never when NO_COLOR
+    is set to a non-empty value (https://no-color.org: "present and not an empty string")."""
     out: Any = stream if stream is not None else sys.stdout
-    return bool(out.isatty()) and "NO_COLOR" not in os.environ
+    return bool(out.isatty()) and not os.environ.get("NO_COLOR")
+
+
+def _guard_logs(ctx: click.Context) -> None:
+    """Install the secret-masking log handler (-v levels) where logs can carry secrets: with -v, and
+    for every command that talks to the cloud even without it, since the SDKs' and urllib3's warnings
+    would otherwise reach stderr unmasked through logging's last-resort handler. Offline commands
+    import `logging` only with -v, which keeps their start fast."""
+    verbose = int((ctx.find_root().obj or {}).get("verbose", 0))
+    if verbose or any(param.name == "local" for param in ctx.command.params):
+        from crnotify.cli._logging import configure_logging  # noqa: PLC0415
+
+        configure_logging(verbose)
 
 
 def run(ctx: click.Context, body: Callable[[], int]) -> int:
     """The error boundary: known errors are one clear message and exit 1; Ctrl-C is 130."""
+    _guard_logs(ctx)
     try:
         return body()
     except CrnotifyError as exc:

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from crnotify.cli._app import cloud_options, cloud_target, paths_argument, run, use_color
+from crnotify.cli._app import cloud_options, cloud_target, concurrency, paths_argument, run, use_color
 from crnotify.errors import EXIT_ERROR, EXIT_OK, ApplyError, StalePlanError
 from crnotify.model import Registry
 
@@ -50,11 +50,24 @@ def apply_command(  # noqa: PLR0917 (click passes every option as an argument)
     local: bool,
     endpoint: str | None,
 ) -> int:
-    """Make the cloud match PATHS (or a saved plan)."""
+    """Make the cloud match PATHS (or a saved plan).
+
+    Shows the plan and asks before changing anything (--auto-approve in CI). Registry writes come
+    first, then the declared bus customisations are re-applied; bus edits made outside crnotify
+    that the YAML does not declare are never discarded without --overwrite-bus-edits.
+
+    \b
+    Examples:
+      crnotify apply notifications/
+      crnotify apply notifications/ --auto-approve
+      crnotify apply --plan plan.json --auto-approve
+      crnotify apply notifications/ --overwrite-bus-edits
+    """
 
     def body() -> int:
         from crnotify import lock, planfile
         from crnotify.apply import apply, read_live, refuse_discards
+        from crnotify.cli._progress import progress
         from crnotify.planner import config_digest, plan
         from crnotify.render import apply_text, plan_text
         from crnotify.session import open_session
@@ -69,11 +82,14 @@ def apply_command(  # noqa: PLR0917 (click passes every option as an argument)
             config_paths = saved.config_paths
         use_local, use_endpoint = cloud_target(ctx, local, endpoint)
         with (
-            open_session(config_paths, local=use_local, endpoint=use_endpoint) as session,
+            open_session(
+                config_paths, local=use_local, endpoint=use_endpoint, concurrency=concurrency(ctx)
+            ) as session,
             lock.hold(session.provider, reached(session), enabled=not no_lock) as guard,
         ):  # the lock is taken before reading, so that the plan is made from a state no one else changes
             config = session.config
-            live = read_live(config, session.provider, skip=session.skipped)
+            with progress("Reading the cloud"):
+                live = read_live(config, session.provider, skip=session.skipped)
             current = plan(config, live, skip=session.skipped)
             if saved is not None:
                 if config_digest(config) != saved.desired_digest:
@@ -98,18 +114,17 @@ def apply_command(  # noqa: PLR0917 (click passes every option as an argument)
             if saved is None and not auto_approve and not _confirm():
                 raise ApplyError("apply cancelled; nothing was changed")
 
-            def progress(step: object) -> None:
-                click.echo(apply_text.step_line(step, color=color), err=True)  # type: ignore[arg-type]
-
-            result = apply(
-                current,
-                session.provider,
-                config,
-                overwrite_bus_edits=overwrite_bus_edits,
-                on_step=progress,
-                skip=session.skipped,
-                guard=guard,
-            )
+            with progress("Applying") as shown:
+                result = apply(
+                    current,
+                    session.provider,
+                    config,
+                    overwrite_bus_edits=overwrite_bus_edits,
+                    on_step=lambda step: shown.echo(apply_text.step_line(step, color=color)),
+                    skip=session.skipped,
+                    concurrency=session.concurrency,
+                    guard=guard,
+                )
         click.echo(apply_text.outcome(result, color=color), nl=False)
         return EXIT_OK if result.converged else EXIT_ERROR
 

@@ -6,32 +6,59 @@ from __future__ import annotations
 
 import click
 
-from crnotify.cli._app import cloud_options, cloud_target, format_option, paths_argument, run, use_color
+from crnotify.cli._app import (
+    cloud_options,
+    cloud_target,
+    concurrency,
+    format_option,
+    paths_argument,
+    run,
+    use_color,
+)
 from crnotify.errors import EXIT_CHANGES, EXIT_OK
 
 
 @click.command("drift")
 @paths_argument
-@format_option("text", "json")
+@format_option("text", "json", "markdown")
 @cloud_options
 @click.pass_context
 def drift_command(
     ctx: click.Context, paths: tuple[str, ...], fmt: str, local: bool, endpoint: str | None
 ) -> int:
-    """Report drift between PATHS and the cloud (exit 0 none, 2 drift, 1 error)."""
+    """Report drift between PATHS and the cloud (exit 0 none, 2 drift, 1 error).
+
+    Kinds: missing, registry_changed, bus_changed, pending, conflict, unmanaged (see the guide).
+
+    \b
+    Examples:
+      crnotify drift notifications/
+      crnotify drift notifications/ --format json
+      crnotify drift notifications/ --format markdown >> "$GITHUB_STEP_SUMMARY"
+    """
 
     def body() -> int:
         from crnotify.apply import read_live
+        from crnotify.cli._progress import progress
         from crnotify.drift import detect
+        from crnotify.redact import mask
         from crnotify.render import drift as render
+        from crnotify.render import drift_markdown
         from crnotify.session import open_session
 
         use_local, use_endpoint = cloud_target(ctx, local, endpoint)
-        with open_session(paths, local=use_local, endpoint=use_endpoint) as session:
+        with (
+            open_session(
+                paths, local=use_local, endpoint=use_endpoint, concurrency=concurrency(ctx)
+            ) as session,
+            progress("Reading the cloud"),
+        ):
             live = read_live(session.config, session.provider, skip=session.skipped)
             report = detect(session.config, live, skip=session.skipped)
         if fmt == "json":
             click.echo(render.render_json(report), nl=False)
+        elif fmt == "markdown":
+            click.echo(mask(drift_markdown.render(report)), nl=False)
         else:
             click.echo(render.render_text(report, color=use_color()), nl=False)
         return EXIT_CHANGES if report.has_drift else EXIT_OK

@@ -18,7 +18,13 @@ from crnotify.errors import CrnotifyError
 
 @click.group("emulator")
 def emulator() -> None:
-    """A local cloud: Container Registry event rules and EventBridge behind the real SDK protocol."""
+    """A local cloud: Container Registry event rules and EventBridge behind the real SDK protocol.
+
+    \b
+    Examples:
+      crnotify emulator serve --port 8080
+      crnotify plan notifications/ --endpoint 127.0.0.1:8080
+    """
 
 
 def is_loopback(host: str) -> bool:
@@ -102,7 +108,14 @@ def serve(  # noqa: PLR0917 (click passes every option as an argument)
     delivery: bool,
     deliver_remote: bool,
 ) -> int:
-    """Serve the emulator until Ctrl-C; point the SDKs (or `--endpoint`) at the printed endpoint."""
+    """Serve the emulator until Ctrl-C; point the SDKs (or `--endpoint`) at the printed endpoint.
+
+    \b
+    Examples:
+      crnotify emulator serve
+      crnotify emulator serve --port 8080 --state .crnotify/cloud.sqlite
+      crnotify emulator serve --latency-ms 50 --fault-rate 0.1 --seed 7
+    """
 
     def body() -> int:
         # Imported here: `crnotify --help` must stay light (COMMON.md).

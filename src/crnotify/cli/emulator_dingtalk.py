@@ -39,6 +39,11 @@ def dingtalk(
     """Run a DingTalk robot that checks signatures and keywords and enforces 20 messages a minute.
 
     It answers like DingTalk (errcode 0, 310000, 130101) and lists what it received at GET /_received.
+
+    \b
+    Examples:
+      crnotify emulator dingtalk --port 8090 --keyword crnotify
+      CRNOTIFY_DINGTALK_SECRET=SECexample crnotify emulator dingtalk --access-token team-a
     """
 
     def body() -> int:

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from crnotify.cli._app import cloud_options, cloud_target, paths_argument, run
+from crnotify.cli._app import cloud_options, cloud_target, concurrency, paths_argument, run
 from crnotify.errors import EXIT_OK, ConfigError
 
 
@@ -34,17 +34,30 @@ def import_command(  # noqa: PLR0917 (click passes every option as an argument)
     local: bool,
     endpoint: str | None,
 ) -> int:
-    """Print YAML for the existing rules of a registry declared in PATHS."""
+    """Print YAML for the existing rules of a registry declared in PATHS.
+
+    Secrets come out as ${env:…} placeholders, with the variables to set. --adopt also writes
+    crnotify's marker on the rules' bus rules, so that plan and apply manage them from then on.
+
+    \b
+    Examples:
+      crnotify import notifications/registries.yaml --registry prod-hz
+      crnotify import notifications/ --registry prod-hz --rule scan-api --out notifications/imported.yaml
+      crnotify import notifications/ --registry prod-hz --adopt
+    """
 
     def body() -> int:
         from crnotify import lock
+        from crnotify.cli._progress import progress
         from crnotify.importer import adopted, import_rule, render_yaml
         from crnotify.model import Provider
         from crnotify.providers.aws.mapping import adopted as aws_adopted
         from crnotify.session import open_session
 
         use_local, use_endpoint = cloud_target(ctx, local, endpoint)
-        with open_session(paths, local=use_local, endpoint=use_endpoint) as session:
+        with open_session(
+            paths, local=use_local, endpoint=use_endpoint, concurrency=concurrency(ctx)
+        ) as session:
             try:
                 registry = session.config.registry(registry_name)
             except KeyError:
@@ -57,29 +70,32 @@ def import_command(  # noqa: PLR0917 (click passes every option as an argument)
                     f"registry {registry_name} is on aws, which the embedded local cloud does not emulate",
                     hint="set AWS_ENDPOINT_URL (e.g. to a moto server), or run without --local",
                 )
-            live = session.provider.read([registry]).of(registry.name)
-            if rule_names:
-                missing = sorted(set(rule_names) - {r.name for r in live})
-                if missing:
-                    raise ConfigError(f"no live rule named {', '.join(missing)} in registry {registry_name}")
-                live = tuple(r for r in live if r.name in rule_names)
-            items = [import_rule(registry, rule) for rule in live]
-            taken = []
-            if adopt:  # writes markers: under the apply lock, like apply
-                with lock.hold(session.provider, [registry]) as guard:
-                    for item, rule in zip(items, live, strict=True):
-                        if rule.bus is None or item.owned:
-                            continue
-                        if registry.provider is Provider.AWS and item.document is not None:
-                            guard()
-                            session.provider.put_bus_rule(
-                                registry, aws_adopted(rule.bus, registry.name), rule.bus
-                            )
-                            taken.append(item.name)
-                        elif item.spec is not None:
-                            guard()
-                            session.provider.put_bus_rule(registry, adopted(rule.bus, item.spec), rule.bus)
-                            taken.append(item.name)
+            # --adopt writes markers: it holds the apply lock, as apply does, from before the read.
+            with lock.hold(session.provider, [registry], enabled=adopt) as guard:
+                with progress("Reading the cloud"):
+                    live = session.provider.read([registry]).of(registry.name)
+                if rule_names:
+                    missing = sorted(set(rule_names) - {r.name for r in live})
+                    if missing:
+                        raise ConfigError(
+                            f"no live rule named {', '.join(missing)} in registry {registry_name}"
+                        )
+                    live = tuple(r for r in live if r.name in rule_names)
+                items = [import_rule(registry, rule) for rule in live]
+                taken = []
+                for item, rule in zip(items, live, strict=True) if adopt else ():
+                    if rule.bus is None or item.owned:
+                        continue
+                    if registry.provider is Provider.AWS and item.document is not None:
+                        guard()
+                        session.provider.put_bus_rule(
+                            registry, aws_adopted(rule.bus, registry.name), rule.bus
+                        )
+                        taken.append(item.name)
+                    elif item.spec is not None:
+                        guard()
+                        session.provider.put_bus_rule(registry, adopted(rule.bus, item.spec), rule.bus)
+                        taken.append(item.name)
         text = render_yaml(registry, items, adopting=adopt)
         if out is None:
             click.echo(text, nl=False)

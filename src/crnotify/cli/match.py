@@ -34,8 +34,10 @@ def match(ctx: click.Context, dialect: str, fmt: str, pattern: str, event: str) 
     Exits 0 for either answer and 1 when the pattern is invalid or the input cannot be read.
 
     \b
-    Example:
+    Examples:
+      crnotify match pattern.json event.json
       crnotify match --dialect aws '{"detail":{"image-tag":[{"prefix":"v"}]}}' event.json
+      cat event.json | crnotify match pattern.json - --format json
     """
 
     def body() -> int:

@@ -8,13 +8,21 @@ from pathlib import Path
 
 import click
 
-from crnotify.cli._app import cloud_options, cloud_target, format_option, paths_argument, run, use_color
+from crnotify.cli._app import (
+    cloud_options,
+    cloud_target,
+    concurrency,
+    format_option,
+    paths_argument,
+    run,
+    use_color,
+)
 from crnotify.errors import EXIT_CHANGES, EXIT_ERROR, EXIT_OK
 
 
 @click.command("plan")
 @paths_argument
-@format_option("text", "json")
+@format_option("text", "json", "markdown")
 @click.option(
     "--out", type=click.Path(dir_okay=False, path_type=Path), help="Save the plan for `apply --plan`."
 )
@@ -34,21 +42,42 @@ def plan_command(  # noqa: PLR0917 (click passes every option as an argument)
     local: bool,
     endpoint: str | None,
 ) -> int:
-    """Show the changes apply would make to match PATHS (YAML files or directories)."""
+    """Show the changes apply would make to match PATHS (YAML files or directories).
+
+    Formats: text (Terraform-style), json (versioned), markdown (a pull-request comment: summary
+    table, a collapsible section per rule, discarded bus edits called out, under GitHub's size
+    limit). Secrets are only ever shown as "sensitive: changed/unchanged".
+
+    \b
+    Examples:
+      crnotify plan notifications/
+      crnotify plan notifications/ --detailed-exitcode --out plan.json
+      crnotify plan notifications/ --format markdown > plan.md
+      crnotify plan --local examples/
+    """
 
     def body() -> int:
         from crnotify import planfile
         from crnotify.apply import read_live
+        from crnotify.cli._progress import progress
         from crnotify.planner import config_digest, plan
-        from crnotify.render import plan_json, plan_text
+        from crnotify.redact import mask
+        from crnotify.render import plan_json, plan_markdown, plan_text
         from crnotify.session import open_session
 
         use_local, use_endpoint = cloud_target(ctx, local, endpoint)
-        with open_session(paths, local=use_local, endpoint=use_endpoint) as session:
+        with (
+            open_session(
+                paths, local=use_local, endpoint=use_endpoint, concurrency=concurrency(ctx)
+            ) as session,
+            progress("Reading the cloud"),
+        ):
             live = read_live(session.config, session.provider, skip=session.skipped)
         result = plan(session.config, live, skip=session.skipped)
         if fmt == "json":
             click.echo(plan_json.render(result), nl=False)
+        elif fmt == "markdown":  # for a public pull-request comment: mask once more, to be sure
+            click.echo(mask(plan_markdown.render(result)), nl=False)
         else:
             click.echo(plan_text.render(result, color=use_color()), nl=False)
         if out is not None:

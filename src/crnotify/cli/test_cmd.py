@@ -46,6 +46,12 @@ def test(
     For each event, prints which rules fire and the exact message each target would receive, and why
     the other rules do not fire. Exits 1 when an expectation (or, with --deliver, a delivery) fails.
     Secrets are shown as written (${env:NAME}), never their values.
+
+    \b
+    Examples:
+      crnotify test examples/ --events examples/events/
+      crnotify test examples/ --events examples/events/scan-api-release.json --format json
+      crnotify test notifications/ --events events/ --deliver     # to local endpoints only
     """
 
     def body() -> int:

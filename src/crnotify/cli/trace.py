@@ -4,9 +4,20 @@
 
 from __future__ import annotations
 
+from functools import partial
+from typing import Any
+
 import click
 
-from crnotify.cli._app import cloud_options, cloud_target, format_option, paths_argument, run, use_color
+from crnotify.cli._app import (
+    cloud_options,
+    cloud_target,
+    concurrency,
+    format_option,
+    paths_argument,
+    run,
+    use_color,
+)
 from crnotify.errors import EXIT_ERROR, EXIT_OK, ConfigError
 
 
@@ -34,10 +45,17 @@ def trace_command(  # noqa: PLR0917 (click passes every option as an argument)
     """Show the EventBridge trace of EVENT_ID on the bus `default`: received, matched, pushed.
 
     Alibaba Cloud keeps traces for 3 days (QueryEventTraces). Exits 1 when no region knows the event.
+
+    \b
+    Examples:
+      crnotify trace 5e1c7b0a-4c1d-4a57-9d5b-2f8a1b6c9e01 notifications/
+      crnotify trace 5e1c7b0a-4c1d-4a57-9d5b-2f8a1b6c9e01 --region cn-hangzhou --format json
+      crnotify trace 5e1c7b0a-4c1d-4a57-9d5b-2f8a1b6c9e01 --local examples/
     """
 
     def body() -> int:
         from crnotify.config import load
+        from crnotify.fanout import Fanout
         from crnotify.model import Config, Provider, Registry
         from crnotify.providers.alibaba import AlibabaProvider
         from crnotify.render.traces import render_json, render_text
@@ -56,10 +74,21 @@ def trace_command(  # noqa: PLR0917 (click passes every option as an argument)
             registries=tuple(Registry(name=r, provider=Provider.ALIBABA, region=r) for r in wanted)
         )
         use_local, use_endpoint = cloud_target(ctx, local, endpoint)
-        with open_session(paths, local=use_local, endpoint=use_endpoint, config=config) as session:
+        calls_at_once = concurrency(ctx)
+        with open_session(
+            paths, local=use_local, endpoint=use_endpoint, config=config, concurrency=calls_at_once
+        ) as session:
             provider = session.provider
             assert isinstance(provider, AlibabaProvider)  # a config of Alibaba regions only
-            found = {region: provider.event_traces(region, event_id) for region in wanted}
+            answers: dict[str, list[dict[str, Any]]] = {}
+            fan = Fanout(calls_at_once)  # the regions at once
+            for region in wanted:
+                fan.submit(
+                    partial(provider.event_traces, region, event_id),
+                    then=partial(answers.__setitem__, region),
+                )
+            fan.run()
+            found = {region: answers[region] for region in wanted}
         if fmt == "json":
             click.echo(render_json(event_id, found), nl=False)
         else:

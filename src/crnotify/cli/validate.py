@@ -3,36 +3,55 @@
 from __future__ import annotations
 
 import os
-import sys
 
 import click
 
-from crnotify.cli._app import format_option, paths_argument, run
+from crnotify import __version__
+from crnotify.cli._app import format_option, paths_argument, run, use_color
 from crnotify.errors import EXIT_ERROR, EXIT_OK
 
 
 @click.command("validate")
 @paths_argument
-@format_option("text", "json")
+@format_option("text", "json", "sarif", "github")
 @click.pass_context
 def validate(ctx: click.Context, paths: tuple[str, ...], fmt: str) -> int:
     """Check YAML config files (default: the *.yaml files in the current directory).
 
     Reports YAML, schema and semantic problems as `file:line:col: severity CODE message`, then, when
     the config is valid, the rules it declares. Unset ${env:NAME} references are warnings here.
+
+    Formats: text (for people), json (versioned, for scripts), sarif (SARIF 2.1.0 for code-scanning
+    uploads; paths relative to the working directory), github (workflow commands that GitHub Actions
+    turns into annotations on the pull request).
+
+    \b
+    Examples:
+      crnotify validate notifications/
+      crnotify validate registries.yaml team-a.yaml --format json
+      crnotify validate notifications/ --format sarif > crnotify.sarif
+      crnotify validate notifications/ --format github     # in a GitHub Actions step
     """
 
     def body() -> int:
         # Imported here so that `crnotify --help` does not pay for YAML and JSON Schema.
         from crnotify.config import load  # noqa: PLC0415
+        from crnotify.config.codes import TITLES  # noqa: PLC0415
         from crnotify.render.diagnostics import render_json, render_text  # noqa: PLC0415
+        from crnotify.render.github import render_github  # noqa: PLC0415
+        from crnotify.render.sarif import render_sarif  # noqa: PLC0415
 
         result = load(paths or (".",))
         if fmt == "json":
             output = render_json(result.diagnostics, config=result.config, files=result.files)
+        elif fmt == "sarif":
+            output = render_sarif(result.diagnostics, catalogue=TITLES, version=__version__, base=os.getcwd())
+        elif fmt == "github":
+            output = render_github(result.diagnostics, files=result.files)
         else:
-            color = sys.stdout.isatty() and "NO_COLOR" not in os.environ
-            output = render_text(result.diagnostics, config=result.config, files=result.files, color=color)
+            output = render_text(
+                result.diagnostics, config=result.config, files=result.files, color=use_color()
+            )
         click.echo(output, nl=False)
         return EXIT_OK if result.ok else EXIT_ERROR
 

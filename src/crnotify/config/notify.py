@@ -186,7 +186,17 @@ def _check_http_url(
             hint=f"use notify.{other} for {scheme}:// endpoints, or change the URL to {method.value}://; "
             "ACR and EventBridge treat http and https as different notification types",
         )
-    password = urlsplit(url).password
+    try:
+        password = urlsplit(url).password
+    except ValueError:  # urllib: "Invalid IPv6 URL", a `[` or `]` in the host part
+        rep.error(
+            codes.SCHEMA_PATTERN,
+            item,
+            sub,
+            f"notify.{method.value}.url is not a valid URL: its host part has an unmatched '[' or ']'",
+            hint="only IPv6 addresses are written in brackets, e.g. https://[2001:db8::1]/hook",
+        )
+        return
     if password and not ENV_REFERENCE.fullmatch(password):
         rep.error(
             codes.CREDENTIAL_IN_URL,

@@ -18,8 +18,10 @@ fault)` scripts one such fault for the next call of an action, whatever the rate
 exactly the response it means to.
 
 Unsigned local admin endpoints (the server binds loopback only unless told otherwise):
-`GET /_emulator/stats` → `{"<Action>": count}` of API calls that passed authentication, and
-`POST /_emulator/reset-stats`.
+`GET /_emulator/stats` → `{"<Action>": count}` of API calls that passed authentication,
+`GET /_emulator/concurrency` → `{"in_flight": n, "max_in_flight": m}` (calls being handled now, and the
+most at any moment: how a client's concurrency bound is observed), and `POST /_emulator/reset-stats`,
+which clears both.
 """
 
 from __future__ import annotations
@@ -120,6 +122,7 @@ class EmulatorServer:
         self._scripted: dict[str, list[str]] = {}
         self._stats: Counter[str] = Counter()
         self._stats_lock = threading.Lock()
+        self._in_flight = self._max_in_flight = 0
         instances = load_instances(instances_file) if instances_file else InstancePolicy()
         self.state = EmulatorState(state_path, clock=self.clock, instances=instances)
         self._httpd: _HTTPServer | None = None
@@ -174,13 +177,25 @@ class EmulatorServer:
         with self._stats_lock:
             return dict(sorted(self._stats.items()))
 
+    def concurrency(self) -> dict[str, int]:
+        """API calls being handled now, and the most handled at once since the last reset."""
+        with self._stats_lock:
+            return {"in_flight": self._in_flight, "max_in_flight": self._max_in_flight}
+
     def reset_stats(self) -> None:
         with self._stats_lock:
             self._stats.clear()
+            self._max_in_flight = self._in_flight
 
-    def _count(self, action: str) -> None:
+    def _begin(self, action: str) -> None:
         with self._stats_lock:
             self._stats[action] += 1
+            self._in_flight += 1
+            self._max_in_flight = max(self._max_in_flight, self._in_flight)
+
+    def _end(self) -> None:
+        with self._stats_lock:
+            self._in_flight -= 1
 
     # --- faults -------------------------------------------------------------------------------------
 
@@ -203,8 +218,18 @@ class EmulatorServer:
         verify(request, self._keys)
         version = _first(request.headers, "x-acs-version")
         action = _first(request.headers, "x-acs-action")
-        self._count(action)
+        self._begin(action)
+        try:
+            return self._call(request, request_id, version, action)
+        finally:
+            self._end()
+
+    def _call(
+        self, request: SignedRequest, request_id: str, version: str, action: str
+    ) -> tuple[str | None, dict[str, Any] | None]:
         if self.latency_ms:
+            # A real sleep on this request's own thread with the default SystemClock (concurrent calls
+            # overlap, as on the cloud); with a ManualClock it only advances the clock.
             self.clock.sleep(self.latency_ms / 1000)
         fault = self._scripted_fault(action) or self._faults.draw()
         if fault == "drop_before":
@@ -279,8 +304,9 @@ class _HTTPServer(ThreadingHTTPServer):
 
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"  # keep-alive, as the SDKs' connection pool expects
-    # Headers and body go out in two writes; with Nagle's algorithm the body then waits for the
-    # client's delayed ACK (~40 ms a call on Linux loopback).
+    # TCP_NODELAY: the status line and headers, then the body, are two writes; with Nagle's algorithm
+    # on a kept-alive connection the body waits for the client's delayed ACK (~40 ms on Linux) —
+    # far more than the call itself, and more than any --latency-ms a benchmark sets.
     disable_nagle_algorithm = True
     timeout = 60  # seconds an idle kept-alive connection is held
     server: _HTTPServer
@@ -372,6 +398,8 @@ class _Handler(BaseHTTPRequestHandler):
             return
         if path == ADMIN_PREFIX + "stats" and self.command == "GET":
             self._send(200, emulator.stats(), "admin")
+        elif path == ADMIN_PREFIX + "concurrency" and self.command == "GET":
+            self._send(200, emulator.concurrency(), "admin")
         elif path == ADMIN_PREFIX + "reset-stats" and self.command == "POST":
             emulator.reset_stats()
             self._send(200, {}, "admin")

@@ -9,6 +9,7 @@ own regional endpoints over HTTPS (research/alibaba-facts.md §1.2, §2.1).
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -25,11 +26,33 @@ from crnotify.providers.retry import DEFAULT, RetryPolicy
 CR_VERSION = "2018-12-01"
 
 
+class SharedCredential:
+    """One default-chain credential client for every client of a provider, safe across threads.
+
+    The chain is resolved at the first call and its session credentials (an ECS RAM role, an STS
+    role from a profile) are cached until they near expiry, but `alibabacloud_credentials` does not
+    lock that: concurrent first calls would each resolve the chain and fetch credentials again. One
+    shared client behind a lock resolves them once per run, however many regions and threads.
+    """
+
+    def __init__(self) -> None:
+        self._client = CredentialClient()  # nothing is resolved until a call
+        self._lock = threading.Lock()
+
+    def get_credential(self) -> Any:
+        with self._lock:
+            return self._client.get_credential()
+
+    def __getattr__(self, name: str) -> Any:  # the rest of CredentialClient's interface, as is
+        return getattr(self._client, name)
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Connection:
     region: str
     endpoint: str | None = None  # `host:port` of an emulator; None = the real regional endpoints
     access_key: tuple[str, str] | None = None  # explicit pair; None = the default chain
+    credential: SharedCredential | None = None  # the default chain's client, shared; None = a new one
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,7 +73,7 @@ def _config(connection: Connection) -> Any:
     if connection.access_key is not None:
         config.access_key_id, config.access_key_secret = connection.access_key
     else:
-        config.credential = CredentialClient()  # the default chain; nothing is resolved until a call
+        config.credential = connection.credential or SharedCredential()
     if connection.endpoint is not None:
         config.endpoint = connection.endpoint
         config.protocol = "http"
@@ -86,6 +109,7 @@ def create_event_center_rule(cr: Any, query: dict[str, str]) -> dict[str, Any]:
 __all__ = [
     "Clients",
     "Connection",
+    "SharedCredential",
     "clients",
     "cr_models",
     "create_event_center_rule",

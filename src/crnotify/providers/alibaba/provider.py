@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Collection, Mapping, Sequence
-from itertools import groupby
 from typing import Any
 
 from crnotify import normalise
-from crnotify.convention import RegistrySpec, bus_digest, default_bus_rule, instance_ids
+from crnotify.convention import RegistrySpec, bus_digest, default_bus_rule
 from crnotify.errors import AlreadyExists, ConfigError
+from crnotify.fanout import DEFAULT_CONCURRENCY
 from crnotify.lock import LeaseRecord
-from crnotify.model import BusRule, LiveRule, LiveState, Registry
-from crnotify.providers.alibaba import _sdk, cr, eventbridge
+from crnotify.model import BusRule, LiveState, Registry
+from crnotify.providers.alibaba import _sdk, cr, eventbridge, read
 from crnotify.providers.alibaba.errors import CallContext
 from crnotify.providers.retry import RetryPolicy, configured
 
@@ -30,6 +31,9 @@ class AlibabaProvider:
     Every write is safe to repeat, so an apply that lost a response (or was interrupted) can be
     retried call by call and rerun as a whole: creating a rule that now exists *as specified* and
     deleting one that is gone are successes; PutTargets is an upsert.
+    `concurrency`: how many calls `read` makes at once (`crnotify.fanout`). A region's client pair is
+    shared by those calls: the SDK clients keep no per-call state, and their HTTP sessions are
+    `requests` sessions over urllib3's thread-safe connection pools.
     """
 
     has_registry_side = True
@@ -40,13 +44,21 @@ class AlibabaProvider:
         endpoints: Mapping[str, str] | None = None,
         access_key: tuple[str, str] | None = None,
         retry: RetryPolicy | None = None,
+        concurrency: int = DEFAULT_CONCURRENCY,
     ) -> None:
+        self.concurrency = concurrency
         self._endpoints = dict(endpoints or {})
         self._access_key = access_key
         self._retry = retry if retry is not None else configured()
         self._clients: dict[str, _sdk.Clients] = {}
+        self._clients_lock = threading.Lock()
+        self._credential: _sdk.SharedCredential | None = None  # the default chain, once for all regions
 
     def _for(self, region: str) -> _sdk.Clients:
+        with self._clients_lock:  # apply's steps run on worker threads
+            return self._for_locked(region)
+
+    def _for_locked(self, region: str) -> _sdk.Clients:
         if region not in self._clients:
             endpoint = self._endpoints.get(region, self._endpoints.get("*"))
             if self._endpoints and endpoint is None:
@@ -54,7 +66,11 @@ class AlibabaProvider:
                     f"no endpoint given for region {region}",
                     hint="use --endpoint HOST:PORT for every region, or REGION=HOST:PORT,… naming this one",
                 )
-            connection = _sdk.Connection(region=region, endpoint=endpoint, access_key=self._access_key)
+            if self._access_key is None and self._credential is None:
+                self._credential = _sdk.SharedCredential()
+            connection = _sdk.Connection(
+                region=region, endpoint=endpoint, access_key=self._access_key, credential=self._credential
+            )
             self._clients[region] = _sdk.clients(connection, self._retry)
         return self._clients[region]
 
@@ -70,34 +86,15 @@ class AlibabaProvider:
     def read(
         self, registries: Sequence[Registry], *, names: Mapping[str, Collection[str]] | None = None
     ) -> LiveState:
-        rules: list[LiveRule] = []
-        ordered = sorted(registries, key=lambda r: r.region)
-        for region, group in groupby(ordered, key=lambda r: r.region):
-            clients = self._for(region)
-            context = self._context(region)
-            summaries = {s.name: s for s in eventbridge.list_rules(clients, context)}  # once per region
-            full: dict[str, BusRule | None] = {}  # GetRule once per rule, however many registries want it
-            for registry in group:
-                if not registry.instance_id:
-                    raise ConfigError(f"registry {registry.name} has no instance_id")
-                acr = {
-                    name: rule_id
-                    for rule_id, name in cr.list_rule_names(
-                        clients, registry.instance_id, self._context(region, registry.name)
-                    )
-                }
-                wanted = set(acr) | set((names or {}).get(registry.name, ()))
-                wanted |= {
-                    s.name for s in summaries.values() if registry.instance_id in instance_ids(s.pattern)
-                }
-                for name in sorted(wanted):
-                    if name in summaries and name not in full:
-                        full[name] = eventbridge.get_rule(clients, name, context)
-                    bus = full.get(name)
-                    if bus is None and name not in acr:
-                        continue
-                    rules.append(LiveRule(registry=registry.name, name=name, rule_id=acr.get(name), bus=bus))
-        return LiveState(rules=tuple(rules))
+        for registry in registries:
+            self._instance(registry)
+        return read.read(
+            registries,
+            names or {},
+            clients_for=self._for,
+            context_for=self._context,
+            concurrency=self.concurrency,
+        )
 
     def event_traces(self, region: str, event_id: str) -> list[dict[str, Any]]:
         """The trace of one event on the region's `default` bus (`crnotify trace`); [] when unknown."""

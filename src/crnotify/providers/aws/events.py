@@ -2,7 +2,9 @@
 
 Reading costs, per region: the rule listing, then for each ECR rule one ListTargetsByRule and one
 ListTagsForResource, one listing of crnotify's API destinations, and one DescribeConnection per
-connection (ListConnections returns neither descriptions nor auth parameters).
+connection (ListConnections returns neither descriptions nor auth parameters). Regions are read at
+once, and a region's per-rule calls fan out as soon as its listing answers, at most `concurrency`
+calls at a time (`crnotify.fanout`).
 
 Writing follows the EventBridge API's upsert semantics (research/aws-facts.md §2): PutRule and
 PutTargets replace the whole object, so the full desired state is always sent; PutRule ignores `Tags`
@@ -19,14 +21,17 @@ from __future__ import annotations
 
 import contextlib
 import os
+import threading
 import time
 from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from dataclasses import replace
+from functools import partial
 from itertools import groupby
 from typing import Any
 
 from crnotify.convention import RegistrySpec
 from crnotify.errors import AlreadyExists, AuthError, CrnotifyError, NotFound, ProviderError
+from crnotify.fanout import DEFAULT_CONCURRENCY, Fanout
 from crnotify.lock import LeaseRecord
 from crnotify.model import BusRule, LiveRule, LiveState, Registry, Target
 from crnotify.providers.aws import _sdk, lease, live, mapping, targets
@@ -53,7 +58,9 @@ class AwsProvider:
         max_attempts: int | None = None,
         sleep: Callable[[float], None] = time.sleep,
         retry: RetryPolicy | None = None,
+        concurrency: int = DEFAULT_CONCURRENCY,
     ) -> None:
+        self.concurrency = concurrency  # calls at once while reading (crnotify.fanout)
         self._env = os.environ if env is None else env
         self._session = session
         # Every call is retried by `providers.retry`, the one policy of both providers (botocore's own
@@ -62,11 +69,18 @@ class AwsProvider:
         self._retry = policy if max_attempts is None else replace(policy, attempts=max_attempts)
         self._sleep = sleep
         self._clients: dict[tuple[str, str], Any] = {}
+        self._lock = threading.RLock()
         self._account: str | None = None
 
     # --- plumbing --------------------------------------------------------------------------------
 
     def client(self, region: str, service: str = "events") -> Any:
+        # Apply runs independent rules' steps on worker threads; a boto3 session is not thread-safe
+        # (its clients are), so clients are made under a lock.
+        with self._lock:
+            return self._client(region, service)
+
+    def _client(self, region: str, service: str) -> Any:
         key = (service, region)
         if key not in self._clients:
             try:
@@ -94,9 +108,10 @@ class AwsProvider:
         """Refuse to touch an account other than the one the registry declares."""
         if not registry.account:
             return
-        if self._account is None:
-            identity = self._call(self.client(registry.region, "sts"), "get_caller_identity")
-            self._account = str(identity["Account"])
+        with self._lock:  # one GetCallerIdentity per run, whichever thread asks first
+            if self._account is None:
+                identity = self._call(self.client(registry.region, "sts"), "get_caller_identity")
+                self._account = str(identity["Account"])
         if self._account != registry.account:
             raise AuthError(
                 f"registry {registry.name} declares AWS account {registry.account}, but the credentials "
@@ -117,15 +132,22 @@ class AwsProvider:
         their region, to be reported as unmanaged (or imported). Rules crnotify manages for a
         registry this config does not declare are left out.
         """
-        rules: list[LiveRule] = []
         aws = sorted((r for r in registries if r.provider == "aws"), key=lambda r: r.region)
-        for region, group in groupby(aws, key=lambda r: r.region):
-            members = list(group)
+        regions = [(region, list(group)) for region, group in groupby(aws, key=lambda r: r.region)]
+        for _, members in regions:
             for registry in members:
                 self.check_account(registry)
+        fan = Fanout(self.concurrency)
+        found: dict[str, list[BusRule]] = {}
+        for region, members in regions:
+            declared = {n for r in members for n in (names or {}).get(r.name, ())}
+            self._read_region(fan, region, declared, then=partial(found.__setitem__, region))
+        fan.run()
+        rules: list[LiveRule] = []
+        for region, members in regions:
             declared_by = {n: r.name for r in reversed(members) for n in (names or {}).get(r.name, ())}
             own = {r.name for r in members}
-            for bus in self._read_region(region, set(declared_by)):
+            for bus in found[region]:
                 owner = mapping.owner(bus)
                 if owner in own:
                     registry_name = str(owner)
@@ -158,27 +180,58 @@ class AwsProvider:
     def delete_registry_rule(self, registry: Registry, rule_id: str) -> None:
         raise NotImplementedError("AWS registries have no registry-side rule")
 
-    def _read_region(self, region: str, declared: set[str]) -> list[BusRule]:
-        client = self.client(region)
-        rules = [
-            rule
-            for rule in self._pages(client, "list_rules", "Rules", EventBusName=BUS)
-            if not rule.get("ManagedBy")
-            and (
-                rule["Name"] in declared or mapping.is_ecr_rule(live.parse_pattern(rule.get("EventPattern")))
-            )
-        ]
-        return self._complete(client, rules)
+    def _read_region(
+        self, fan: Fanout, region: str, declared: set[str], then: Callable[[list[BusRule]], None]
+    ) -> None:
+        """Submit one region's reads to `fan`: the listing, then each ECR rule's targets and tags at
+        once, then the API destinations and connections they use; `then(rules)` gets the result."""
+        client = self.client(region)  # made on this thread: boto3 sessions are not thread-safe, clients are
+        done: dict[int, tuple[Mapping[str, Any], list[Any], list[Any]]] = {}
+
+        def listed(all_rules: list[Mapping[str, Any]]) -> None:
+            rules = [
+                rule
+                for rule in all_rules
+                if not rule.get("ManagedBy")
+                and (
+                    rule["Name"] in declared
+                    or mapping.is_ecr_rule(live.parse_pattern(rule.get("EventPattern")))
+                )
+            ]
+            if not rules:
+                fan.submit(partial(self._finish, client, []), then=then)
+            for index, rule in enumerate(rules):
+                fan.submit(
+                    partial(self._targets_and_tags, client, rule), then=partial(one, index, len(rules))
+                )
+
+        def one(index: int, count: int, item: tuple[Mapping[str, Any], list[Any], list[Any]]) -> None:
+            done[index] = item
+            if len(done) == count:
+                fan.submit(partial(self._finish, client, [done[i] for i in range(count)]), then=then)
+
+        fan.submit(partial(self._list_rules, client), then=listed)
+
+    def _list_rules(self, client: Any) -> list[Mapping[str, Any]]:
+        return list(self._pages(client, "list_rules", "Rules", EventBusName=BUS))
 
     def _complete(self, client: Any, rules: Sequence[Mapping[str, Any]]) -> list[BusRule]:
         """Rules of ListRules/DescribeRule with their targets, tags, API destinations and connections."""
-        found = []
-        for rule in rules:
-            aws_targets = list(
-                self._pages(client, "list_targets_by_rule", "Targets", Rule=rule["Name"], EventBusName=BUS)
-            )
-            tags = self._call(client, "list_tags_for_resource", ResourceARN=rule["Arn"]).get("Tags", [])
-            found.append((rule, aws_targets, tags))
+        return self._finish(client, [self._targets_and_tags(client, rule) for rule in rules])
+
+    def _targets_and_tags(
+        self, client: Any, rule: Mapping[str, Any]
+    ) -> tuple[Mapping[str, Any], list[Any], list[Any]]:
+        aws_targets = list(
+            self._pages(client, "list_targets_by_rule", "Targets", Rule=rule["Name"], EventBusName=BUS)
+        )
+        tags = self._call(client, "list_tags_for_resource", ResourceARN=rule["Arn"]).get("Tags", [])
+        return rule, aws_targets, tags
+
+    def _finish(
+        self, client: Any, found: Sequence[tuple[Mapping[str, Any], list[Any], list[Any]]]
+    ) -> list[BusRule]:
+        """Rules with their targets and tags, completed with the API destinations and connections."""
         destination_arns = {
             str(t["Arn"]) for _, ts, _ in found for t in ts if live.destination_name(str(t["Arn"]))
         }

@@ -1,0 +1,147 @@
+"""Read the live rules of many registries in many regions with the fewest calls, concurrently.
+
+The calls, and why each is needed (research/alibaba-facts.md §1.5, §2.3):
+
+- `ListRules` once per region (paged, 100 rules a page): every rule of the `default` bus with its
+  name, description (where crnotify's marker is) and pattern (which instances it selects). Shared by
+  all the registries of the region. Its targets lack `ParamList`, so it cannot answer what a target
+  sends.
+- `ListEventCenterRuleName` once per instance: the ids and names of its registry-side rules (the API
+  cannot read their settings back; the bus rule shows them).
+- `GetRule` once per bus rule that matters to a declared registry — a registry-side rule of that name,
+  a declared rule of that name, or a pattern selecting the instance — and never for other rules of
+  the bus. `GetRule` rather than `ListTargets`: one call gives the targets with their `ParamList` and
+  retry strategy (ListTargets has no retry strategy, and would still need the rule's status).
+
+Critical path: a region's `ListRules` and its instances' `ListEventCenterRuleName` run at once, and
+each `GetRule` starts as soon as the calls it depends on have answered: for a declared or
+pattern-selected name, `ListRules` alone; for a name only the registry side has, both.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Collection, Mapping, Sequence
+from dataclasses import dataclass, field
+from functools import partial
+
+from crnotify.convention import instance_ids
+from crnotify.fanout import Fanout
+from crnotify.model import BusRule, LiveRule, LiveState, Registry
+from crnotify.providers.alibaba import _sdk, cr, eventbridge
+from crnotify.providers.alibaba.eventbridge import RuleSummary
+
+ClientsFor = Callable[[str], _sdk.Clients]  # region → clients, created on the calling thread
+ContextFor = Callable[[str, str], eventbridge.ContextFor]  # (region, registry name) → call context
+
+
+@dataclass
+class _Region:
+    """What is known of one region so far; filled in by callbacks on the thread running the fan-out."""
+
+    registries: list[Registry]
+    summaries: dict[str, RuleSummary] | None = None  # ListRules' answer
+    acr: dict[str, dict[str, str]] = field(default_factory=dict)  # instance → {rule name: rule id}
+    requested: set[str] = field(default_factory=set)  # names whose GetRule has been submitted
+    full: dict[str, BusRule | None] = field(default_factory=dict)  # GetRule's answers
+
+
+def read(
+    registries: Sequence[Registry],
+    names: Mapping[str, Collection[str]],
+    *,
+    clients_for: ClientsFor,
+    context_for: ContextFor,
+    concurrency: int,
+) -> LiveState:
+    """Every rule of these registries, both sides (see the module docstring for the calls made)."""
+    reader = _Reader(names, clients_for, context_for, Fanout(concurrency))
+    for registry in sorted(registries, key=lambda r: r.region):
+        reader.regions.setdefault(registry.region, _Region(registries=[])).registries.append(registry)
+    for region in reader.regions:
+        reader.start(region)
+    reader.fan.run()
+    return LiveState(rules=tuple(_assemble(reader.regions, names)))
+
+
+@dataclass
+class _Reader:
+    names: Mapping[str, Collection[str]]
+    clients_for: ClientsFor
+    context_for: ContextFor
+    fan: Fanout
+    regions: dict[str, _Region] = field(default_factory=dict)
+
+    def start(self, region: str) -> None:
+        """The list calls of one region, at once: ListRules and each instance's rule names."""
+        state, clients = self.regions[region], self.clients_for(region)  # clients shared by the workers
+        self.fan.submit(
+            partial(_list_bus, clients, self.context_for(region, "")), then=partial(self.on_bus, region)
+        )
+        listed: set[str] = set()
+        for registry in state.registries:
+            instance = registry.instance_id
+            if instance is None or instance in listed:
+                continue  # two registries naming one instance: list it once
+            listed.add(instance)
+            self.fan.submit(
+                partial(cr.list_rule_names, clients, instance, self.context_for(region, registry.name)),
+                then=partial(self.on_instance, region, instance),
+            )
+
+    def on_bus(self, region: str, summaries: list[RuleSummary]) -> None:
+        state = self.regions[region]
+        state.summaries = {s.name: s for s in summaries}
+        for registry in state.registries:
+            self.get_rules(region, _wanted(state, registry, self.names))
+
+    def on_instance(self, region: str, instance: str, pairs: list[tuple[str, str]]) -> None:
+        state = self.regions[region]
+        state.acr[instance] = {name: rule_id for rule_id, name in pairs}
+        if state.summaries is not None:  # else on_bus asks for these names too
+            self.get_rules(region, state.acr[instance])
+
+    def get_rules(self, region: str, wanted: Collection[str]) -> None:
+        """GetRule for each wanted name on the bus not asked for yet."""
+        state = self.regions[region]
+        assert state.summaries is not None
+        clients, context = self.clients_for(region), self.context_for(region, "")
+        for name in sorted(set(wanted) - state.requested):
+            if name not in state.summaries:
+                continue  # not on the bus: nothing to read
+            state.requested.add(name)
+            self.fan.submit(
+                partial(eventbridge.get_rule, clients, name, context), then=partial(_store, state.full, name)
+            )
+
+
+def _list_bus(clients: _sdk.Clients, context: eventbridge.ContextFor) -> list[RuleSummary]:
+    return list(eventbridge.list_rules(clients, context))
+
+
+def _store(into: dict[str, BusRule | None], name: str, rule: BusRule | None) -> None:
+    into[name] = rule
+
+
+def _wanted(state: _Region, registry: Registry, names: Mapping[str, Collection[str]]) -> set[str]:
+    """The rule names that matter to `registry`, given what its region has listed so far."""
+    assert state.summaries is not None
+    assert registry.instance_id
+    wanted = set(names.get(registry.name, ()))
+    wanted |= {n for n, s in state.summaries.items() if registry.instance_id in instance_ids(s.pattern)}
+    wanted |= set(state.acr.get(registry.instance_id, {}))
+    return wanted
+
+
+def _assemble(regions: Mapping[str, _Region], names: Mapping[str, Collection[str]]) -> list[LiveRule]:
+    """The live rules in a stable order: by region, registry (as declared), then name."""
+    rules: list[LiveRule] = []
+    for state in regions.values():
+        for registry in state.registries:
+            assert registry.instance_id
+            acr = state.acr[registry.instance_id]
+            for name in sorted(_wanted(state, registry, names)):
+                bus = state.full.get(name)
+                if bus is None and name not in acr:
+                    continue
+                rules.append(LiveRule(registry=registry.name, name=name, rule_id=acr.get(name), bus=bus))
+    return rules
