@@ -287,6 +287,7 @@ def test_debug_logs_show_no_secret(
     create_event_center_rule: Any,
 ) -> None:
     """`-vv` logs carry the SDKs' request URLs and parameters; the CLI's log handler masks them."""
+
     def outside() -> None:
         make_outside_changes(emulator, cr_client, eventbridge_client, create_event_center_rule)
 
