@@ -8,6 +8,8 @@ after the test). `cr_client` / `eventbridge_client` are the official `alibabaclo
 
 `moto_url` is one moto server (EventBridge, STS) per session on 127.0.0.1; `aws_env` resets it and
 points boto3's default chain at it for one test.
+
+Every test runs with the providers' real retry policy but waits of milliseconds (`fast_retries`).
 """
 
 from __future__ import annotations
@@ -26,6 +28,15 @@ from alibabacloud_tea_openapi.utils_models import OpenApiRequest
 from darabonba.runtime import RuntimeOptions
 
 from crnotify.emulator.server import DEFAULT_ACCESS_KEY_ID, DEFAULT_ACCESS_KEY_SECRET, EmulatorServer
+from crnotify.providers import retry
+
+FAST_RETRIES = retry.RetryPolicy(initial=0.001, maximum=0.005)
+
+
+@pytest.fixture(autouse=True)
+def fast_retries(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The default retry policy (as many tries, the same backoff shape) with millisecond waits."""
+    monkeypatch.setattr(retry, "DEFAULT", FAST_RETRIES)
 
 
 def pytest_configure(config: pytest.Config) -> None:

@@ -84,3 +84,19 @@ def test_secret_values_are_masked_and_signature_messages_dropped() -> None:
         code="SignatureDoesNotMatch", status_code=400, message="string to sign: SECabc tok-123"
     )
     assert "string to sign" not in str(translate(signed, CTX))
+
+
+def test_secrets_are_masked_in_every_encoding_a_message_may_quote() -> None:
+    class Failure(Exception):
+        code = "InvalidParameter"
+        message = (
+            "bad EventConfig %7B%22webhook%22%3A%22https%3A%2F%2Foapi.dingtalk.com%2Frobot%2Fsend%3F"
+            "access_token%3Dtok0123456789%22%2C%22token%22%3A%22a%2Fb%2Bc%3Dd%22%7D; raw tok0123456789"
+        )
+
+    url = "https://oapi.dingtalk.com/robot/send?access_token=tok0123456789"
+    ctx = CallContext(action="cr:UpdateEventCenterRule", region="cn-hangzhou", resource="rule x")
+    text = str(translate(Failure(), ctx.hiding(url, "a/b+c=d")))
+    assert "tok0123456789" not in text
+    assert "a%2Fb%2Bc%3Dd" not in text
+    assert "***" in text

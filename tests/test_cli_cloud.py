@@ -191,23 +191,21 @@ def test_bad_endpoint_is_a_clear_error(workdir: Path, capsys: Any) -> None:
 
 
 def test_partial_apply_reports_what_was_done_and_a_rerun_converges(
-    workdir: Path, tmp_path: Path, capsys: Any
+    workdir: Path, emulator: EmulatorServer, capsys: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    state = str(tmp_path / "cloud.sqlite3")
-    # seed 2 at a 25% fault rate: the reads pass, one create is throttled and one bus write dropped.
-    # One call at a time: the seeded faults hit the same calls only if the calls come in one order.
-    with EmulatorServer(state_path=state, fault_rate=0.25, seed=2) as flaky:
-        code, out, err = run(
-            capsys, "apply", "config", "--auto-approve", "--concurrency", "1", "--endpoint", flaky.endpoint
-        )
+    monkeypatch.setenv("CRNOTIFY_MAX_ATTEMPTS", "1")  # no retries: every fault fails its step
+    emulator.inject("CreateEventCenterRule", "throttle")  # the first create (prod/hook)
+    emulator.inject("UpdateRule", "drop_before")  # the bus write after the second (prod/scan-api)
+    at = ("--endpoint", emulator.endpoint)
+    # One call at a time: which create and which bus write come first must not depend on threads.
+    code, out, err = run(capsys, "apply", "config", "--auto-approve", "--concurrency", "1", *at)
     assert code == 1
     assert "Apply failed part-way." in out
     assert "Applied (1):" in out
     assert "Not applied (3):" in out
     assert "prod/hook: create the registry rule: failed" in out
-    with EmulatorServer(state_path=state) as clean:
-        at = ("--endpoint", clean.endpoint)
-        code, out, err = run(capsys, "apply", "config", "--auto-approve", *at)
-        assert code == 0, err
-        assert "Apply complete!" in out
-        assert run(capsys, "plan", "config", "--detailed-exitcode", *at)[0] == 0
+    assert "prod/scan-api: re-apply the bus customisations: failed" in out
+    code, out, err = run(capsys, "apply", "config", "--auto-approve", *at)
+    assert code == 0, err
+    assert "Apply complete!" in out
+    assert run(capsys, "plan", "config", "--detailed-exitcode", *at)[0] == 0

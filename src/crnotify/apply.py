@@ -6,9 +6,10 @@ each is its own registry rule and its own bus rule — so their steps run concur
 `concurrency` calls at once (`crnotify.fanout`). Within a rule, the registry write comes before the
 bus write that re-applies the customisations (DESIGN.md §2): the bus step is started only once the
 registry step has succeeded; if a step fails, the rest of that rule's steps are skipped and the other
-rules go on. Nothing is retried here. A rerun converges: a rule left half written (registry saved,
-bus not yet re-applied) shows up in the next plan as "registry side saved outside crnotify" and is
-finished.
+rules go on. Nothing is retried here: the provider already retried what could pass (throttling, 5xx,
+dropped connections) and made every write safe to repeat, so a failed step means the call kept
+failing. A rerun converges: a rule left half written (registry saved, bus not yet re-applied) shows
+up in the next plan as "registry side saved outside crnotify" and is finished.
 
 After the steps, the live state is read again and planned again: an empty plan is the proof.
 """
@@ -20,7 +21,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from functools import partial
 
-from crnotify.errors import ApplyError, ProviderError
+from crnotify.errors import ApplyError, CrnotifyError, ProviderError
 from crnotify.fanout import DEFAULT_CONCURRENCY, Fanout
 from crnotify.model import Config, LiveState
 from crnotify.planner import (
@@ -116,9 +117,11 @@ def apply(
     on_step: Callable[[StepResult], None] | None = None,
     skip: Collection[str] = (),
     concurrency: int = DEFAULT_CONCURRENCY,
+    guard: Callable[[], None] | None = None,
 ) -> ApplyResult:
     """Apply `plan` (made from `config`, `skip`ping those registries); `on_step` hears of each step
-    as it finishes (on this thread).
+    as it finishes (on this thread). `guard` is called before each step (the apply lock's expiry
+    check): if it raises, the step is skipped with its message.
 
     `steps` of the result are in `ordered(plan)` order, whatever order the concurrent steps ended in.
     """
@@ -137,7 +140,8 @@ def apply(
 
     def attempt(index: int, step: int, fan: Fanout) -> None:
         fan.submit(
-            partial(_attempt, groups[index][step], plan, provider), then=partial(finished, index, step, fan)
+            partial(_attempt, groups[index][step], plan, provider, guard),
+            then=partial(finished, index, step, fan),
         )
 
     def finished(index: int, step: int, fan: Fanout, result: StepResult) -> None:
@@ -167,7 +171,14 @@ def _phase(group: list[Change]) -> int:
     return _ORDER.get(group[0].action, 1)
 
 
-def _attempt(change: Change, plan: Plan, provider: Provider) -> StepResult:
+def _attempt(
+    change: Change, plan: Plan, provider: Provider, guard: Callable[[], None] | None = None
+) -> StepResult:
+    if guard is not None:
+        try:
+            guard()
+        except CrnotifyError as exc:
+            return StepResult(change=change, status=StepStatus.SKIPPED, error=str(exc))
     try:
         _execute(change, plan, provider)
     except ProviderError as exc:

@@ -41,13 +41,22 @@ class ConfigError(CrnotifyError):
 
 
 class ProviderError(CrnotifyError):
-    """`code` is the vendor's error code when there is one; `retryable` says whether to try again."""
+    """`code` is the vendor's error code when there is one; `retryable` says whether to try again;
+    `retry_after` is how long (seconds) the cloud asked the caller to wait first, when it said."""
 
     retryable = False
 
-    def __init__(self, message: str, *, code: str | None = None, hint: str | None = None) -> None:
+    def __init__(
+        self,
+        message: str,
+        *,
+        code: str | None = None,
+        hint: str | None = None,
+        retry_after: float | None = None,
+    ) -> None:
         super().__init__(message, hint=hint)
         self.code = code
+        self.retry_after = retry_after
 
 
 class AuthError(ProviderError):

@@ -14,6 +14,7 @@ import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import TypeVar
 
 from crnotify import normalise
 from crnotify.errors import CrnotifyError
@@ -21,6 +22,7 @@ from crnotify.model import JSON, BusRule, LiveRule, LiveState, fingerprint
 from crnotify.planner import Plan
 from crnotify.planner.fields import ALWAYS_SECRET_PARAMS, URL_PARAMS
 
+T = TypeVar("T")
 FORMAT_VERSION = 1
 KIND = "crnotify-plan"
 
@@ -101,43 +103,108 @@ def dumps(saved: SavedPlan, rendered: Mapping[str, JSON]) -> str:
 
 
 def load(path: str | Path) -> SavedPlan:
+    """The saved plan in `path`; any file `plan --out` did not write as it is is refused, saying why."""
     try:
         document = json.loads(Path(path).read_text(encoding="utf-8"))
+        if not isinstance(document, dict):
+            raise ValueError("it is not a JSON object")
         if document.get("kind") != KIND or document.get("format_version") != FORMAT_VERSION:
             raise ValueError(f"not a crnotify plan file of format version {FORMAT_VERSION}")
+        read = _field(document, "read", dict)
         return SavedPlan(
-            config_paths=tuple(str(p) for p in document["config_paths"]),
-            desired_digest=str(document["desired_digest"]),
+            config_paths=tuple(_strings(_field(document, "config_paths", list), "config_paths")),
+            desired_digest=_field(document, "desired_digest", str),
             objects={
-                registry: {name: Stamp(s.get("rule_id"), s.get("bus")) for name, s in stamps.items()}
-                for registry, stamps in document["read"].items()
+                str(registry): {
+                    str(name): _stamp(stamp, f"read.{registry}.{name}")
+                    for name, stamp in _field(read, registry, dict, "read.").items()
+                }
+                for registry in read
             },
-            changes=frozenset((str(a), str(r), str(n)) for a, r, n in document["changes"]),
+            changes=frozenset(_change(item) for item in _field(document, "changes", list)),
         )
-    except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
-        raise CrnotifyError(f"cannot read the plan file {path}: {exc}") from None
+    except RecursionError:
+        raise CrnotifyError(f"cannot read the plan file {path}: it is nested too deeply") from None
+    except (OSError, ValueError, KeyError) as exc:
+        raise CrnotifyError(f"cannot read the plan file {path}: {_reason(exc)}") from None
+
+
+def _field(document: Mapping[str, object], key: str, kind: type[T], prefix: str = "") -> T:
+    value = document[key]
+    if not isinstance(value, kind):
+        raise ValueError(f"the field {prefix}{key} is not a {_KIND_NAMES[kind]}")
+    return value
+
+
+def _strings(values: list[object], where: str) -> list[str]:
+    if not all(isinstance(value, str) for value in values):
+        raise ValueError(f"the field {where} holds something other than text")
+    return [str(value) for value in values]
+
+
+def _stamp(value: object, where: str) -> Stamp:
+    if not isinstance(value, dict) or not all(
+        isinstance(value.get(key), str | None) for key in ("rule_id", "bus")
+    ):
+        raise ValueError(f"the field {where} is not a {{rule_id, bus}} object of text or null")
+    return Stamp(value.get("rule_id"), value.get("bus"))
+
+
+def _change(item: object) -> tuple[str, str, str]:
+    if not isinstance(item, list) or len(item) != 3 or not all(isinstance(part, str) for part in item):
+        raise ValueError("an entry of the field changes is not [action, registry, rule]")
+    return item[0], item[1], item[2]
+
+
+_KIND_NAMES: dict[type, str] = {dict: "JSON object", list: "JSON list", str: "text"}
+
+
+def _reason(exc: Exception) -> str:
+    if isinstance(exc, KeyError):
+        return f"the field {exc} is missing"
+    if isinstance(exc, UnicodeDecodeError):
+        return "it is not UTF-8 text"
+    if isinstance(exc, json.JSONDecodeError):
+        return f"it is not valid JSON ({exc.msg} at line {exc.lineno}, column {exc.colno})"
+    return str(exc)
 
 
 def stale_objects(saved: SavedPlan, live: LiveState, plan: Plan) -> list[str]:
-    """What changed since the plan was made, for each object the saved or the fresh plan touches."""
-    fresh = {(rule.registry, rule.name): rule for rule in live.rules}
+    """Every rule that changed since the plan was made, named with what changed.
+
+    Every rule the plan read counts, not only those it changes: the reviewer approved the plan
+    against that whole picture (a rule that appeared may take a name or a quota slot the plan counts
+    on; one that vanished was listed as left alone). Terraform refuses a saved plan whenever the
+    state moved on, for the same reason.
+    """
+    fresh = {(rule.registry, rule.name): rule for rule in live.rules if rule.registry in saved.objects}
+    read = {(registry, name) for registry, stamps in saved.objects.items() for name in stamps}
     touched = {(r, n) for _, r, n in saved.changes | change_keys(plan)}
     problems = []
-    for registry, name in sorted(touched):
+    for registry, name in sorted(read | set(fresh) | touched):
         before = saved.objects.get(registry, {}).get(name)
         after = stamp(fresh.get((registry, name)))
-        if before == after:
-            continue
-        if before is None:
-            what = "appeared in the cloud"
-        elif after is None:
-            what = "disappeared from the cloud"
-        elif before.rule_id != after.rule_id:
-            what = f"registry rule changed ({before.rule_id} → {after.rule_id})"
-        else:
-            what = "its EventBridge rule changed"
-        problems.append(f"{registry}/{name}: {what}")
+        if before != after:
+            problems.append(f"{registry}/{name}: {_what_changed(before, after)}")
     if not problems and change_keys(plan) != saved.changes:
         for action, registry, name in sorted(change_keys(plan) ^ saved.changes):
             problems.append(f"{registry}/{name}: the plan for it changed ({action})")
     return problems
+
+
+def _what_changed(before: Stamp | None, after: Stamp | None) -> str:
+    if before is None:
+        return "appeared in the cloud"
+    if after is None:
+        return "was deleted from the cloud"
+    if before.rule_id != after.rule_id:
+        if before.rule_id is None:
+            return "its registry rule appeared"
+        if after.rule_id is None:
+            return "its registry rule was deleted"
+        return f"its registry rule was replaced ({before.rule_id} → {after.rule_id})"
+    if before.bus is None:
+        return "its EventBridge rule appeared"
+    if after.bus is None:
+        return "its EventBridge rule was deleted"
+    return "its EventBridge rule changed (edited, or regenerated by a save of the registry side)"

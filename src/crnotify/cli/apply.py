@@ -6,11 +6,16 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from crnotify.cli._app import cloud_options, cloud_target, concurrency, paths_argument, run, use_color
 from crnotify.errors import EXIT_ERROR, EXIT_OK, ApplyError, StalePlanError
+from crnotify.model import Registry
+
+if TYPE_CHECKING:
+    from crnotify.session import Session
 
 
 @click.command("apply")
@@ -27,6 +32,12 @@ from crnotify.errors import EXIT_ERROR, EXIT_OK, ApplyError, StalePlanError
     is_flag=True,
     help="Allow discarding bus-rule edits made outside crnotify that the YAML does not declare.",
 )
+@click.option(
+    "--no-lock",
+    is_flag=True,
+    help="Do not take the apply lock (a lease in the cloud, see docs/plan-apply.md). Only when no "
+    "other apply can be running.",
+)
 @cloud_options
 @click.pass_context
 def apply_command(  # noqa: PLR0917 (click passes every option as an argument)
@@ -35,6 +46,7 @@ def apply_command(  # noqa: PLR0917 (click passes every option as an argument)
     plan_file: Path | None,
     auto_approve: bool,
     overwrite_bus_edits: bool,
+    no_lock: bool,
     local: bool,
     endpoint: str | None,
 ) -> int:
@@ -53,7 +65,7 @@ def apply_command(  # noqa: PLR0917 (click passes every option as an argument)
     """
 
     def body() -> int:
-        from crnotify import planfile
+        from crnotify import lock, planfile
         from crnotify.apply import apply, read_live, refuse_discards
         from crnotify.cli._progress import progress
         from crnotify.planner import config_digest, plan
@@ -69,9 +81,12 @@ def apply_command(  # noqa: PLR0917 (click passes every option as an argument)
             saved = planfile.load(plan_file)
             config_paths = saved.config_paths
         use_local, use_endpoint = cloud_target(ctx, local, endpoint)
-        with open_session(
-            config_paths, local=use_local, endpoint=use_endpoint, concurrency=concurrency(ctx)
-        ) as session:
+        with (
+            open_session(
+                config_paths, local=use_local, endpoint=use_endpoint, concurrency=concurrency(ctx)
+            ) as session,
+            lock.hold(session.provider, reached(session), enabled=not no_lock) as guard,
+        ):  # the lock is taken before reading, so that the plan is made from a state no one else changes
             config = session.config
             with progress("Reading the cloud"):
                 live = read_live(config, session.provider, skip=session.skipped)
@@ -108,11 +123,17 @@ def apply_command(  # noqa: PLR0917 (click passes every option as an argument)
                     on_step=lambda step: shown.echo(apply_text.step_line(step, color=color)),
                     skip=session.skipped,
                     concurrency=session.concurrency,
+                    guard=guard,
                 )
         click.echo(apply_text.outcome(result, color=color), nl=False)
         return EXIT_OK if result.converged else EXIT_ERROR
 
     return run(ctx, body)
+
+
+def reached(session: Session) -> list[Registry]:
+    """The registries an apply reads and writes (`apply.read_live`): all but those skipped."""
+    return [r for r in session.config.registries if r.name not in session.skipped]
 
 
 def _confirm() -> bool:

@@ -47,6 +47,7 @@ def import_command(  # noqa: PLR0917 (click passes every option as an argument)
     """
 
     def body() -> int:
+        from crnotify import lock
         from crnotify.cli._progress import progress
         from crnotify.importer import adopted, import_rule, render_yaml
         from crnotify.model import Provider
@@ -69,25 +70,30 @@ def import_command(  # noqa: PLR0917 (click passes every option as an argument)
                     f"registry {registry_name} is on aws, which the embedded local cloud does not emulate",
                     hint="set AWS_ENDPOINT_URL (e.g. to a moto server), or run without --local",
                 )
-            with progress("Reading the cloud"):
-                live = session.provider.read([registry]).of(registry.name)
-            if rule_names:
-                missing = sorted(set(rule_names) - {r.name for r in live})
-                if missing:
-                    raise ConfigError(f"no live rule named {', '.join(missing)} in registry {registry_name}")
-                live = tuple(r for r in live if r.name in rule_names)
-            items = [import_rule(registry, rule) for rule in live]
-            taken = []
-            if adopt:
-                for item, rule in zip(items, live, strict=True):
+            # --adopt writes markers: it holds the apply lock, as apply does, from before the read.
+            with lock.hold(session.provider, [registry], enabled=adopt) as guard:
+                with progress("Reading the cloud"):
+                    live = session.provider.read([registry]).of(registry.name)
+                if rule_names:
+                    missing = sorted(set(rule_names) - {r.name for r in live})
+                    if missing:
+                        raise ConfigError(
+                            f"no live rule named {', '.join(missing)} in registry {registry_name}"
+                        )
+                    live = tuple(r for r in live if r.name in rule_names)
+                items = [import_rule(registry, rule) for rule in live]
+                taken = []
+                for item, rule in zip(items, live, strict=True) if adopt else ():
                     if rule.bus is None or item.owned:
                         continue
                     if registry.provider is Provider.AWS and item.document is not None:
+                        guard()
                         session.provider.put_bus_rule(
                             registry, aws_adopted(rule.bus, registry.name), rule.bus
                         )
                         taken.append(item.name)
                     elif item.spec is not None:
+                        guard()
                         session.provider.put_bus_rule(registry, adopted(rule.bus, item.spec), rule.bus)
                         taken.append(item.name)
         text = render_yaml(registry, items, adopting=adopt)

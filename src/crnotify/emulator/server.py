@@ -13,7 +13,9 @@ are routed by `x-acs-version`/`x-acs-action`; bodies over 1 MiB get 413.
 Faults: each API call first waits `latency_ms` on the clock, then with probability `fault_rate`
 (seeded) fails in one of four ways: 429 `TooManyRequests` with `x-acs-retry-after` (ms; the SDK raises
 ThrottlingException), 503 `ServiceUnavailable`, a connection closed before the call is applied, or
-one closed after it was applied (the caller cannot tell whether it took effect).
+one closed after it was applied (the caller cannot tell whether it took effect). `inject(action,
+fault)` scripts one such fault for the next call of an action, whatever the rate, so a test can lose
+exactly the response it means to.
 
 Unsigned local admin endpoints (the server binds loopback only unless told otherwise):
 `GET /_emulator/stats` → `{"<Action>": count}` of API calls that passed authentication,
@@ -117,6 +119,7 @@ class EmulatorServer:
         self.on_events = on_events
         self._keys = {access_key_id: access_key_secret}
         self._faults = _Faults(fault_rate, seed)
+        self._scripted: dict[str, list[str]] = {}
         self._stats: Counter[str] = Counter()
         self._stats_lock = threading.Lock()
         self._in_flight = self._max_in_flight = 0
@@ -194,6 +197,20 @@ class EmulatorServer:
         with self._stats_lock:
             self._in_flight -= 1
 
+    # --- faults -------------------------------------------------------------------------------------
+
+    def inject(self, action: str, fault: str, times: int = 1) -> None:
+        """Make the next `times` calls of `action` (e.g. "CreateRule") fail with `fault` (one of FAULTS)."""
+        if fault not in FAULTS:
+            raise ValueError(f"unknown fault {fault!r}; expected one of {', '.join(FAULTS)}")
+        with self._stats_lock:
+            self._scripted.setdefault(action, []).extend([fault] * times)
+
+    def _scripted_fault(self, action: str) -> str | None:
+        with self._stats_lock:
+            queue = self._scripted.get(action)
+            return queue.pop(0) if queue else None
+
     # --- one API call --------------------------------------------------------------------------------
 
     def handle(self, request: SignedRequest, request_id: str) -> tuple[str | None, dict[str, Any] | None]:
@@ -214,7 +231,7 @@ class EmulatorServer:
             # A real sleep on this request's own thread with the default SystemClock (concurrent calls
             # overlap, as on the cloud); with a ManualClock it only advances the clock.
             self.clock.sleep(self.latency_ms / 1000)
-        fault = self._faults.draw()
+        fault = self._scripted_fault(action) or self._faults.draw()
         if fault == "drop_before":
             return fault, None
         if fault == "throttle":

@@ -12,11 +12,16 @@ writes the two halves of an event rule:
   description and state, the full target list, and the removal of targets no longer wanted.
 
 Errors are `crnotify.errors.ProviderError` subclasses, translated from vendor exceptions in one
-function per provider; nothing vendor-specific crosses this interface. Providers do not retry: the
-caller decides what is safe to retry (the AWS provider leaves throttling and 5xx to botocore's own
-retry settings, and retries the per-entry ConcurrentModificationException of PutTargets/RemoveTargets,
-which AWS reports without raising; see `providers/aws`). Secret values cross this interface only
+function per provider; nothing vendor-specific crosses this interface. Each provider retries
+throttling, 5xx and dropped connections in one place, with jittered exponential backoff (Alibaba:
+`providers.retry` around every SDK call; AWS: botocore's own retry settings, plus the per-entry
+ConcurrentModificationException of PutTargets/RemoveTargets, which AWS reports without raising), and
+every write is safe to repeat after a lost response: a create that finds the object already there
+exactly as asked, or a delete that finds it gone, succeeds. Secret values cross this interface only
 inside the specs and bus rules being written or read, and providers never put them in messages.
+
+The apply lock's leases (`crnotify.lock.LeaseStore`) are a separate, structural interface that both
+providers also implement.
 """
 
 from __future__ import annotations

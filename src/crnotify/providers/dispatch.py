@@ -10,6 +10,7 @@ from collections.abc import Collection, Mapping, Sequence
 
 from crnotify.convention import RegistrySpec
 from crnotify.errors import ConfigError
+from crnotify.lock import LeaseRecord, LeaseStore
 from crnotify.model import BusRule, LiveRule, LiveState, Registry
 from crnotify.model import Provider as ProviderKind
 from crnotify.providers.base import Provider
@@ -61,3 +62,29 @@ class ByRegistryKind:
 
     def delete_bus_rule(self, registry: Registry, name: str) -> None:
         self._for(registry).delete_bus_rule(registry, name)
+
+    # --- the apply lock: each registry's leases live with its own cloud --------------------------
+
+    def _leases(self, registry: Registry) -> LeaseStore:
+        provider = self._for(registry)
+        if not isinstance(provider, LeaseStore):
+            raise ConfigError(f"registry {registry.name}: its provider cannot hold the apply lock")
+        return provider
+
+    def lease_scope(self, registry: Registry) -> str:
+        return self._leases(registry).lease_scope(registry)
+
+    def list_leases(self, registry: Registry, prefix: str) -> list[LeaseRecord]:
+        return self._leases(registry).list_leases(registry, prefix)
+
+    def create_lease(self, registry: Registry, name: str, description: str) -> None:
+        self._leases(registry).create_lease(registry, name, description)
+
+    def update_lease(self, registry: Registry, name: str, description: str) -> None:
+        self._leases(registry).update_lease(registry, name, description)
+
+    def delete_lease(self, registry: Registry, name: str) -> None:
+        self._leases(registry).delete_lease(registry, name)
+
+    def lease_location(self, registry: Registry, name: str) -> str:
+        return self._leases(registry).lease_location(registry, name)

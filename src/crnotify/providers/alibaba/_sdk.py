@@ -10,7 +10,7 @@ own regional endpoints over HTTPS (research/alibaba-facts.md §1.2, §2.1).
 from __future__ import annotations
 
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from alibabacloud_cr20181201 import models as cr_models
@@ -20,6 +20,8 @@ from alibabacloud_eventbridge20200401 import models as eventbridge_models
 from alibabacloud_eventbridge20200401.client import Client as EventBridgeClient
 from alibabacloud_tea_openapi.utils_models import Config, OpenApiRequest, Params
 from darabonba.runtime import RuntimeOptions
+
+from crnotify.providers.retry import DEFAULT, RetryPolicy
 
 CR_VERSION = "2018-12-01"
 
@@ -57,10 +59,12 @@ class Connection:
 class Clients:
     cr: Any
     eventbridge: Any
+    retry: RetryPolicy = field(default=DEFAULT)  # how every call through these clients is retried
 
 
 def runtime() -> Any:
-    """Per-call options: bounded timeouts, no SDK-side retries (the caller decides what to retry)."""
+    """Per-call options: bounded timeouts, no SDK-side retries: `errors.call` retries, in one place,
+    only what is safe to repeat, with jittered backoff and a sleep tests can replace."""
     return RuntimeOptions(autoretry=False, read_timeout=15_000, connect_timeout=5_000)
 
 
@@ -76,8 +80,10 @@ def _config(connection: Connection) -> Any:
     return config
 
 
-def clients(connection: Connection) -> Clients:
-    return Clients(cr=CrClient(_config(connection)), eventbridge=EventBridgeClient(_config(connection)))
+def clients(connection: Connection, retry: RetryPolicy = DEFAULT) -> Clients:
+    return Clients(
+        cr=CrClient(_config(connection)), eventbridge=EventBridgeClient(_config(connection)), retry=retry
+    )
 
 
 def create_event_center_rule(cr: Any, query: dict[str, str]) -> dict[str, Any]:

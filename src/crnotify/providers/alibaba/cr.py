@@ -13,9 +13,9 @@ from collections.abc import Callable
 from typing import Any
 
 from crnotify.convention import RegistrySpec
-from crnotify.errors import ProviderError
+from crnotify.errors import NotFound, ProviderError
 from crnotify.providers.alibaba import _sdk
-from crnotify.providers.alibaba.errors import CallContext, failed_response, translating
+from crnotify.providers.alibaba.errors import CallContext, call, failed_response
 
 ContextFor = Callable[[str, str], CallContext]
 _OK_CODES = {"200", "success", "Success", "SUCCESS"}
@@ -37,18 +37,22 @@ def list_rule_names(clients: _sdk.Clients, instance_id: str, context: ContextFor
     """(rule id, rule name) of every event rule of the instance. The API has no paging."""
     ctx = context("cr:ListEventCenterRuleName", f"instance {instance_id}")
     request = _sdk.cr_models.ListEventCenterRuleNameRequest(instance_id=instance_id)
-    with translating(ctx):
-        body = _body(clients.cr.list_event_center_rule_name_with_options(request, _sdk.runtime()), ctx)
+    body = call(
+        ctx,
+        lambda: _body(clients.cr.list_event_center_rule_name_with_options(request, _sdk.runtime()), ctx),
+        clients.retry,
+    )
     return [
         (str(item.get("RuleId", "")), str(item.get("RuleName", ""))) for item in body.get("RuleNames") or []
     ]
 
 
 def create(clients: _sdk.Clients, instance_id: str, spec: RegistrySpec, context: ContextFor) -> str:
+    """Create the rule. Repeated after a lost response, the cloud says it already exists: the
+    provider checks that what exists is this spec (`AlibabaProvider.create_registry_rule`)."""
     ctx = context("cr:CreateEventCenterRule", f"instance {instance_id}").hiding(spec.url, spec.secret)
     query = {"InstanceId": instance_id, **spec.to_params()}
-    with translating(ctx):
-        body = _check(_sdk.create_event_center_rule(clients.cr, query), ctx)
+    body = call(ctx, lambda: _check(_sdk.create_event_center_rule(clients.cr, query), ctx), clients.retry)
     rule_id = body.get("RuleId")
     if not rule_id:
         raise ProviderError(f"CreateEventCenterRule on {instance_id} returned no RuleId")
@@ -73,12 +77,27 @@ def update(
         namespaces=json.loads(params["Namespaces"]) if "Namespaces" in params else None,
         repo_names=json.loads(params["RepoNames"]) if "RepoNames" in params else None,
     )
-    with translating(ctx):
-        _body(clients.cr.update_event_center_rule_with_options(request, _sdk.runtime()), ctx)
+    # Saving the same settings twice leaves the same rule: safe to repeat.
+    call(
+        ctx,
+        lambda: _body(clients.cr.update_event_center_rule_with_options(request, _sdk.runtime()), ctx),
+        clients.retry,
+    )
 
 
-def delete(clients: _sdk.Clients, instance_id: str, rule_id: str, context: ContextFor) -> None:
+def delete(clients: _sdk.Clients, instance_id: str, rule_id: str, context: ContextFor) -> bool:
+    """Delete the rule; False if it was already gone (a repeat after a lost response, or someone
+    else's delete). "Gone" is checked by listing, so a missing *instance* still fails."""
     ctx = context("cr:DeleteEventCenterRule", f"rule {rule_id} of instance {instance_id}")
     request = _sdk.cr_models.DeleteEventCenterRuleRequest(instance_id=instance_id, rule_id=rule_id)
-    with translating(ctx):
-        _body(clients.cr.delete_event_center_rule_with_options(request, _sdk.runtime()), ctx)
+    try:
+        call(
+            ctx,
+            lambda: _body(clients.cr.delete_event_center_rule_with_options(request, _sdk.runtime()), ctx),
+            clients.retry,
+        )
+    except NotFound:
+        if any(existing == rule_id for existing, _ in list_rule_names(clients, instance_id, context)):
+            raise
+        return False
+    return True

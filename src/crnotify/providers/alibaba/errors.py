@@ -9,9 +9,11 @@ whose message echoes the string that was signed — request parameters included.
 from __future__ import annotations
 
 import re
-from collections.abc import Collection, Iterator
+from collections.abc import Callable, Collection, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
+from typing import TypeVar
+from urllib.parse import parse_qsl, quote, quote_plus, urlsplit
 
 from crnotify.errors import (
     AlreadyExists,
@@ -24,6 +26,9 @@ from crnotify.errors import (
     Throttled,
     TransientError,
 )
+from crnotify.providers import retry
+
+T = TypeVar("T")
 
 CREDENTIALS_HINT = (
     "crnotify uses the Alibaba Cloud default credential chain: ALIBABA_CLOUD_ACCESS_KEY_ID and "
@@ -76,9 +81,18 @@ class CallContext:
         return self.action.split(":", 1)[1]
 
 
+def _forms(secret: str) -> set[str]:
+    """A value as a message may quote it: raw, percent-encoded (a request URL or form body), and, for
+    a URL, each of its query values on their own (the DingTalk access_token)."""
+    forms = {secret, quote(secret, safe=""), quote_plus(secret)}
+    forms |= {value for _, value in parse_qsl(urlsplit(secret).query) if len(value) >= 4}
+    return {form for value in set(forms) for form in (value, quote(value, safe=""))}
+
+
 def _mask(text: str, secrets: Collection[str]) -> str:
-    for secret in sorted((s for s in secrets if s), key=len, reverse=True):
-        text = text.replace(secret, "***")
+    forms = {form for secret in secrets if secret for form in _forms(secret)}
+    for form in sorted(forms, key=len, reverse=True):
+        text = text.replace(form, "***")
     return text
 
 
@@ -125,7 +139,12 @@ def translate(exc: BaseException, ctx: CallContext) -> ProviderError:
             hint=f"grant the RAM action `{ctx.action}` to the identity crnotify runs as",
         )
     if name == "ThrottlingException" or code in _THROTTLED or code.startswith("Throttling") or status == 429:
-        return Throttled(f"throttled by Alibaba Cloud: {where}{detail}", code=code or None)
+        asked = getattr(inner, "retry_after", None)  # the SDK's ms from `x-acs-retry-after`
+        return Throttled(
+            f"throttled by Alibaba Cloud: {where}{detail}",
+            code=code or None,
+            retry_after=asked / 1000 if isinstance(asked, int | float) and asked > 0 else None,
+        )
     if any(part in code for part in _QUOTA_HINTS):
         return QuotaExceeded(
             f"quota exceeded: {where}{detail}",
@@ -152,6 +171,18 @@ def translating(ctx: CallContext) -> Iterator[None]:
         raise
     except Exception as exc:
         raise translate(exc, ctx) from None
+
+
+def call(ctx: CallContext, fn: Callable[[], T], policy: retry.RetryPolicy) -> T:
+    """The one way the Alibaba provider makes a call: `fn` (an SDK call and its response check) with
+    vendor errors translated, and throttling, 5xx and dropped connections retried under `policy`.
+    Only calls that are safe to repeat come here (`providers.retry`)."""
+
+    def once() -> T:
+        with translating(ctx):
+            return fn()
+
+    return retry.call(once, policy)
 
 
 def failed_response(ctx: CallContext, code: object, message: object) -> ProviderError:

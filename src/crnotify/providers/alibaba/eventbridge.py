@@ -22,10 +22,10 @@ from typing import Any
 
 from crnotify import normalise
 from crnotify.convention import BUS_NAME
-from crnotify.errors import NotFound
+from crnotify.errors import AlreadyExists, NotFound
 from crnotify.model import BusRule, Param, ParamForm, Target
 from crnotify.providers.alibaba import _sdk
-from crnotify.providers.alibaba.errors import CallContext, failed_response, translating
+from crnotify.providers.alibaba.errors import CallContext, call, failed_response
 
 ContextFor = Callable[[str, str], CallContext]  # (RAM action, resource) → context
 
@@ -55,15 +55,21 @@ def _pattern(text: object) -> dict[str, Any]:
     return value if isinstance(value, dict) else {"unparsed": [str(text)]}
 
 
-def list_rules(clients: _sdk.Clients, context: ContextFor) -> Iterator[RuleSummary]:
+def list_rules(
+    clients: _sdk.Clients, context: ContextFor, *, prefix: str | None = None
+) -> Iterator[RuleSummary]:
+    """Every rule of the bus (or those whose name starts with `prefix`), paged."""
     ctx = context("eventbridge:ListRules", f"bus {BUS_NAME}")
     token: str | None = None
-    while True:
+
+    def page() -> dict[str, Any]:
         request = _sdk.eventbridge_models.ListRulesRequest(
-            event_bus_name=BUS_NAME, limit=100, next_token=token
+            event_bus_name=BUS_NAME, limit=100, next_token=token, rule_name_prefix=prefix
         )
-        with translating(ctx):
-            body = _body(clients.eventbridge.list_rules_with_options(request, _sdk.runtime()), ctx)
+        return _body(clients.eventbridge.list_rules_with_options(request, _sdk.runtime()), ctx)
+
+    while True:
+        body = call(ctx, page, clients.retry)
         data = body.get("Data") or {}
         for rule in data.get("Rules") or []:
             yield RuleSummary(
@@ -101,8 +107,13 @@ def get_rule(clients: _sdk.Clients, name: str, context: ContextFor) -> BusRule |
     ctx = context("eventbridge:GetRule", f"rule {name}")
     request = _sdk.eventbridge_models.GetRuleRequest(event_bus_name=BUS_NAME, rule_name=name)
     try:
-        with translating(ctx):
-            data = _body(clients.eventbridge.get_rule_with_options(request, _sdk.runtime()), ctx).get("Data")
+        data = call(
+            ctx,
+            lambda: _body(clients.eventbridge.get_rule_with_options(request, _sdk.runtime()), ctx).get(
+                "Data"
+            ),
+            clients.retry,
+        )
     except NotFound:
         return None
     if not data:
@@ -148,15 +159,36 @@ def _secrets(rule: BusRule) -> tuple[str, ...]:
     return tuple(v for v in values if v)
 
 
-def _check_entries(body: Mapping[str, Any], ctx: CallContext) -> None:
+def _check_entries(body: Mapping[str, Any], ctx: CallContext, *, deleting: bool = False) -> None:
+    """Fail on the first error entry. When `deleting`, a target that no longer exists is what was
+    wanted (a repeat after a lost response): its entry is not an error."""
     data = body.get("Data") or {}
     entries = (data.get("ErrorEntries") or []) if isinstance(data, Mapping) else []
+    if deleting:
+        entries = [e for e in entries if not _missing(str(e.get("ErrorCode") or ""))]
     if entries:
         first = entries[0]
         raise failed_response(ctx, first.get("ErrorCode"), f"target {first.get('EntryId')}")
 
 
+def _missing(code: str) -> bool:
+    return "NotExist" in code or "NotFound" in code
+
+
 def create_rule(clients: _sdk.Clients, rule: BusRule, context: ContextFor) -> None:
+    """Create the rule; if it already exists exactly as `rule` (this call, repeated after its response
+    was lost), that is success. Any other rule of that name is an `AlreadyExists` error."""
+    try:
+        create_rule_once(clients, rule, context)
+    except AlreadyExists:
+        live = get_rule(clients, rule.name, context)
+        if live is None or normalise.bus_rule(live) != normalise.bus_rule(rule):
+            raise
+
+
+def create_rule_once(clients: _sdk.Clients, rule: BusRule, context: ContextFor) -> None:
+    """CreateRule, failing with `AlreadyExists` when the name is taken: create-if-absent, which the
+    apply lock (`crnotify.lock`) is built on."""
     m = _sdk.eventbridge_models
     ctx = context("eventbridge:CreateRule", f"rule {rule.name}").hiding(*_secrets(rule))
     request = m.CreateRuleRequest(
@@ -169,25 +201,38 @@ def create_rule(clients: _sdk.Clients, rule: BusRule, context: ContextFor) -> No
             rule, m.CreateRuleRequestEventTargets, m.CreateRuleRequestEventTargetsParamList
         ),
     )
-    with translating(ctx):
-        _body(clients.eventbridge.create_rule_with_options(request, _sdk.runtime()), ctx)
+    call(
+        ctx,
+        lambda: _body(clients.eventbridge.create_rule_with_options(request, _sdk.runtime()), ctx),
+        clients.retry,
+    )
+
+
+def update_rule(clients: _sdk.Clients, rule: BusRule, context: ContextFor) -> None:
+    """UpdateRule: set the pattern and description of an existing rule (not its targets or state)."""
+    ctx = context("eventbridge:UpdateRule", f"rule {rule.name}")
+    request = _sdk.eventbridge_models.UpdateRuleRequest(
+        event_bus_name=BUS_NAME,
+        rule_name=rule.name,
+        filter_pattern=normalise.canonical_json(dict(rule.pattern)),
+        description=rule.description,
+    )
+    call(
+        ctx,
+        lambda: _body(clients.eventbridge.update_rule_with_options(request, _sdk.runtime()), ctx),
+        clients.retry,
+    )
 
 
 def converge(clients: _sdk.Clients, desired: BusRule, live: BusRule, context: ContextFor) -> None:
-    """Make the existing rule `live` into `desired` with the fewest calls."""
+    """Make the existing rule `live` into `desired` with the fewest calls. Each call is safe to repeat:
+    UpdateRule and Enable/DisableRule set a value, PutTargets is an upsert by target id, and
+    DeleteTargets accepts targets already gone."""
     m = _sdk.eventbridge_models
     desired, live = normalise.bus_rule(desired), normalise.bus_rule(live)
     name = desired.name
     if desired.pattern != live.pattern or desired.description != live.description:
-        ctx = context("eventbridge:UpdateRule", f"rule {name}")
-        request = m.UpdateRuleRequest(
-            event_bus_name=BUS_NAME,
-            rule_name=name,
-            filter_pattern=normalise.canonical_json(dict(desired.pattern)),
-            description=desired.description,
-        )
-        with translating(ctx):
-            _body(clients.eventbridge.update_rule_with_options(request, _sdk.runtime()), ctx)
+        update_rule(clients, desired, context)
     if desired.targets != live.targets and desired.targets:
         ctx = context("eventbridge:PutTargets", f"rule {name}").hiding(*_secrets(desired), *_secrets(live))
         request = m.PutTargetsRequest(
@@ -195,48 +240,70 @@ def converge(clients: _sdk.Clients, desired: BusRule, live: BusRule, context: Co
             rule_name=name,
             targets=_target_models(desired, m.PutTargetsRequestTargets, m.PutTargetsRequestTargetsParamList),
         )
-        with translating(ctx):
-            _check_entries(
+        call(
+            ctx,
+            lambda: _check_entries(
                 _body(clients.eventbridge.put_targets_with_options(request, _sdk.runtime()), ctx), ctx
-            )
+            ),
+            clients.retry,
+        )
     removed = sorted({t.id for t in live.targets} - {t.id for t in desired.targets})
     if removed:
         ctx = context("eventbridge:DeleteTargets", f"rule {name}")
-        request = m.DeleteTargetsRequest(event_bus_name=BUS_NAME, rule_name=name, target_ids=removed)
-        with translating(ctx):
-            _check_entries(
-                _body(clients.eventbridge.delete_targets_with_options(request, _sdk.runtime()), ctx), ctx
-            )
+        _delete_targets(clients, name, removed, context)
     if desired.enabled != live.enabled:
         action = "EnableRule" if desired.enabled else "DisableRule"
         ctx = context(f"eventbridge:{action}", f"rule {name}")
-        with translating(ctx):
-            if desired.enabled:
-                request = m.EnableRuleRequest(event_bus_name=BUS_NAME, rule_name=name)
-                _body(clients.eventbridge.enable_rule_with_options(request, _sdk.runtime()), ctx)
-            else:
-                request = m.DisableRuleRequest(event_bus_name=BUS_NAME, rule_name=name)
-                _body(clients.eventbridge.disable_rule_with_options(request, _sdk.runtime()), ctx)
+        if desired.enabled:
+            enable = m.EnableRuleRequest(event_bus_name=BUS_NAME, rule_name=name)
+            call(
+                ctx,
+                lambda: _body(clients.eventbridge.enable_rule_with_options(enable, _sdk.runtime()), ctx),
+                clients.retry,
+            )
+        else:
+            disable = m.DisableRuleRequest(event_bus_name=BUS_NAME, rule_name=name)
+            call(
+                ctx,
+                lambda: _body(clients.eventbridge.disable_rule_with_options(disable, _sdk.runtime()), ctx),
+                clients.retry,
+            )
+
+
+def _delete_targets(clients: _sdk.Clients, name: str, ids: list[str], context: ContextFor) -> None:
+    ctx = context("eventbridge:DeleteTargets", f"rule {name}")
+    request = _sdk.eventbridge_models.DeleteTargetsRequest(
+        event_bus_name=BUS_NAME, rule_name=name, target_ids=ids
+    )
+    call(
+        ctx,
+        lambda: _check_entries(
+            _body(clients.eventbridge.delete_targets_with_options(request, _sdk.runtime()), ctx),
+            ctx,
+            deleting=True,
+        ),
+        clients.retry,
+    )
 
 
 def delete_rule(clients: _sdk.Clients, name: str, context: ContextFor) -> bool:
-    """Delete a rule; False if it was already gone. Targets go first, as the console does."""
+    """Delete a rule; False if it was already gone. Targets go first, as the console does. Safe to
+    repeat: targets or a rule already gone (a lost response) are not errors."""
     live = get_rule(clients, name, context)
     if live is None:
         return False
-    m = _sdk.eventbridge_models
     if live.targets:
-        ctx = context("eventbridge:DeleteTargets", f"rule {name}")
-        ids = [t.id for t in live.targets]
-        request = m.DeleteTargetsRequest(event_bus_name=BUS_NAME, rule_name=name, target_ids=ids)
-        with translating(ctx):
-            _check_entries(
-                _body(clients.eventbridge.delete_targets_with_options(request, _sdk.runtime()), ctx), ctx
-            )
+        _delete_targets(clients, name, [t.id for t in live.targets], context)
     ctx = context("eventbridge:DeleteRule", f"rule {name}")
-    with translating(ctx):
-        request = m.DeleteRuleRequest(event_bus_name=BUS_NAME, rule_name=name)
-        _body(clients.eventbridge.delete_rule_with_options(request, _sdk.runtime()), ctx)
+    request = _sdk.eventbridge_models.DeleteRuleRequest(event_bus_name=BUS_NAME, rule_name=name)
+    try:
+        call(
+            ctx,
+            lambda: _body(clients.eventbridge.delete_rule_with_options(request, _sdk.runtime()), ctx),
+            clients.retry,
+        )
+    except NotFound:
+        return False
     return True
 
 
@@ -245,6 +312,9 @@ def query_event_traces(clients: _sdk.Clients, event_id: str, context: ContextFor
     API returns them (`Action`, `ActionTime`, `RuleName`, `Endpoint`, `NotifyStatus`, …). Kept 3 days."""
     ctx = context("eventbridge:QueryEventTraces", f"event {event_id}")
     request = _sdk.eventbridge_models.QueryEventTracesRequest(event_bus_name=BUS_NAME, event_id=event_id)
-    with translating(ctx):
-        body = _body(clients.eventbridge.query_event_traces_with_options(request, _sdk.runtime()), ctx)
+    body = call(
+        ctx,
+        lambda: _body(clients.eventbridge.query_event_traces_with_options(request, _sdk.runtime()), ctx),
+        clients.retry,
+    )
     return [dict(step) for step in body.get("Data") or [] if isinstance(step, Mapping)]

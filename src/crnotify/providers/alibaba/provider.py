@@ -6,12 +6,19 @@ import threading
 from collections.abc import Collection, Mapping, Sequence
 from typing import Any
 
-from crnotify.convention import RegistrySpec
-from crnotify.errors import ConfigError
+from crnotify import normalise
+from crnotify.convention import RegistrySpec, bus_digest, default_bus_rule
+from crnotify.errors import AlreadyExists, ConfigError
 from crnotify.fanout import DEFAULT_CONCURRENCY
+from crnotify.lock import LeaseRecord
 from crnotify.model import BusRule, LiveState, Registry
 from crnotify.providers.alibaba import _sdk, cr, eventbridge, read
 from crnotify.providers.alibaba.errors import CallContext
+from crnotify.providers.retry import RetryPolicy, configured
+
+# The apply lock's leases (`crnotify.lock`): disabled rules without targets on the default bus, with a
+# pattern no Alibaba Cloud service emits, so they never match an event and never look like a registry's.
+LEASE_PATTERN = {"source": ["crnotify.lock"]}
 
 
 class AlibabaProvider:
@@ -19,6 +26,11 @@ class AlibabaProvider:
 
     `endpoints` maps a region to `host:port` (an emulator); the key `"*"` serves every region.
     Empty: the real regional endpoints. `access_key`: an explicit key pair; None: the default chain.
+    `retry`: how throttled, 5xx and dropped calls are retried; None: `providers.retry.configured()`.
+
+    Every write is safe to repeat, so an apply that lost a response (or was interrupted) can be
+    retried call by call and rerun as a whole: creating a rule that now exists *as specified* and
+    deleting one that is gone are successes; PutTargets is an upsert.
     `concurrency`: how many calls `read` makes at once (`crnotify.fanout`). A region's client pair is
     shared by those calls: the SDK clients keep no per-call state, and their HTTP sessions are
     `requests` sessions over urllib3's thread-safe connection pools.
@@ -31,11 +43,13 @@ class AlibabaProvider:
         *,
         endpoints: Mapping[str, str] | None = None,
         access_key: tuple[str, str] | None = None,
+        retry: RetryPolicy | None = None,
         concurrency: int = DEFAULT_CONCURRENCY,
     ) -> None:
         self.concurrency = concurrency
         self._endpoints = dict(endpoints or {})
         self._access_key = access_key
+        self._retry = retry if retry is not None else configured()
         self._clients: dict[str, _sdk.Clients] = {}
         self._clients_lock = threading.Lock()
         self._credential: _sdk.SharedCredential | None = None  # the default chain, once for all regions
@@ -57,7 +71,7 @@ class AlibabaProvider:
             connection = _sdk.Connection(
                 region=region, endpoint=endpoint, access_key=self._access_key, credential=self._credential
             )
-            self._clients[region] = _sdk.clients(connection)
+            self._clients[region] = _sdk.clients(connection, self._retry)
         return self._clients[region]
 
     @staticmethod
@@ -99,8 +113,33 @@ class AlibabaProvider:
         return registry.instance_id
 
     def create_registry_rule(self, registry: Registry, spec: RegistrySpec) -> str:
-        context = self._context(registry.region, registry.name)
-        return cr.create(self._for(registry.region), self._instance(registry), spec, context)
+        clients, context = self._for(registry.region), self._context(registry.region, registry.name)
+        instance = self._instance(registry)
+        try:
+            return cr.create(clients, instance, spec, context)
+        except AlreadyExists:
+            existing = self._created_as(clients, instance, spec, context)
+            if existing is None:
+                raise
+            return existing
+
+    @staticmethod
+    def _created_as(
+        clients: _sdk.Clients, instance: str, spec: RegistrySpec, context: eventbridge.ContextFor
+    ) -> str | None:
+        """The id of the rule named like `spec` if it is exactly what creating `spec` makes — the
+        registry rule listed and its bus rule as ACR generates it for `spec` (the bus rule is the
+        only readable trace of the registry settings; the tag regex does not show there)."""
+        ids = [
+            rule_id
+            for rule_id, name in cr.list_rule_names(clients, instance, context)
+            if name == spec.rule_name
+        ]
+        bus = eventbridge.get_rule(clients, spec.rule_name, context)
+        if len(ids) != 1 or bus is None:
+            return None
+        expected = normalise.bus_rule(default_bus_rule(spec, instance))
+        return ids[0] if bus_digest(normalise.bus_rule(bus)) == bus_digest(expected) else None
 
     def update_registry_rule(self, registry: Registry, rule_id: str, spec: RegistrySpec) -> None:
         context = self._context(registry.region, registry.name)
@@ -108,7 +147,7 @@ class AlibabaProvider:
 
     def delete_registry_rule(self, registry: Registry, rule_id: str) -> None:
         context = self._context(registry.region, registry.name)
-        cr.delete(self._for(registry.region), self._instance(registry), rule_id, context)
+        cr.delete(self._for(registry.region), self._instance(registry), rule_id, context)  # gone is fine
 
     # --- bus side -------------------------------------------------------------------------------
 
@@ -123,3 +162,31 @@ class AlibabaProvider:
         eventbridge.delete_rule(
             self._for(registry.region), name, self._context(registry.region, registry.name)
         )
+
+    # --- the apply lock (`crnotify.lock.LeaseStore`) --------------------------------------------
+
+    def lease_scope(self, registry: Registry) -> str:
+        return self._instance(registry)
+
+    def list_leases(self, registry: Registry, prefix: str) -> list[LeaseRecord]:
+        clients, context = self._for(registry.region), self._context(registry.region, registry.name)
+        rules = eventbridge.list_rules(clients, context, prefix=prefix)
+        return [LeaseRecord(rule.name, rule.description) for rule in rules]
+
+    @staticmethod
+    def _lease(name: str, description: str) -> BusRule:
+        return BusRule(name=name, pattern=LEASE_PATTERN, description=description, enabled=False)
+
+    def create_lease(self, registry: Registry, name: str, description: str) -> None:
+        clients, context = self._for(registry.region), self._context(registry.region, registry.name)
+        eventbridge.create_rule_once(clients, self._lease(name, description), context)
+
+    def update_lease(self, registry: Registry, name: str, description: str) -> None:
+        clients, context = self._for(registry.region), self._context(registry.region, registry.name)
+        eventbridge.update_rule(clients, self._lease(name, description), context)
+
+    def delete_lease(self, registry: Registry, name: str) -> None:
+        self.delete_bus_rule(registry, name)
+
+    def lease_location(self, registry: Registry, name: str) -> str:
+        return f"the EventBridge rule {name} on the default bus in {registry.region}"

@@ -4,20 +4,17 @@ Credentials come from boto3's default chain (environment, shared config and cred
 container and instance roles, web identity for CI). Endpoints honour `AWS_ENDPOINT_URL` and
 `AWS_ENDPOINT_URL_EVENTBRIDGE` natively (boto3 ≥ 1.28), which is how tests point at moto.
 
-Retries: the *legacy* retry mode, on purpose. botocore's default *standard* mode counts
-`LimitExceededException` as throttling and retries it with backoff (research/aws-facts.md §5: 3
-attempts measured), although EventBridge uses that code for quota errors that no retry can fix. The
-legacy mode's EventBridge policy retries `ThrottlingException`, HTTP 5xx and connection errors with
-jittered exponential backoff (`base: rand`, factor 2) and fails fast on `LimitExceededException`, which
-`errors.translate` then reports as a quota error.
+Retries: none here (`total_max_attempts=1`). `AwsProvider._call` retries every call under
+`providers.retry`, the one policy of both providers: throttling, 5xx and connection errors, with full
+jitter and a sleep tests can replace, while LimitExceededException — which botocore's *standard* mode
+would retry as throttling although EventBridge uses it for quota errors no retry can fix
+(research/aws-facts.md §5) — is translated into a quota error and fails at once.
 """
 
 from __future__ import annotations
 
 from types import ModuleType
 from typing import Any
-
-DEFAULT_MAX_ATTEMPTS = 5
 
 
 def session() -> Any:
@@ -27,12 +24,12 @@ def session() -> Any:
     return boto3.session.Session()
 
 
-def client(session: Any, service: str, region: str, *, max_attempts: int = DEFAULT_MAX_ATTEMPTS) -> Any:
-    """A client for `service` in `region`; `max_attempts` counts the first attempt too."""
+def client(session: Any, service: str, region: str) -> Any:
+    """A client for `service` in `region`, making each call once."""
     from botocore.config import Config  # noqa: PLC0415
 
     config = Config(
-        retries={"mode": "legacy", "total_max_attempts": max_attempts},
+        retries={"mode": "standard", "total_max_attempts": 1},
         connect_timeout=10,
         read_timeout=30,
         user_agent_extra="crnotify",
@@ -46,3 +43,16 @@ def exceptions() -> ModuleType:
 
     module: ModuleType = botocore.exceptions
     return module
+
+
+def failures() -> tuple[type[BaseException], ...]:
+    """What a botocore call raises: its own errors, and the parser's — a response it cannot read
+    (a gateway's HTML error page) is no BotoCoreError but `botocore.parsers.ResponseParserError`."""
+    import botocore.exceptions  # noqa: PLC0415
+    import botocore.parsers  # noqa: PLC0415
+
+    return (
+        botocore.exceptions.BotoCoreError,
+        botocore.exceptions.ClientError,
+        botocore.parsers.ResponseParserError,
+    )

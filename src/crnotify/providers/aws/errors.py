@@ -88,6 +88,8 @@ def translate(exc: BaseException, *, secrets: Iterable[str] = ()) -> ProviderErr
         return TransientError(f"could not reach AWS: {message}")
     if isinstance(exc, botocore.ReadTimeoutError | botocore.ConnectTimeoutError):
         return TransientError(f"AWS did not answer in time: {message}")
+    if type(exc).__name__ == "ResponseParserError":  # botocore.parsers: an unreadable answer
+        return TransientError(f"AWS sent a response that could not be read: {message[:200]}")
     if isinstance(exc, botocore.ParamValidationError):
         return ProviderError(f"invalid request parameters: {message}")
     return ProviderError(f"AWS call failed: {type(exc).__name__}: {message}")

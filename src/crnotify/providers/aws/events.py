@@ -24,6 +24,7 @@ import os
 import threading
 import time
 from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
+from dataclasses import replace
 from functools import partial
 from itertools import groupby
 from typing import Any
@@ -31,9 +32,12 @@ from typing import Any
 from crnotify.convention import RegistrySpec
 from crnotify.errors import AlreadyExists, AuthError, CrnotifyError, NotFound, ProviderError
 from crnotify.fanout import DEFAULT_CONCURRENCY, Fanout
+from crnotify.lock import LeaseRecord
 from crnotify.model import BusRule, LiveRule, LiveState, Registry, Target
-from crnotify.providers.aws import _sdk, live, mapping, targets
+from crnotify.providers.aws import _sdk, lease, live, mapping, targets
 from crnotify.providers.aws.errors import translate
+from crnotify.providers.retry import RetryPolicy, configured
+from crnotify.providers.retry import call as retry_call
 
 BUS = mapping.BUS_NAME
 _BATCH = 10  # PutTargets / RemoveTargets entries per call
@@ -51,14 +55,18 @@ class AwsProvider:
         *,
         env: Mapping[str, str] | None = None,
         session: Any = None,
-        max_attempts: int = _sdk.DEFAULT_MAX_ATTEMPTS,
+        max_attempts: int | None = None,
         sleep: Callable[[float], None] = time.sleep,
+        retry: RetryPolicy | None = None,
         concurrency: int = DEFAULT_CONCURRENCY,
     ) -> None:
         self.concurrency = concurrency  # calls at once while reading (crnotify.fanout)
         self._env = os.environ if env is None else env
         self._session = session
-        self._max_attempts = max_attempts
+        # Every call is retried by `providers.retry`, the one policy of both providers (botocore's own
+        # retries are off, see `_sdk`): throttling, 5xx and dropped connections, with full jitter.
+        policy = retry if retry is not None else configured()
+        self._retry = policy if max_attempts is None else replace(policy, attempts=max_attempts)
         self._sleep = sleep
         self._clients: dict[tuple[str, str], Any] = {}
         self._lock = threading.RLock()
@@ -78,20 +86,23 @@ class AwsProvider:
             try:
                 if self._session is None:
                     self._session = _sdk.session()
-                self._clients[key] = _sdk.client(
-                    self._session, service, region, max_attempts=self._max_attempts
-                )
+                self._clients[key] = _sdk.client(self._session, service, region)
             except Exception as exc:
                 raise translate(exc) from None
         return self._clients[key]
 
     def _call(self, client: Any, operation: str, secrets: Sequence[str] = (), **params: Any) -> Any:
-        try:
-            return getattr(client, operation)(**params)
-        except Exception as exc:
-            if isinstance(exc, _sdk.exceptions().BotoCoreError | _sdk.exceptions().ClientError):
-                raise translate(exc, secrets=secrets) from None
-            raise
+        """One API call, translated, and retried under the provider's policy when that can help."""
+
+        def once() -> Any:
+            try:
+                return getattr(client, operation)(**params)
+            except Exception as exc:
+                if isinstance(exc, _sdk.failures()):
+                    raise translate(exc, secrets=secrets) from None
+                raise
+
+        return retry_call(once, self._retry)
 
     def check_account(self, registry: Registry) -> None:
         """Refuse to touch an account other than the one the registry declares."""
@@ -255,14 +266,22 @@ class AwsProvider:
                     listed[arn] = described
         return listed
 
-    def _pages(self, client: Any, operation: str, key: str, **params: Any) -> Iterator[Any]:
-        try:
-            for page in client.get_paginator(operation).paginate(**params):
-                yield from page.get(key, [])
-        except Exception as exc:
-            if isinstance(exc, _sdk.exceptions().BotoCoreError | _sdk.exceptions().ClientError):
-                raise translate(exc) from None
-            raise
+    def _pages(self, client: Any, operation: str, key: str, **params: Any) -> list[Any]:
+        """Every item of a paginated listing; a listing that fails part-way is retried from the start."""
+
+        def listing() -> list[Any]:
+            try:
+                return [
+                    item
+                    for page in client.get_paginator(operation).paginate(**params)
+                    for item in page.get(key, [])
+                ]
+            except Exception as exc:
+                if isinstance(exc, _sdk.failures()):
+                    raise translate(exc) from None
+                raise
+
+        return retry_call(listing, self._retry)
 
     def _manual_pages(self, client: Any, operation: str, key: str) -> Iterator[Any]:
         """ListApiDestinations and ListConnections have no boto3 paginator (aws-facts §2)."""
@@ -361,6 +380,30 @@ class AwsProvider:
             if found is not None and _ours(found, registry.name, name):
                 with contextlib.suppress(NotFound):
                     self._call(client, delete, Name=resource)
+
+    # --- the apply lock (`crnotify.lock.LeaseStore`; leases are event buses, see `lease`) ------
+
+    def lease_scope(self, registry: Registry) -> str:
+        return lease.scope(registry)
+
+    def list_leases(self, registry: Registry, prefix: str) -> list[LeaseRecord]:
+        self.check_account(registry)
+        return lease.list_leases(self, self.client(registry.region), prefix)
+
+    def create_lease(self, registry: Registry, name: str, description: str) -> None:
+        self.check_account(registry)
+        self._call(self.client(registry.region), "create_event_bus", Name=name, Tags=lease.tags(description))
+
+    def update_lease(self, registry: Registry, name: str, description: str) -> None:
+        client = self.client(registry.region)
+        resource = lease.arn(self, client, name)
+        self._call(client, "tag_resource", ResourceARN=resource, Tags=lease.tags(description))
+
+    def delete_lease(self, registry: Registry, name: str) -> None:
+        self._call(self.client(registry.region), "delete_event_bus", Name=name)  # absent: no error
+
+    def lease_location(self, registry: Registry, name: str) -> str:
+        return f"the EventBridge event bus {name} in {registry.region}"
 
     # --- write helpers ---------------------------------------------------------------------------
 

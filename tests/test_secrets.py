@@ -1,0 +1,294 @@
+"""No secret value ever reaches output: a corpus of known secrets, every command, every output format.
+
+The config declares a DingTalk robot (its `access_token` inside the webhook URL, its `SEC…` signing
+secret), an HTTPS hook with a token, and a hook whose URL carries a key in its query string — all
+from `${env:…}`. The cloud also holds values crnotify never declared: a rule made in the console
+with its own token, and an owned rule whose webhook was changed outside crnotify. Every command runs
+in every output format the CLI offers (read from the commands themselves, so formats added later are
+covered too), with `-vv` debug logs, against the emulator and moto; its failures run too, with the
+cloud failing the calls that carry secrets. Then stdout, stderr and every file crnotify wrote are
+searched for each value, raw and in every encoding a request or a JSON document would give it.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote, quote_plus
+
+import click
+import pytest
+from alibabacloud_eventbridge20200401 import models as eb_models
+
+from crnotify.cli import cli, main
+from crnotify.convention import RegistrySpec
+from crnotify.emulator.server import DEFAULT_ACCESS_KEY_ID, DEFAULT_ACCESS_KEY_SECRET, EmulatorServer
+from crnotify.model import EventType, Notify, NotifyMethod, Rule, SecretText
+
+REPO = Path(__file__).resolve().parent.parent
+SECRETS = {
+    "DT_TOKEN": "0f1e2d3c4b5a69788796a5b4c3d2e1f0dingtalk",
+    "DT_SECRET": "SEC9a8b7c6d5e4f30211203f4e5d6c7b8a9",
+    "HOOK_TOKEN": "hook/Tok+en=4c0ffee4c0ffee",
+    "HOOK_KEY": "qkey-77aa88bb99cc",
+    "AWS_HOOK_TOKEN": "aws-hook-t0k3n-5e5e5e5e",
+}
+CONSOLE_TOKEN = "c0n5o1e7o4en0123456789abcdef"  # only in the cloud: a rule made in the console
+EDITED_TOKEN = "ed17edf0e1900d5e11a7c0ffee"  # only in the cloud: a webhook changed outside crnotify
+ALL = [*SECRETS.values(), CONSOLE_TOKEN, EDITED_TOKEN]
+INSTANCE = "cri-secrets01"
+CONFIG = f"""\
+version: 1
+registries:
+  - {{name: prod, provider: alibaba, region: cn-hangzhou, instance_id: {INSTANCE}}}
+  - {{name: ecr, provider: aws, region: eu-west-1, account: "123456789012"}}
+rules:
+  - name: scan-api
+    registry: prod
+    event: scan
+    scope: {{namespace: team-a, repositories: [api]}}
+    notify:
+      dingtalk:
+        webhook: https://oapi.dingtalk.com/robot/send?access_token=${{env:DT_TOKEN}}
+        secret: ${{env:DT_SECRET}}
+    bus:
+      template: {{format: markdown, title: Scan, text: "### ${{RepoName}}:${{Tag}}"}}
+  - name: hook
+    registry: prod
+    event: build
+    scope: instance
+    notify:
+      https: {{url: "https://hooks.example.com/acr", token: "${{env:HOOK_TOKEN}}"}}
+  - name: keyed
+    registry: prod
+    event: synchronization
+    scope: {{namespaces: [team-b]}}
+    notify:
+      https: {{url: "https://hooks.example.com/in?key=${{env:HOOK_KEY}}"}}
+  - name: ecr-scan
+    registry: ecr
+    event: scan
+    scope: instance
+    notify:
+      https: {{url: "https://hooks.example.com/ecr", token: "${{env:AWS_HOOK_TOKEN}}"}}
+"""
+
+
+def variants(value: str) -> set[str]:
+    """The forms a value takes in a URL, a form body, JSON, a header or a log line."""
+    return {
+        value,
+        quote(value, safe=""),
+        quote_plus(value),
+        quote(quote(value, safe=""), safe=""),  # a URL inside a URL-encoded parameter
+        json.dumps(value)[1:-1],
+        base64.b64encode(value.encode()).decode(),
+    }
+
+
+FORBIDDEN = {form for value in ALL for form in variants(value)}
+
+
+def leaks(text: str) -> list[str]:
+    return sorted(form for form in FORBIDDEN if form in text)
+
+
+def formats(command: str) -> list[str]:
+    """The --format choices a command offers today."""
+    found = cli.get_command(click.Context(cli), command)  # the group loads commands lazily
+    assert found is not None, command
+    params = {p.name: p for p in found.params}
+    option = params.get("fmt")
+    return list(option.type.choices) if option is not None and isinstance(option.type, click.Choice) else []
+
+
+@pytest.fixture
+def workdir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, aws_env: dict[str, str]) -> Path:
+    (tmp_path / "config").mkdir()
+    (tmp_path / "config" / "rules.yaml").write_text(CONFIG)
+    monkeypatch.chdir(tmp_path)
+    for name, value in SECRETS.items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.setenv("ALIBABA_CLOUD_ACCESS_KEY_ID", DEFAULT_ACCESS_KEY_ID)
+    monkeypatch.setenv("ALIBABA_CLOUD_ACCESS_KEY_SECRET", DEFAULT_ACCESS_KEY_SECRET)
+    monkeypatch.setenv("NO_COLOR", "1")
+    for name in ("CRNOTIFY_ENDPOINT", "CRNOTIFY_LOCAL", "CRNOTIFY_MAX_ATTEMPTS"):
+        monkeypatch.delenv(name, raising=False)
+    return tmp_path
+
+
+class Corpus:
+    """Runs commands and keeps every byte they wrote to stdout and stderr."""
+
+    def __init__(self, capsys: pytest.CaptureFixture[str], endpoint: str) -> None:
+        self.capsys, self.endpoint = capsys, endpoint
+        self.outputs: list[tuple[str, str]] = []
+
+    def run(self, *argv: str, cloud: bool = True) -> tuple[int, str, str]:
+        args = [*argv, "--endpoint", self.endpoint] if cloud else list(argv)
+        code = main(args)
+        out, err = self.capsys.readouterr()
+        self.outputs.append((" ".join(args), out + err))
+        assert "Traceback" not in out + err
+        return code, out, err
+
+    def run_process(self, *argv: str) -> tuple[int, str]:
+        """In a subprocess, so that `-vv` configures logging from scratch as a user's run does."""
+        args = [sys.executable, "-m", "crnotify", "-vv", *argv, "--endpoint", self.endpoint]
+        env = {**os.environ, "PYTHONPATH": str(REPO / "src")}
+        done = subprocess.run(args, env=env, capture_output=True, text=True, timeout=120, check=False)
+        self.outputs.append((" ".join(args[3:]), done.stdout + done.stderr))
+        return done.returncode, done.stdout + done.stderr
+
+    def check(self, directory: Path) -> None:
+        found = {label: leaks(text) for label, text in self.outputs if leaks(text)}
+        for path in sorted(directory.rglob("*")):
+            if path.is_file() and path.parent.name not in {"config", ".crnotify"}:
+                text = path.read_bytes().decode("utf-8", "replace")
+                if leaks(text):
+                    found[str(path.relative_to(directory))] = leaks(text)
+        assert not found, json.dumps(found, indent=1)
+
+
+def make_outside_changes(
+    server: EmulatorServer, cr_client: Any, eventbridge_client: Any, create: Any
+) -> None:
+    url = SecretText(template="https://oapi.dingtalk.com/robot/send?access_token=${env:X}").resolve(
+        {"X": CONSOLE_TOKEN}
+    )
+    console = Rule(
+        name="console-made",
+        registry="prod",
+        event_type=EventType.BUILD,
+        notify=Notify(method=NotifyMethod.DINGTALK, url=url),
+    )
+    create(cr_client, INSTANCE, RegistrySpec.of(console).to_params())
+    got = eventbridge_client.get_rule(
+        eb_models.GetRuleRequest(event_bus_name="default", rule_name="scan-api")
+    )
+    target = got.body.data.targets[0]
+    endpoint = f"https://oapi.dingtalk.com/robot/send?access_token={EDITED_TOKEN}"
+    params = [
+        eb_models.PutTargetsRequestTargetsParamList(
+            resource_key=p.resource_key,
+            form=p.form,
+            value=endpoint if p.resource_key == "URL" else p.value,
+            template=p.template,
+        )
+        for p in target.param_list
+    ]
+    eventbridge_client.put_targets(
+        eb_models.PutTargetsRequest(
+            event_bus_name="default",
+            rule_name="scan-api",
+            targets=[
+                eb_models.PutTargetsRequestTargets(
+                    id=target.id,
+                    type=target.type,
+                    endpoint=endpoint,
+                    push_retry_strategy=target.push_retry_strategy,
+                    param_list=params,
+                )
+            ],
+        )
+    )
+
+
+def scenario(corpus: Corpus, workdir: Path, emulator: EmulatorServer, outside: Any, *, logs: bool) -> None:
+    """Every command and format on a fresh cloud, after outside changes, and failing. With `logs`,
+    the commands that talk to the cloud also run as `crnotify -vv …` in their own process."""
+
+    def debug(*argv: str) -> tuple[int, str]:
+        return corpus.run_process(*argv) if logs else (0, "")
+
+    for fmt in formats("validate"):
+        assert corpus.run("validate", "config", "--format", fmt, cloud=False)[0] == 0
+    event = str(REPO / "examples" / "events" / "scan-api-release.json")
+    for fmt in formats("test"):
+        corpus.run("test", "config", "--events", event, "--format", fmt, cloud=False)
+    for fmt in formats("plan"):
+        assert "sensitive" in corpus.run("plan", "config", "--format", fmt)[1]  # shown, masked
+    assert corpus.run("plan", "config", "--out", "plan-before.json")[0] == 0
+    debug("plan", "config")
+    code, out, err = corpus.run("apply", "config", "--auto-approve")
+    assert code == 0, out + err
+
+    outside()
+    for fmt in formats("plan"):
+        code, out, _ = corpus.run("--debug", "plan", "config", "--format", fmt)
+        assert code == 0
+    assert "scan-api" in out
+    for fmt in formats("drift"):
+        assert corpus.run("drift", "config", "--format", fmt)[0] == 2
+    assert corpus.run("plan", "config", "--out", "plan.json")[0] == 0
+    assert corpus.run("apply", "--plan", "plan.json")[0] == 1  # refused: it discards the edited webhook
+    corpus.run("import", "config", "--registry", "prod")
+    corpus.run("import", "config", "--registry", "ecr")
+    corpus.run("import", "config", "--registry", "prod", "--out", "imported.yaml")
+    assert "CONSOLE_MADE" in (workdir / "imported.yaml").read_text()
+    debug("plan", "config")
+    debug("drift", "config")
+    debug("import", "config", "--registry", "prod")
+    code, out, err = corpus.run("apply", "config", "--auto-approve", "--overwrite-bus-edits")
+    assert code == 0, out + err
+    corpus.run("import", "config", "--registry", "prod", "--adopt", "--out", "adopted.yaml")
+
+    # Failures of the very calls that carry secrets (the registry save, PutTargets): their messages.
+    os.environ["CRNOTIFY_MAX_ATTEMPTS"] = "1"
+    try:
+        changed = CONFIG.replace("team-b", "team-c").replace("/acr", "/v2").replace("/ecr", "/ecr2")
+        (workdir / "config" / "rules.yaml").write_text(changed)
+        emulator.inject("UpdateEventCenterRule", "unavailable")
+        emulator.inject("PutTargets", "throttle")
+        code, out, err = corpus.run("--debug", "apply", "config", "--auto-approve")
+        assert code == 1
+        assert "failed" in out
+        if logs:
+            emulator.inject("UpdateEventCenterRule", "drop_before", times=2)
+            code, output = corpus.run_process("apply", "config", "--auto-approve")
+            assert code == 1
+            assert "UpdateEventCenterRule" in output
+    finally:
+        del os.environ["CRNOTIFY_MAX_ATTEMPTS"]
+    assert (
+        debug("apply", "config", "--auto-approve")
+        if logs
+        else corpus.run("apply", "config", "--auto-approve")
+    )[0] == 0
+    corpus.check(workdir)
+
+
+def test_no_command_or_format_shows_a_secret(
+    workdir: Path,
+    emulator: EmulatorServer,
+    capsys: pytest.CaptureFixture[str],
+    cr_client: Any,
+    eventbridge_client: Any,
+    create_event_center_rule: Any,
+) -> None:
+    def outside() -> None:
+        make_outside_changes(emulator, cr_client, eventbridge_client, create_event_center_rule)
+
+    scenario(Corpus(capsys, emulator.endpoint), workdir, emulator, outside, logs=False)
+
+
+@pytest.mark.slow
+def test_debug_logs_show_no_secret(
+    workdir: Path,
+    emulator: EmulatorServer,
+    capsys: pytest.CaptureFixture[str],
+    cr_client: Any,
+    eventbridge_client: Any,
+    create_event_center_rule: Any,
+) -> None:
+    """`-vv` logs carry the SDKs' request URLs and parameters; the CLI's log handler masks them."""
+
+    def outside() -> None:
+        make_outside_changes(emulator, cr_client, eventbridge_client, create_event_center_rule)
+
+    scenario(Corpus(capsys, emulator.endpoint), workdir, emulator, outside, logs=True)
