@@ -19,6 +19,7 @@ SERVER_DEFAULT_PARAMS = {("IsBase64Encode", "CONSTANT", "false")}
 
 
 def canonical_json(value: JSON) -> str:
+    """One compact spelling per JSON value: patterns, digests and markers are compared in it."""
     return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 
 

@@ -29,6 +29,7 @@ from functools import partial
 from itertools import groupby
 from typing import Any
 
+from crnotify import normalise
 from crnotify.convention import RegistrySpec
 from crnotify.errors import AlreadyExists, AuthError, CrnotifyError, NotFound, ProviderError
 from crnotify.fanout import DEFAULT_CONCURRENCY, Fanout
@@ -329,7 +330,7 @@ class AwsProvider:
             params: dict[str, Any] = {
                 "Name": desired.name,
                 "EventBusName": BUS,
-                "EventPattern": mapping.canonical_json(desired.pattern),
+                "EventPattern": normalise.canonical_json(desired.pattern),
                 "State": "ENABLED" if desired.enabled else "DISABLED",
                 "Description": desired.description,
             }

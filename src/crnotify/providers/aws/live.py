@@ -105,7 +105,7 @@ def target(
             Param(resource_key="RoleArn", form=ParamForm.CONSTANT, value=str(aws_target["RoleArn"]))
         )
     for key in sorted(set(aws_target) - _WRITTEN_KEYS):
-        value = mapping.canonical_json(aws_target[key])
+        value = normalise.canonical_json(aws_target[key])
         params.append(Param(resource_key=key, form=ParamForm.CONSTANT, value=value))
     destination = destinations.get(arn)
     if destination is None:

@@ -44,7 +44,6 @@ spec tag was edited outside crnotify (`edited_outside`).
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
@@ -240,11 +239,6 @@ def content_digest(bus: BusRule) -> str:
     return normalise.digest(document)
 
 
-def canonical_json(value: JSON) -> str:
-    """One spelling per JSON value: how event patterns are compared (aws-facts §2, describe_rule)."""
-    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-
-
 def tag_value(bus: BusRule, key: str) -> str | None:
     return dict(bus.tags).get(key)
 
@@ -338,7 +332,7 @@ def size_problems(rule: Rule, registry: Registry) -> list[Problem]:
     Call it only for a rule without other problems (its pattern must be computable).
     """
     problems = []
-    size = len(canonical_json(desired_pattern(rule, registry)))
+    size = len(normalise.canonical_json(desired_pattern(rule, registry)))
     if size > PATTERN_MAX_CHARS:
         problems.append(
             Problem(

@@ -32,7 +32,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from urllib.parse import parse_qsl, urlsplit, urlunsplit
 
-from crnotify import convention
+from crnotify import convention, normalise
 from crnotify.model import (
     EventType,
     MessageTemplate,
@@ -163,7 +163,7 @@ class AuthSummary:
             "token": self.token,
             "url": self.url,
         }
-        return Param(resource_key="Auth", form=ParamForm.CONSTANT, value=_compact(value))
+        return Param(resource_key="Auth", form=ParamForm.CONSTANT, value=normalise.canonical_json(value))
 
     @classmethod
     def from_param(cls, param: Param) -> AuthSummary:
@@ -229,12 +229,12 @@ def connection_description(registry: str, rule_name: str, summary: AuthSummary) 
     """The ownership marker written on a connection (AWS: ≤512 characters, no tags on connections)."""
     marker = {"fp": summary.fp, "registry": registry, "rule": rule_name, "token": summary.token}
     marker["url"] = summary.url
-    return DESCRIPTION_MARKER + _compact(marker)
+    return DESCRIPTION_MARKER + normalise.canonical_json(marker)
 
 
 def destination_description(registry: str, rule_name: str) -> str:
     """The ownership marker written on an API destination."""
-    return DESCRIPTION_MARKER + _compact({"registry": registry, "rule": rule_name})
+    return DESCRIPTION_MARKER + normalise.canonical_json({"registry": registry, "rule": rule_name})
 
 
 def parse_description(description: str | None) -> dict[str, str | None] | None:
@@ -377,7 +377,3 @@ def input_transformer(body: Param) -> dict[str, object] | None:
     if paths:
         transformer["InputPathsMap"] = paths
     return transformer
-
-
-def _compact(value: object) -> str:
-    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
