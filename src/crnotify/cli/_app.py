@@ -6,12 +6,17 @@ import importlib
 import os
 import sys
 from collections.abc import Callable, Sequence
-from typing import Any, TypeVar
+from contextlib import AbstractContextManager
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
 from crnotify import __version__
 from crnotify.errors import EXIT_ERROR, EXIT_INTERRUPTED, CrnotifyError
+
+if TYPE_CHECKING:
+    from crnotify.model import Config, LiveState
+    from crnotify.session import Session
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -166,6 +171,33 @@ def cloud_target(ctx: click.Context, local: bool, endpoint: str | None) -> tuple
     if obj.get("endpoint") and not explicit:
         endpoint = obj["endpoint"]
     return bool(local or obj.get("local")), endpoint
+
+
+def cloud_session(
+    ctx: click.Context,
+    paths: Sequence[str],
+    local: bool,
+    endpoint: str | None,
+    *,
+    config: Config | None = None,
+) -> AbstractContextManager[Session]:
+    """The command's session (`crnotify.session.open_session`), pointed where its `cloud_options`
+    (or the group's) say, making `--concurrency` calls at once."""
+    from crnotify.session import open_session  # noqa: PLC0415 -- the SDKs load with the session
+
+    use_local, use_endpoint = cloud_target(ctx, local, endpoint)
+    return open_session(
+        paths, local=use_local, endpoint=use_endpoint, config=config, concurrency=concurrency(ctx)
+    )
+
+
+def read_cloud(session: Session) -> LiveState:
+    """The live state of the session's reachable registries, with the progress line on stderr."""
+    from crnotify.apply import read_live  # noqa: PLC0415
+    from crnotify.cli._progress import progress  # noqa: PLC0415
+
+    with progress("Reading the cloud"):
+        return read_live(session.config, session.provider, skip=session.skipped)
 
 
 def use_color(stream: Any = None) -> bool:

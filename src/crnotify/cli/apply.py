@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from crnotify.cli._app import cloud_options, cloud_target, concurrency, paths_argument, run, use_color
+from crnotify.cli._app import cloud_options, cloud_session, paths_argument, read_cloud, run, use_color
 from crnotify.errors import EXIT_ERROR, EXIT_OK, ApplyError, StalePlanError
 from crnotify.model import Registry
 
@@ -66,11 +66,10 @@ def apply_command(  # noqa: PLR0917 (click passes every option as an argument)
 
     def body() -> int:
         from crnotify import lock, planfile
-        from crnotify.apply import apply, read_live, refuse_discards
+        from crnotify.apply import apply, refuse_discards
         from crnotify.cli._progress import progress
         from crnotify.planner import config_digest, plan
         from crnotify.render import apply_text, plan_text
-        from crnotify.session import open_session
 
         color = use_color()
         saved = None
@@ -80,16 +79,12 @@ def apply_command(  # noqa: PLR0917 (click passes every option as an argument)
                 raise click.UsageError("give either PATHS or --plan FILE, not both")
             saved = planfile.load(plan_file)
             config_paths = saved.config_paths
-        use_local, use_endpoint = cloud_target(ctx, local, endpoint)
         with (
-            open_session(
-                config_paths, local=use_local, endpoint=use_endpoint, concurrency=concurrency(ctx)
-            ) as session,
+            cloud_session(ctx, config_paths, local, endpoint) as session,
             lock.hold(session.provider, reached(session), enabled=not no_lock) as guard,
         ):  # the lock is taken before reading, so that the plan is made from a state no one else changes
             config = session.config
-            with progress("Reading the cloud"):
-                live = read_live(config, session.provider, skip=session.skipped)
+            live = read_cloud(session)
             current = plan(config, live, skip=session.skipped)
             if saved is not None:
                 if config_digest(config) != saved.desired_digest:

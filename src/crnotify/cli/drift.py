@@ -8,10 +8,10 @@ import click
 
 from crnotify.cli._app import (
     cloud_options,
-    cloud_target,
-    concurrency,
+    cloud_session,
     format_option,
     paths_argument,
+    read_cloud,
     run,
     use_color,
 )
@@ -38,23 +38,13 @@ def drift_command(
     """
 
     def body() -> int:
-        from crnotify.apply import read_live
-        from crnotify.cli._progress import progress
         from crnotify.drift import detect
         from crnotify.redact import mask
         from crnotify.render import drift as render
         from crnotify.render import drift_markdown
-        from crnotify.session import open_session
 
-        use_local, use_endpoint = cloud_target(ctx, local, endpoint)
-        with (
-            open_session(
-                paths, local=use_local, endpoint=use_endpoint, concurrency=concurrency(ctx)
-            ) as session,
-            progress("Reading the cloud"),
-        ):
-            live = read_live(session.config, session.provider, skip=session.skipped)
-            report = detect(session.config, live, skip=session.skipped)
+        with cloud_session(ctx, paths, local, endpoint) as session:
+            report = detect(session.config, read_cloud(session), skip=session.skipped)
         if fmt == "json":
             click.echo(render.render_json(report), nl=False)
         elif fmt == "markdown":

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from crnotify.cli._app import cloud_options, cloud_target, concurrency, paths_argument, run
+from crnotify.cli._app import cloud_options, cloud_session, paths_argument, run
 from crnotify.errors import EXIT_OK, ConfigError
 
 
@@ -52,12 +52,8 @@ def import_command(  # noqa: PLR0917 (click passes every option as an argument)
         from crnotify.importer import adopted, import_rule, render_yaml
         from crnotify.model import Provider
         from crnotify.providers.aws.mapping import adopted as aws_adopted
-        from crnotify.session import open_session
 
-        use_local, use_endpoint = cloud_target(ctx, local, endpoint)
-        with open_session(
-            paths, local=use_local, endpoint=use_endpoint, concurrency=concurrency(ctx)
-        ) as session:
+        with cloud_session(ctx, paths, local, endpoint) as session:
             try:
                 registry = session.config.registry(registry_name)
             except KeyError:

@@ -10,10 +10,10 @@ import click
 
 from crnotify.cli._app import (
     cloud_options,
-    cloud_target,
-    concurrency,
+    cloud_session,
     format_option,
     paths_argument,
+    read_cloud,
     run,
     use_color,
 )
@@ -58,21 +58,12 @@ def plan_command(  # noqa: PLR0917 (click passes every option as an argument)
 
     def body() -> int:
         from crnotify import planfile
-        from crnotify.apply import read_live
-        from crnotify.cli._progress import progress
         from crnotify.planner import config_digest, plan
         from crnotify.redact import mask
         from crnotify.render import plan_json, plan_markdown, plan_text
-        from crnotify.session import open_session
 
-        use_local, use_endpoint = cloud_target(ctx, local, endpoint)
-        with (
-            open_session(
-                paths, local=use_local, endpoint=use_endpoint, concurrency=concurrency(ctx)
-            ) as session,
-            progress("Reading the cloud"),
-        ):
-            live = read_live(session.config, session.provider, skip=session.skipped)
+        with cloud_session(ctx, paths, local, endpoint) as session:
+            live = read_cloud(session)
         result = plan(session.config, live, skip=session.skipped)
         if fmt == "json":
             click.echo(plan_json.render(result), nl=False)

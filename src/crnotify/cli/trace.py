@@ -9,15 +9,7 @@ from typing import Any
 
 import click
 
-from crnotify.cli._app import (
-    cloud_options,
-    cloud_target,
-    concurrency,
-    format_option,
-    paths_argument,
-    run,
-    use_color,
-)
+from crnotify.cli._app import cloud_options, cloud_session, format_option, paths_argument, run, use_color
 from crnotify.errors import EXIT_ERROR, EXIT_OK, ConfigError
 
 
@@ -59,7 +51,6 @@ def trace_command(  # noqa: PLR0917 (click passes every option as an argument)
         from crnotify.model import Config, Provider, Registry
         from crnotify.providers.alibaba import AlibabaProvider
         from crnotify.render.traces import render_json, render_text
-        from crnotify.session import open_session
 
         wanted = list(dict.fromkeys(regions))
         if not wanted:
@@ -73,15 +64,11 @@ def trace_command(  # noqa: PLR0917 (click passes every option as an argument)
         config = Config(
             registries=tuple(Registry(name=r, provider=Provider.ALIBABA, region=r) for r in wanted)
         )
-        use_local, use_endpoint = cloud_target(ctx, local, endpoint)
-        calls_at_once = concurrency(ctx)
-        with open_session(
-            paths, local=use_local, endpoint=use_endpoint, config=config, concurrency=calls_at_once
-        ) as session:
+        with cloud_session(ctx, paths, local, endpoint, config=config) as session:
             provider = session.provider
             assert isinstance(provider, AlibabaProvider)  # a config of Alibaba regions only
             answers: dict[str, list[dict[str, Any]]] = {}
-            fan = Fanout(calls_at_once)  # the regions at once
+            fan = Fanout(session.concurrency)  # the regions at once
             for region in wanted:
                 fan.submit(
                     partial(provider.event_traces, region, event_id),
