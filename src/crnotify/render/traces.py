@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import json
-import urllib.parse
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
+from crnotify.redact import mask_query_secrets
 from crnotify.render._text import paint, safe
 
 TRACE_VERSION = 1
@@ -20,18 +20,6 @@ def _time(ms: object) -> str:
         return str(ms or "?")
 
 
-def redact(url: str) -> str:
-    """A trace endpoint without its `access_token` (DingTalk webhooks carry it in the query)."""
-    parts = urllib.parse.urlsplit(url)
-    if not parts.query:
-        return url
-    query = [
-        (key, "***" if key in ("access_token", "sign") else value)
-        for key, value in urllib.parse.parse_qsl(parts.query, keep_blank_values=True)
-    ]
-    return urllib.parse.urlunsplit(parts._replace(query=urllib.parse.urlencode(query, safe="*")))
-
-
 def _describe(step: Mapping[str, Any]) -> str:
     action = str(step.get("Action", "?"))
     if action == "PutEvent":
@@ -40,7 +28,7 @@ def _describe(step: Mapping[str, Any]) -> str:
     if action == "FilterEvent":
         return f"{rule} matched"
     latency = step.get("NotifyLatency")
-    text = f"{rule} → {redact(str(step.get('Endpoint', '')))}: {step.get('NotifyStatus') or '?'}"
+    text = f"{rule} → {mask_query_secrets(str(step.get('Endpoint', '')))}: {step.get('NotifyStatus') or '?'}"
     return f"{text} ({latency} ms)" if latency not in (None, "") else text
 
 
@@ -73,7 +61,7 @@ def render_json(event_id: str, found: Mapping[str, Sequence[Mapping[str, Any]]])
         "event_id": event_id,
         "regions": {
             region: [
-                {**dict(step), "Endpoint": redact(str(step["Endpoint"]))}
+                {**dict(step), "Endpoint": mask_query_secrets(str(step["Endpoint"]))}
                 if "Endpoint" in step
                 else dict(step)
                 for step in steps
