@@ -8,6 +8,8 @@ RPC client sends (§1.1) and answers like UpdateEventCenterRule, plus `IsSuccess
 
 from __future__ import annotations
 
+from typing import Any
+
 from crnotify import convention
 from crnotify.emulator import errors
 from crnotify.emulator.wire import ACR_VERSION, Body, Call, Route
@@ -33,6 +35,11 @@ def _spec_params(call: Call) -> dict[str, str]:
             f"EventChannel must be {convention.EVENT_CHANNEL}, not {channel!r}"
         )
     return params
+
+
+def _success(call: Call, **fields: Any) -> Body:
+    """Delete's and the List actions' envelope: the string "success" plus `IsSuccess`."""
+    return {"RequestId": call.request_id, "Code": "success", "IsSuccess": True, **fields}
 
 
 def create_event_center_rule(call: Call) -> Body:
@@ -64,19 +71,14 @@ def delete_event_center_rule(call: Call) -> Body:
     call.state.delete_event_center_rule(
         call.account, call.region, instance_id=call.required("InstanceId"), rule_id=call.required("RuleId")
     )
-    return {"RequestId": call.request_id, "Code": "success", "IsSuccess": True}
+    return _success(call)
 
 
 def list_event_center_rule_name(call: Call) -> Body:
     names = call.state.list_event_center_rule_name(
         call.account, call.region, instance_id=call.required("InstanceId")
     )
-    return {
-        "RequestId": call.request_id,
-        "Code": "success",
-        "IsSuccess": True,
-        "RuleNames": [{"RuleId": rule_id, "RuleName": name} for rule_id, name in names],
-    }
+    return _success(call, RuleNames=[{"RuleId": rule_id, "RuleName": name} for rule_id, name in names])
 
 
 def list_event_center_record(call: Call) -> Body:
@@ -93,15 +95,7 @@ def list_event_center_record(call: Call) -> Body:
         page_no=page_no,
         page_size=page_size,
     )
-    return {
-        "RequestId": call.request_id,
-        "Code": "success",
-        "IsSuccess": True,
-        "PageNo": page_no,
-        "PageSize": page_size,
-        "TotalCount": total,
-        "Records": records,
-    }
+    return _success(call, PageNo=page_no, PageSize=page_size, TotalCount=total, Records=records)
 
 
 def _route(action: str, handler: object, summary: str, *, in_sdk: bool = True) -> Route:

@@ -104,24 +104,22 @@ def list_rules(call: Call) -> Body:
     return eventbridge_ok(call, _paged("Rules", shaped, token, total))
 
 
-def _rule_action(method: Callable[..., None]) -> Callable[[Call], Body]:
-    def handle(call: Call) -> Body:
-        method(call.account, call.region, bus=call.required("EventBusName"), name=call.required("RuleName"))
-        return eventbridge_ok(call)
-
-    return handle
+def _on_rule(call: Call, method: Callable[..., None]) -> Body:
+    """Delete/Enable/DisableRule: `method` on the named rule, answered with the bare envelope."""
+    method(call.account, call.region, bus=call.required("EventBusName"), name=call.required("RuleName"))
+    return eventbridge_ok(call)
 
 
 def delete_rule(call: Call) -> Body:
-    return _rule_action(call.state.delete_rule)(call)
+    return _on_rule(call, call.state.delete_rule)
 
 
 def enable_rule(call: Call) -> Body:
-    return _rule_action(call.state.enable_rule)(call)
+    return _on_rule(call, call.state.enable_rule)
 
 
 def disable_rule(call: Call) -> Body:
-    return _rule_action(call.state.disable_rule)(call)
+    return _on_rule(call, call.state.disable_rule)
 
 
 def put_targets(call: Call) -> Body:
