@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -10,7 +9,7 @@ from typing import Any
 from crnotify.emulator.dingtalk import parse_message
 from crnotify.emulator.expectations import Check, EventCase
 from crnotify.emulator.offline import Message, Sent, Verdict
-from crnotify.render._text import safe
+from crnotify.render._text import json_document, safe
 
 REPORT_VERSION = 1
 
@@ -160,4 +159,4 @@ def render_json(results: Sequence[EventResult]) -> str:
         ],
         "summary": summary(results),
     }
-    return json.dumps(payload, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+    return json_document(payload)

@@ -1,8 +1,10 @@
-"""Helpers shared by the text renderers: terminal-safe text and ANSI colour."""
+"""Helpers shared by the renderers: terminal-safe text, ANSI colour, and the one JSON document layout."""
 
 from __future__ import annotations
 
+import json
 import re
+from typing import Any
 
 # C0/C1 controls (terminal escape sequences) and bidirectional overrides ("Trojan Source").
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
@@ -25,3 +27,8 @@ def paint(text: str, color: str, *, enabled: bool) -> str:
 
 def plural(n: int, word: str, many: str | None = None) -> str:
     return f"{n} {word}" if n == 1 else f"{n} {many or word + 's'}"
+
+
+def json_document(document: Any) -> str:
+    """A `--format json` document: sorted keys, two-space indent, UTF-8 as is, a final newline."""
+    return json.dumps(document, indent=2, sort_keys=True, ensure_ascii=False) + "\n"

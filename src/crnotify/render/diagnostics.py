@@ -11,12 +11,11 @@ JSON is versioned (`format_version`) with sorted keys; field names are stable.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 
 from crnotify.diagnostics import Diagnostic, count
 from crnotify.model import Config
-from crnotify.render._text import paint, plural, safe
+from crnotify.render._text import json_document, paint, plural, safe
 from crnotify.render.rules import rule_record, rules_table
 
 FORMAT_VERSION = 1
@@ -88,4 +87,4 @@ def render_json(diagnostics: Sequence[Diagnostic], *, config: Config | None, fil
         if config is None
         else [rule_record(r) for r in sorted(config.rules, key=lambda r: (r.registry, r.name))],
     }
-    return json.dumps(document, sort_keys=True, indent=2, ensure_ascii=False) + "\n"
+    return json_document(document)

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import json
 from collections import Counter
 
 from crnotify.drift import DriftKind, DriftReport
 from crnotify.model import JSON
 from crnotify.render._style import paint, safe
+from crnotify.render._text import json_document
 
 FORMAT_VERSION = "1.0"
 COLOURS = {
@@ -53,4 +53,4 @@ def document(report: DriftReport) -> dict[str, JSON]:
 
 
 def render_json(report: DriftReport) -> str:
-    return json.dumps(document(report), indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+    return json_document(document(report))

@@ -16,10 +16,9 @@ Terraform leaks): `before`/`after` are `"(sensitive)"` or null, and `sensitive_c
 
 from __future__ import annotations
 
-import json
-
 from crnotify.model import JSON
 from crnotify.planner import Change, FieldChange, Plan
+from crnotify.render._text import json_document
 
 FORMAT_VERSION = "1.0"
 
@@ -63,4 +62,4 @@ def document(plan: Plan) -> dict[str, JSON]:
 
 
 def render(plan: Plan) -> str:
-    return json.dumps(document(plan), indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+    return json_document(document(plan))

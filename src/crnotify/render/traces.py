@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
 from crnotify.redact import mask_query_secrets
-from crnotify.render._text import paint, safe
+from crnotify.render._text import json_document, paint, safe
 
 TRACE_VERSION = 1
 
@@ -69,4 +68,4 @@ def render_json(event_id: str, found: Mapping[str, Sequence[Mapping[str, Any]]])
             for region, steps in found.items()
         },
     }
-    return json.dumps(payload, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+    return json_document(payload)
