@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import re
 import threading
-from urllib.parse import quote, quote_plus
+from collections.abc import Iterable
+from urllib.parse import parse_qsl, quote, quote_plus, urlsplit
 
 MASK = "***"
 # DingTalk's webhook query secrets, in a URL (the value runs to the next `&`) or percent-encoded inside
@@ -66,3 +67,20 @@ def mask(text: str) -> str:
 def mask_query_secrets(text: str) -> str:
     """Only DingTalk's `access_token=`/`sign=` query values: a pure function, for renderers."""
     return _QUERY_SECRET.sub(lambda m: f"{m.group(1) or m.group(2)}{MASK}", text)
+
+
+def mask_values(text: str, secrets: Iterable[str]) -> str:
+    """`text` with each of `secrets` masked in every form a message may quote it in (`_forms`): a pure
+    function, for the providers' error messages, which name the secrets of the failed call."""
+    forms = {form for secret in secrets if secret for form in _forms(secret)}
+    for form in sorted(forms, key=len, reverse=True):  # longest first: a secret containing another
+        text = text.replace(form, MASK)
+    return text
+
+
+def _forms(secret: str) -> set[str]:
+    """A value as a message may quote it: raw, percent-encoded (a request URL or form body), and, for
+    a URL, each of its query values on their own (the DingTalk access_token)."""
+    forms = {secret, quote(secret, safe=""), quote_plus(secret)}
+    forms |= {value for _, value in parse_qsl(urlsplit(secret).query) if len(value) >= MIN_LENGTH}
+    return {form for value in set(forms) for form in (value, quote(value, safe=""))}

@@ -9,11 +9,10 @@ whose message echoes the string that was signed — request parameters included.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Collection, Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from typing import TypeVar
-from urllib.parse import parse_qsl, quote, quote_plus, urlsplit
 
 from crnotify.errors import (
     AlreadyExists,
@@ -27,6 +26,7 @@ from crnotify.errors import (
     TransientError,
 )
 from crnotify.providers import retry
+from crnotify.redact import mask_values
 
 T = TypeVar("T")
 
@@ -81,21 +81,6 @@ class CallContext:
         return self.action.split(":", 1)[1]
 
 
-def _forms(secret: str) -> set[str]:
-    """A value as a message may quote it: raw, percent-encoded (a request URL or form body), and, for
-    a URL, each of its query values on their own (the DingTalk access_token)."""
-    forms = {secret, quote(secret, safe=""), quote_plus(secret)}
-    forms |= {value for _, value in parse_qsl(urlsplit(secret).query) if len(value) >= 4}
-    return {form for value in set(forms) for form in (value, quote(value, safe=""))}
-
-
-def _mask(text: str, secrets: Collection[str]) -> str:
-    forms = {form for secret in secrets if secret for form in _forms(secret)}
-    for form in sorted(forms, key=len, reverse=True):
-        text = text.replace(form, "***")
-    return text
-
-
 def translate(exc: BaseException, ctx: CallContext) -> ProviderError:
     """A vendor (or transport) exception as a crnotify error naming the call and what to do."""
     inner = getattr(exc, "inner_exception", None) or exc  # UnretryableException wraps the real cause
@@ -104,7 +89,7 @@ def translate(exc: BaseException, ctx: CallContext) -> ProviderError:
     status = getattr(inner, "status_code", None)
     # The SDK prefixes the server's message with "code: <HTTP status>, " and ends it with the request id.
     raw = re.sub(r"^code: \d+, ", "", str(getattr(inner, "message", "") or ""))
-    vendor = "" if code in _AUTH else _mask(raw, ctx.secrets)[:300]
+    vendor = "" if code in _AUTH else mask_values(raw, ctx.secrets)[:300]
     where = f"{ctx.api} on {ctx.resource} in {ctx.region}"
     detail = f" ({code}: {vendor})" if code and vendor else f" ({code})" if code else ""
 
@@ -112,8 +97,9 @@ def translate(exc: BaseException, ctx: CallContext) -> ProviderError:
         return AuthError(f"no usable Alibaba Cloud credentials for {where}", hint=CREDENTIALS_HINT)
     if name == "RetryError" or isinstance(inner, OSError):
         reason = str(getattr(inner, "message", "") or inner)
+        reason = mask_values(reason, ctx.secrets)[:200]
         return TransientError(
-            f"could not reach the Alibaba Cloud endpoint for {where}: {_mask(reason, ctx.secrets)[:200]}",
+            f"could not reach the Alibaba Cloud endpoint for {where}: {reason}",
             hint="check the network, the region, and --endpoint/CRNOTIFY_ENDPOINT if you set one",
         )
     if ctx.api == "CreateEventCenterRule" and (code in _UNKNOWN_ACTION or status == 404):

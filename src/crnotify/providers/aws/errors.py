@@ -15,6 +15,7 @@ from crnotify.errors import (
     TransientError,
 )
 from crnotify.providers.aws import _sdk
+from crnotify.redact import mask_values
 
 _AUTH = {
     "UnrecognizedClientException",
@@ -39,11 +40,11 @@ def translate(exc: BaseException, *, secrets: Iterable[str] = ()) -> ProviderErr
     the values sent in the failed call are masked here too.
     """
     botocore = _sdk.exceptions()
-    message = _mask(str(exc), secrets)
+    message = mask_values(str(exc), secrets)
     if isinstance(exc, botocore.ClientError):
         error = exc.response.get("Error", {})
         code = str(error.get("Code", "Unknown"))
-        text = _mask(str(error.get("Message") or message), secrets)
+        text = mask_values(str(error.get("Message") or message), secrets)
         status = int(exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode") or 0)
         action = _action(exc)
         if code == "LimitExceededException":
@@ -100,10 +101,3 @@ def _action(exc: object) -> str:
     operation = str(getattr(exc, "operation_name", "") or "Unknown")
     prefix = "sts" if operation == "GetCallerIdentity" else "events"
     return f"{prefix}:{operation}"
-
-
-def _mask(text: str, secrets: Iterable[str]) -> str:
-    for secret in secrets:
-        if secret:
-            text = text.replace(secret, "***")
-    return text
