@@ -25,9 +25,10 @@ import click
 import pytest
 from alibabacloud_eventbridge20200401 import models as eb_models
 
+from cli_run import user_workdir
 from crnotify.cli import cli, main
 from crnotify.convention import RegistrySpec
-from crnotify.emulator.server import DEFAULT_ACCESS_KEY_ID, DEFAULT_ACCESS_KEY_SECRET, EmulatorServer
+from crnotify.emulator.server import EmulatorServer
 from crnotify.model import EventType, Notify, NotifyMethod, Rule, SecretText
 
 REPO = Path(__file__).resolve().parent.parent
@@ -109,17 +110,7 @@ def formats(command: str) -> list[str]:
 
 @pytest.fixture
 def workdir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, aws_env: dict[str, str]) -> Path:
-    (tmp_path / "config").mkdir()
-    (tmp_path / "config" / "rules.yaml").write_text(CONFIG)
-    monkeypatch.chdir(tmp_path)
-    for name, value in SECRETS.items():
-        monkeypatch.setenv(name, value)
-    monkeypatch.setenv("ALIBABA_CLOUD_ACCESS_KEY_ID", DEFAULT_ACCESS_KEY_ID)
-    monkeypatch.setenv("ALIBABA_CLOUD_ACCESS_KEY_SECRET", DEFAULT_ACCESS_KEY_SECRET)
-    monkeypatch.setenv("NO_COLOR", "1")
-    for name in ("CRNOTIFY_ENDPOINT", "CRNOTIFY_LOCAL", "CRNOTIFY_MAX_ATTEMPTS"):
-        monkeypatch.delenv(name, raising=False)
-    return tmp_path
+    return user_workdir(tmp_path, monkeypatch, {"rules.yaml": CONFIG}, SECRETS, alibaba_keys=True)
 
 
 class Corpus:
