@@ -12,9 +12,8 @@ import pytest
 from alibabacloud_eventbridge20200401 import models as eb_models
 
 from cli_run import run_cli, user_workdir
-from crnotify.convention import RegistrySpec
+from conftest import outside_rule
 from crnotify.emulator.server import EmulatorServer
-from crnotify.model import EventType, Notify, NotifyMethod, Rule, SecretText
 
 SECRETS = {"DT_TOKEN": "dt-token-0123456789", "DT_SECRET": "SECsigning0123", "HOOK_TOKEN": "hook-token-0123"}
 INSTANCE = "cri-clitest01"
@@ -130,16 +129,7 @@ def test_saved_plan_is_refused_when_stale(
 def test_import_adopt_then_plan_shows_no_changes(
     workdir: Path, emulator: EmulatorServer, capsys: Any, cr_client: Any, create_event_center_rule: Any
 ) -> None:
-    url = SecretText(template="https://oapi.dingtalk.com/robot/send?access_token=${env:X}").resolve(
-        {"X": "console-token"}
-    )
-    outside = Rule(
-        name="console-made",
-        registry="prod",
-        event_type=EventType.BUILD,
-        notify=Notify(method=NotifyMethod.DINGTALK, url=url),
-    )
-    create_event_center_rule(cr_client, INSTANCE, RegistrySpec.of(outside).to_params())
+    create_event_center_rule(cr_client, INSTANCE, outside_rule(token="console-token"))
     at = ("--endpoint", emulator.endpoint)
     (workdir / "config" / "rules.yaml").unlink()
     code, out, err = run(

@@ -21,15 +21,11 @@ from alibabacloud_cr20181201 import models as cr_models
 from alibabacloud_cr20181201.client import Client as CrClient
 from alibabacloud_eventbridge20200401 import models as eb_models
 from alibabacloud_eventbridge20200401.client import Client as EventBridgeClient
-from alibabacloud_tea_openapi.utils_models import OpenApiRequest
-from darabonba.runtime import RuntimeOptions
 
 from cli_run import run_cli, user_workdir
-from conftest import CREATE_EVENT_CENTER_RULE, sdk_config
+from conftest import outside_rule, sdk_config
 from crnotify.cli import main
-from crnotify.convention import RegistrySpec
 from crnotify.emulator.server import EmulatorServer
-from crnotify.model import EventType, Notify, NotifyMethod, Rule, SecretText
 from faultproxy import FaultProxy
 from test_aws_cli import REGISTRIES as AWS_REGISTRIES
 from test_aws_cli import SCAN, SIGNING, SYNC, rules
@@ -141,28 +137,19 @@ def snapshot(server: EmulatorServer) -> tuple[dict[str, str], dict[str, dict[str
     return acr, bus
 
 
-def create_unmanaged(server: EmulatorServer) -> None:
-    url = SecretText(template="https://oapi.dingtalk.com/robot/send?access_token=${env:X}").resolve(
-        {"X": "console-token"}
-    )
-    theirs = Rule(
-        name="console-made",
-        registry="prod",
-        event_type=EventType.BUILD,
-        notify=Notify(method=NotifyMethod.DINGTALK, url=url),
-    )
-    request = OpenApiRequest(query={"InstanceId": INSTANCE, **RegistrySpec.of(theirs).to_params()})
-    CrClient(sdk_config(server)).call_api(CREATE_EVENT_CENTER_RULE, request, RuntimeOptions())
-
-
 @pytest.mark.slow
 @pytest.mark.parametrize("seed", SEEDS)
 def test_repeated_apply_converges_under_faults(
-    seed: int, workdir: Path, clean: EmulatorServer, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    seed: int,
+    workdir: Path,
+    clean: EmulatorServer,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    create_event_center_rule: Any,
 ) -> None:
     at_clean = ("--endpoint", clean.endpoint)
     assert cli(capsys, "apply", "config", "--auto-approve", *at_clean)[0] == 0
-    create_unmanaged(clean)
+    create_event_center_rule(CrClient(sdk_config(clean)), INSTANCE, outside_rule())  # not crnotify's
     acr_before, bus_before = snapshot(clean)
     assert set(acr_before) == {"keep", "change", "drop", "console-made"}
     (workdir / "config" / "rules.yaml").write_text(AFTER)

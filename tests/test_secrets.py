@@ -26,10 +26,9 @@ import pytest
 from alibabacloud_eventbridge20200401 import models as eb_models
 
 from cli_run import user_workdir
+from conftest import outside_rule
 from crnotify.cli import cli, main
-from crnotify.convention import RegistrySpec
 from crnotify.emulator.server import EmulatorServer
-from crnotify.model import EventType, Notify, NotifyMethod, Rule, SecretText
 
 REPO = Path(__file__).resolve().parent.parent
 SECRETS = {
@@ -149,16 +148,7 @@ class Corpus:
 def make_outside_changes(
     server: EmulatorServer, cr_client: Any, eventbridge_client: Any, create: Any
 ) -> None:
-    url = SecretText(template="https://oapi.dingtalk.com/robot/send?access_token=${env:X}").resolve(
-        {"X": CONSOLE_TOKEN}
-    )
-    console = Rule(
-        name="console-made",
-        registry="prod",
-        event_type=EventType.BUILD,
-        notify=Notify(method=NotifyMethod.DINGTALK, url=url),
-    )
-    create(cr_client, INSTANCE, RegistrySpec.of(console).to_params())
+    create(cr_client, INSTANCE, outside_rule(token=CONSOLE_TOKEN))
     got = eventbridge_client.get_rule(
         eb_models.GetRuleRequest(event_bus_name="default", rule_name="scan-api")
     )
