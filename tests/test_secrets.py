@@ -244,7 +244,16 @@ def scenario(corpus: Corpus, workdir: Path, emulator: EmulatorServer, outside: A
     corpus.check(workdir)
 
 
-def test_no_command_or_format_shows_a_secret(
+@pytest.mark.parametrize(
+    "logs",
+    [
+        pytest.param(False, id="outputs"),
+        # `-vv` logs carry the SDKs' request URLs and parameters; the CLI's log handler masks them.
+        pytest.param(True, id="debug-logs", marks=pytest.mark.slow),
+    ],
+)
+def test_no_command_format_or_debug_log_shows_a_secret(
+    logs: bool,
     workdir: Path,
     emulator: EmulatorServer,
     capsys: pytest.CaptureFixture[str],
@@ -255,21 +264,4 @@ def test_no_command_or_format_shows_a_secret(
     def outside() -> None:
         make_outside_changes(emulator, cr_client, eventbridge_client, create_event_center_rule)
 
-    scenario(Corpus(capsys, emulator.endpoint), workdir, emulator, outside, logs=False)
-
-
-@pytest.mark.slow
-def test_debug_logs_show_no_secret(
-    workdir: Path,
-    emulator: EmulatorServer,
-    capsys: pytest.CaptureFixture[str],
-    cr_client: Any,
-    eventbridge_client: Any,
-    create_event_center_rule: Any,
-) -> None:
-    """`-vv` logs carry the SDKs' request URLs and parameters; the CLI's log handler masks them."""
-
-    def outside() -> None:
-        make_outside_changes(emulator, cr_client, eventbridge_client, create_event_center_rule)
-
-    scenario(Corpus(capsys, emulator.endpoint), workdir, emulator, outside, logs=True)
+    scenario(Corpus(capsys, emulator.endpoint), workdir, emulator, outside, logs=logs)
