@@ -177,6 +177,7 @@ CLOUD_RULE = st.fixed_dictionaries(  # mostly valid, so that most configs are pl
 )
 
 
+@pytest.mark.slow
 def test_plan_well_formed_but_wrong_configs(environment: None, cloud: str) -> None:
     """Mostly schema-valid rules over Alibaba and AWS registries: many reach the clouds and are planned."""
     codes: list[int] = []

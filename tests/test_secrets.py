@@ -244,12 +244,13 @@ def scenario(corpus: Corpus, workdir: Path, emulator: EmulatorServer, outside: A
     corpus.check(workdir)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     "logs",
     [
         pytest.param(False, id="outputs"),
         # `-vv` logs carry the SDKs' request URLs and parameters; the CLI's log handler masks them.
-        pytest.param(True, id="debug-logs", marks=pytest.mark.slow),
+        pytest.param(True, id="debug-logs"),
     ],
 )
 def test_no_command_format_or_debug_log_shows_a_secret(
