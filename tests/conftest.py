@@ -24,12 +24,13 @@ import pytest
 from alibabacloud_cr20181201.client import Client as CrClient
 from alibabacloud_eventbridge20200401.client import Client as EventBridgeClient
 from alibabacloud_tea_openapi import models as open_api_models
-from alibabacloud_tea_openapi.utils_models import OpenApiRequest
-from darabonba.runtime import RuntimeOptions
 from hypothesis import HealthCheck, settings
 
+from crnotify.convention import RegistrySpec
 from crnotify.emulator.server import DEFAULT_ACCESS_KEY_ID, DEFAULT_ACCESS_KEY_SECRET, EmulatorServer
+from crnotify.model import EventType, Notify, NotifyMethod, Rule, SecretText
 from crnotify.providers import retry
+from crnotify.providers.alibaba import _sdk
 
 FAST_RETRIES = retry.RetryPolicy(initial=0.001, maximum=0.005)
 
@@ -100,32 +101,27 @@ def eventbridge_client(emulator: EmulatorServer, eventbridge_client_factory: Cal
     return eventbridge_client_factory(emulator)
 
 
-CREATE_EVENT_CENTER_RULE = open_api_models.Params(
-    action="CreateEventCenterRule",
-    version="2018-12-01",
-    protocol="HTTP",
-    pathname="/",
-    method="POST",
-    auth_type="AK",
-    style="RPC",
-    req_body_type="formData",
-    body_type="json",
-)
+def outside_rule(name: str = "console-made", token: str = "console-token") -> dict[str, str]:
+    """The CreateEventCenterRule parameters of a rule made outside crnotify (in the console, say): a
+    build rule of registry `prod` that notifies a DingTalk robot with access token `token`."""
+    url = SecretText(template="https://oapi.dingtalk.com/robot/send?access_token=${env:X}").resolve(
+        {"X": token}
+    )
+    notify = Notify(method=NotifyMethod.DINGTALK, url=url)
+    rule = Rule(name=name, registry="prod", event_type=EventType.BUILD, notify=notify)
+    return RegistrySpec.of(rule).to_params()
 
 
 @pytest.fixture
 def create_event_center_rule() -> Callable[..., dict[str, Any]]:
     """`create_event_center_rule(cr_client, instance_id, params)` → the response body.
 
-    CreateEventCenterRule is not in the SDK: this sends it with the client's generic `call_api`,
-    the parameters in the query like the SDK's other RPC calls (`RegistrySpec.to_params()` builds them).
+    CreateEventCenterRule is not in the SDK: this sends it as crnotify does (`_sdk.create_event_center_rule`,
+    the client's generic `call_api`), the parameters in the query (`RegistrySpec.to_params()` builds them).
     """
 
     def create(client: Any, instance_id: str, params: dict[str, str]) -> dict[str, Any]:
-        request = OpenApiRequest(query={"InstanceId": instance_id, **params})
-        response = client.call_api(CREATE_EVENT_CENTER_RULE, request, RuntimeOptions())
-        body: dict[str, Any] = response["body"]
-        return body
+        return _sdk.create_event_center_rule(client, {"InstanceId": instance_id, **params})
 
     return create
 

@@ -15,7 +15,7 @@ from typing import Any
 import boto3
 import pytest
 
-from crnotify.cli import main
+from cli_run import run_cli, user_workdir
 from crnotify.config import load
 
 SECRETS = {
@@ -78,25 +78,12 @@ def rules(*blocks: str) -> str:
 
 @pytest.fixture
 def workdir(tmp_path: Path, aws_env: dict[str, str], monkeypatch: pytest.MonkeyPatch) -> Path:
-    (tmp_path / "config").mkdir()
-    (tmp_path / "config" / "registries.yaml").write_text(REGISTRIES)
-    (tmp_path / "config" / "rules.yaml").write_text(rules(SCAN, SYNC, SIGNING))
-    monkeypatch.chdir(tmp_path)
-    for name, value in SECRETS.items():
-        monkeypatch.setenv(name, value)
-    monkeypatch.delenv("CRNOTIFY_LOCAL", raising=False)
-    monkeypatch.delenv("CRNOTIFY_ENDPOINT", raising=False)
-    monkeypatch.setenv("NO_COLOR", "1")
-    return tmp_path
+    files = {"registries.yaml": REGISTRIES, "rules.yaml": rules(SCAN, SYNC, SIGNING)}
+    return user_workdir(tmp_path, monkeypatch, files, SECRETS)
 
 
 def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
-    code = main(list(argv))
-    out, err = capsys.readouterr()
-    for value in SECRETS.values():
-        assert value not in out
-        assert value not in err
-    return code, out, err
+    return run_cli(capsys, SECRETS.values(), *argv)
 
 
 def events() -> Any:

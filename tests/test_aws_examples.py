@@ -17,7 +17,7 @@ import boto3
 import pytest
 import yaml
 
-from crnotify.cli import main
+from cli_run import run_cli, user_workdir
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 REGION = "us-east-1"  # the region of the example registry ecr-use1
@@ -38,24 +38,12 @@ RULES = [rule["name"] for rule in yaml.safe_load((EXAMPLES / "aws.yaml").read_te
 def workdir(tmp_path: Path, aws_env: dict[str, str], monkeypatch: pytest.MonkeyPatch) -> Path:
     registries = yaml.safe_load((EXAMPLES / "registries.yaml").read_text())
     registries["registries"] = [r for r in registries["registries"] if r["provider"] == "aws"]
-    (tmp_path / "config").mkdir()
-    (tmp_path / "config" / "registries.yaml").write_text(yaml.safe_dump(registries))
-    (tmp_path / "config" / "aws.yaml").write_text((EXAMPLES / "aws.yaml").read_text())
-    monkeypatch.chdir(tmp_path)
-    for name, value in SECRETS.items():
-        monkeypatch.setenv(name, value)
-    monkeypatch.delenv("CRNOTIFY_LOCAL", raising=False)
-    monkeypatch.delenv("CRNOTIFY_ENDPOINT", raising=False)
-    monkeypatch.setenv("NO_COLOR", "1")
-    return tmp_path
+    files = {"registries.yaml": yaml.safe_dump(registries), "aws.yaml": (EXAMPLES / "aws.yaml").read_text()}
+    return user_workdir(tmp_path, monkeypatch, files, SECRETS)
 
 
 def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
-    code = main(list(argv))
-    out, err = capsys.readouterr()
-    for value in SECRETS.values():
-        assert value not in out + err
-    return code, out, err
+    return run_cli(capsys, SECRETS.values(), *argv)
 
 
 def events() -> Any:

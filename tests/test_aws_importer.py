@@ -8,14 +8,14 @@ from dataclasses import replace
 import boto3
 import pytest
 
+from aws_rules import ECR_PROD as REGISTRY
+from aws_rules import resolved
 from crnotify.model import (
     BusCustomization,
     EventType,
     MessageTemplate,
     Notify,
     NotifyMethod,
-    Provider,
-    Registry,
     Rule,
     ScanStatus,
     Scope,
@@ -26,17 +26,7 @@ from crnotify.model import (
 from crnotify.providers.aws import importer, mapping
 from crnotify.providers.aws.events import AwsProvider
 
-REGISTRY = Registry(name="ecr-prod", provider=Provider.AWS, region="eu-west-1", account="123456789012")
 ENV = {"WEBHOOK": "https://oapi.dingtalk.com/robot/send?access_token=t0k", "TOKEN": "s3cr3t"}
-
-
-def resolved(rule: Rule) -> Rule:
-    notify = replace(
-        rule.notify,
-        url=rule.notify.url.resolve(ENV),
-        secret=None if rule.notify.secret is None else rule.notify.secret.resolve(ENV),
-    )
-    return replace(rule, notify=notify)
 
 
 DINGTALK = Notify(method=NotifyMethod.DINGTALK, url=SecretText(template="${env:WEBHOOK}"))
@@ -94,13 +84,13 @@ CASES = [
 
 @pytest.mark.parametrize("rule", CASES, ids=[r.name for r in CASES])
 def test_rules_crnotify_wrote_import_exactly(rule: Rule) -> None:
-    bus = mapping.desired_bus_rule(resolved(rule), REGISTRY)
+    bus = mapping.desired_bus_rule(resolved(rule, ENV), REGISTRY)
     imported = importer.declared_rule(bus, REGISTRY)
     assert imported.notes == ()
     assert imported.rule == rule
     assert imported.rule is not None
     # And the imported rule plans back to the same EventBridge rule.
-    assert mapping.desired_bus_rule(resolved(imported.rule), REGISTRY) == bus
+    assert mapping.desired_bus_rule(resolved(imported.rule, ENV), REGISTRY) == bus
 
 
 @pytest.mark.parametrize(
@@ -172,7 +162,7 @@ def test_rules_crnotify_wrote_import_exactly(rule: Rule) -> None:
     ],
 )
 def test_rules_that_cannot_be_declared_exactly_are_refused(pattern: dict[str, object], reason: str) -> None:
-    bus = replace(mapping.desired_bus_rule(resolved(CASES[3]), REGISTRY), pattern=pattern)
+    bus = replace(mapping.desired_bus_rule(resolved(CASES[3], ENV), REGISTRY), pattern=pattern)
     imported = importer.declared_rule(bus, REGISTRY)
     assert imported.rule is None
     assert reason in imported.notes[0]

@@ -6,14 +6,13 @@ from dataclasses import replace
 
 import pytest
 
+from aws_rules import ECR_PROD as REGISTRY
 from crnotify.model import (
     BusCustomization,
     EventType,
     MessageTemplate,
     Notify,
     NotifyMethod,
-    Provider,
-    Registry,
     Rule,
     ScanStatus,
     Scope,
@@ -23,7 +22,6 @@ from crnotify.model import (
 )
 from crnotify.providers.aws import mapping
 
-REGISTRY = Registry(name="ecr-prod", provider=Provider.AWS, region="eu-west-1", account="123456789012")
 HOOK = Notify(method=NotifyMethod.HTTPS, url=SecretText(template="https://hooks.example.com/ecr").resolve({}))
 
 

@@ -13,6 +13,8 @@ from typing import Any
 import boto3
 import pytest
 
+from aws_rules import ECR_PROD as REGISTRY
+from aws_rules import resolved
 from crnotify.errors import AlreadyExists, AuthError, ProviderError
 from crnotify.model import (
     BusCustomization,
@@ -20,8 +22,6 @@ from crnotify.model import (
     MessageTemplate,
     Notify,
     NotifyMethod,
-    Provider,
-    Registry,
     Rule,
     SecretText,
     TemplateFormat,
@@ -29,7 +29,6 @@ from crnotify.model import (
 from crnotify.providers.aws import mapping
 from crnotify.providers.aws.events import AwsProvider
 
-REGISTRY = Registry(name="ecr-prod", provider=Provider.AWS, region="eu-west-1", account="123456789012")
 SECRETS = {
     "DINGTALK_WEBHOOK": "https://oapi.dingtalk.com/robot/send?access_token=tok-0123456789",
     "HOOK_TOKEN": "hook-s3cr3t",
@@ -39,13 +38,7 @@ SECRETS = {
 def scan_rule(**changes: Any) -> Rule:
     notify = Notify(method=NotifyMethod.DINGTALK, url=SecretText(template="${env:DINGTALK_WEBHOOK}"))
     rule = Rule(name="scan-to-dingtalk", registry="ecr-prod", event_type=EventType.SCAN, notify=notify)
-    rule = replace(rule, **changes)
-    notify = replace(
-        rule.notify,
-        url=rule.notify.url.resolve(SECRETS),
-        secret=None if rule.notify.secret is None else rule.notify.secret.resolve(SECRETS),
-    )
-    return replace(rule, notify=notify)
+    return resolved(replace(rule, **changes), SECRETS)
 
 
 def sync_rule() -> Rule:

@@ -7,6 +7,7 @@ from dataclasses import replace
 
 import pytest
 
+from aws_rules import ECR_PROD as REGISTRY
 from crnotify.model import (
     BusCustomization,
     EventType,
@@ -14,15 +15,12 @@ from crnotify.model import (
     Notify,
     NotifyMethod,
     ParamForm,
-    Provider,
-    Registry,
     Rule,
     SecretText,
     TemplateFormat,
 )
 from crnotify.providers.aws import mapping, targets
 
-REGISTRY = Registry(name="ecr-prod", provider=Provider.AWS, region="eu-west-1", account="123456789012")
 ENV = {
     "DINGTALK_WEBHOOK": "https://oapi.dingtalk.com/robot/send?access_token=tok-123456",
     "HOOK_TOKEN": "s3cr3t",

@@ -11,10 +11,9 @@ from typing import Any
 import pytest
 from alibabacloud_eventbridge20200401 import models as eb_models
 
-from crnotify.cli import main
-from crnotify.convention import RegistrySpec
-from crnotify.emulator.server import DEFAULT_ACCESS_KEY_ID, DEFAULT_ACCESS_KEY_SECRET, EmulatorServer
-from crnotify.model import EventType, Notify, NotifyMethod, Rule, SecretText
+from cli_run import run_cli, user_workdir
+from conftest import outside_rule
+from crnotify.emulator.server import EmulatorServer
 
 SECRETS = {"DT_TOKEN": "dt-token-0123456789", "DT_SECRET": "SECsigning0123", "HOOK_TOKEN": "hook-token-0123"}
 INSTANCE = "cri-clitest01"
@@ -60,28 +59,12 @@ rules:
 
 @pytest.fixture
 def workdir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    (tmp_path / "config").mkdir()
-    (tmp_path / "config" / "registries.yaml").write_text(REGISTRIES)
-    (tmp_path / "config" / "rules.yaml").write_text(RULES)
-    monkeypatch.chdir(tmp_path)
-    for name, value in SECRETS.items():
-        monkeypatch.setenv(name, value)
-    monkeypatch.setenv("ALIBABA_CLOUD_ACCESS_KEY_ID", DEFAULT_ACCESS_KEY_ID)
-    monkeypatch.setenv("ALIBABA_CLOUD_ACCESS_KEY_SECRET", DEFAULT_ACCESS_KEY_SECRET)
-    monkeypatch.setenv("ALIBABA_CLOUD_ECS_METADATA_DISABLED", "true")  # never reach for 100.100.100.200
-    monkeypatch.delenv("CRNOTIFY_ENDPOINT", raising=False)
-    monkeypatch.delenv("CRNOTIFY_LOCAL", raising=False)
-    monkeypatch.setenv("NO_COLOR", "1")
-    return tmp_path
+    files = {"registries.yaml": REGISTRIES, "rules.yaml": RULES}
+    return user_workdir(tmp_path, monkeypatch, files, SECRETS, alibaba_keys=True)
 
 
 def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
-    code = main(list(argv))
-    out, err = capsys.readouterr()
-    for value in SECRETS.values():
-        assert value not in out
-        assert value not in err
-    return code, out, err
+    return run_cli(capsys, SECRETS.values(), *argv)
 
 
 def test_plan_apply_plan_drift(
@@ -146,16 +129,7 @@ def test_saved_plan_is_refused_when_stale(
 def test_import_adopt_then_plan_shows_no_changes(
     workdir: Path, emulator: EmulatorServer, capsys: Any, cr_client: Any, create_event_center_rule: Any
 ) -> None:
-    url = SecretText(template="https://oapi.dingtalk.com/robot/send?access_token=${env:X}").resolve(
-        {"X": "console-token"}
-    )
-    outside = Rule(
-        name="console-made",
-        registry="prod",
-        event_type=EventType.BUILD,
-        notify=Notify(method=NotifyMethod.DINGTALK, url=url),
-    )
-    create_event_center_rule(cr_client, INSTANCE, RegistrySpec.of(outside).to_params())
+    create_event_center_rule(cr_client, INSTANCE, outside_rule(token="console-token"))
     at = ("--endpoint", emulator.endpoint)
     (workdir / "config" / "rules.yaml").unlink()
     code, out, err = run(

@@ -9,6 +9,7 @@ import os
 import tempfile
 from pathlib import Path
 
+import pytest
 import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -88,6 +89,7 @@ def test_yaml_in_the_format_vocabulary(data: object, style: str) -> None:
     check_file_text(yaml.safe_dump(data, default_flow_style=(style == "flow"), allow_unicode=True))
 
 
+@pytest.mark.slow
 @SETTINGS
 @given(st.dictionaries(st.sampled_from(KEYS[3:]), DATA, max_size=8), st.integers(0, 2))
 def test_rule_shaped_documents(rule: dict[str, object], copies: int) -> None:

@@ -21,14 +21,11 @@ from alibabacloud_cr20181201 import models as cr_models
 from alibabacloud_cr20181201.client import Client as CrClient
 from alibabacloud_eventbridge20200401 import models as eb_models
 from alibabacloud_eventbridge20200401.client import Client as EventBridgeClient
-from alibabacloud_tea_openapi.utils_models import OpenApiRequest
-from darabonba.runtime import RuntimeOptions
 
-from conftest import CREATE_EVENT_CENTER_RULE, sdk_config
+from cli_run import run_cli, user_workdir
+from conftest import outside_rule, sdk_config
 from crnotify.cli import main
-from crnotify.convention import RegistrySpec
-from crnotify.emulator.server import DEFAULT_ACCESS_KEY_ID, DEFAULT_ACCESS_KEY_SECRET, EmulatorServer
-from crnotify.model import EventType, Notify, NotifyMethod, Rule, SecretText
+from crnotify.emulator.server import EmulatorServer
 from faultproxy import FaultProxy
 from test_aws_cli import REGISTRIES as AWS_REGISTRIES
 from test_aws_cli import SCAN, SIGNING, SYNC, rules
@@ -105,19 +102,8 @@ FAULT_RATE = 0.4
 
 @pytest.fixture
 def workdir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    (tmp_path / "config").mkdir()
-    (tmp_path / "config" / "registries.yaml").write_text(REGISTRIES)
-    (tmp_path / "config" / "rules.yaml").write_text(BEFORE)
-    monkeypatch.chdir(tmp_path)
-    for name, value in SECRETS.items():
-        monkeypatch.setenv(name, value)
-    monkeypatch.setenv("ALIBABA_CLOUD_ACCESS_KEY_ID", DEFAULT_ACCESS_KEY_ID)
-    monkeypatch.setenv("ALIBABA_CLOUD_ACCESS_KEY_SECRET", DEFAULT_ACCESS_KEY_SECRET)
-    monkeypatch.delenv("CRNOTIFY_ENDPOINT", raising=False)
-    monkeypatch.delenv("CRNOTIFY_LOCAL", raising=False)
-    monkeypatch.delenv("CRNOTIFY_MAX_ATTEMPTS", raising=False)
-    monkeypatch.setenv("NO_COLOR", "1")
-    return tmp_path
+    files = {"registries.yaml": REGISTRIES, "rules.yaml": BEFORE}
+    return user_workdir(tmp_path, monkeypatch, files, SECRETS, alibaba_keys=True)
 
 
 @pytest.fixture
@@ -127,10 +113,7 @@ def clean(tmp_path: Path) -> Iterator[EmulatorServer]:
 
 
 def cli(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str]:
-    code = main(list(argv))
-    out, err = capsys.readouterr()
-    for value in SECRETS.values():
-        assert value not in out + err
+    code, out, err = run_cli(capsys, SECRETS.values(), *argv)
     return code, out + err
 
 
@@ -154,28 +137,19 @@ def snapshot(server: EmulatorServer) -> tuple[dict[str, str], dict[str, dict[str
     return acr, bus
 
 
-def create_unmanaged(server: EmulatorServer) -> None:
-    url = SecretText(template="https://oapi.dingtalk.com/robot/send?access_token=${env:X}").resolve(
-        {"X": "console-token"}
-    )
-    theirs = Rule(
-        name="console-made",
-        registry="prod",
-        event_type=EventType.BUILD,
-        notify=Notify(method=NotifyMethod.DINGTALK, url=url),
-    )
-    request = OpenApiRequest(query={"InstanceId": INSTANCE, **RegistrySpec.of(theirs).to_params()})
-    CrClient(sdk_config(server)).call_api(CREATE_EVENT_CENTER_RULE, request, RuntimeOptions())
-
-
 @pytest.mark.slow
 @pytest.mark.parametrize("seed", SEEDS)
 def test_repeated_apply_converges_under_faults(
-    seed: int, workdir: Path, clean: EmulatorServer, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    seed: int,
+    workdir: Path,
+    clean: EmulatorServer,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    create_event_center_rule: Any,
 ) -> None:
     at_clean = ("--endpoint", clean.endpoint)
     assert cli(capsys, "apply", "config", "--auto-approve", *at_clean)[0] == 0
-    create_unmanaged(clean)
+    create_event_center_rule(CrClient(sdk_config(clean)), INSTANCE, outside_rule())  # not crnotify's
     acr_before, bus_before = snapshot(clean)
     assert set(acr_before) == {"keep", "change", "drop", "console-made"}
     (workdir / "config" / "rules.yaml").write_text(AFTER)
@@ -255,13 +229,8 @@ def test_repeated_aws_apply_converges_under_faults(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
 
-    (tmp_path / "config").mkdir()
-    (tmp_path / "config" / "registries.yaml").write_text(AWS_REGISTRIES)
-    (tmp_path / "config" / "rules.yaml").write_text(rules(SCAN, SYNC))
-    monkeypatch.chdir(tmp_path)
-    for name, value in AWS_SECRETS.items():
-        monkeypatch.setenv(name, value)
-    monkeypatch.setenv("NO_COLOR", "1")
+    files = {"registries.yaml": AWS_REGISTRIES, "rules.yaml": rules(SCAN, SYNC)}
+    user_workdir(tmp_path, monkeypatch, files, AWS_SECRETS)
     client = boto3.client("events", region_name="eu-west-1")
     assert main(["apply", "config", "--auto-approve"]) == 0
     client.put_rule(

@@ -24,6 +24,7 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from cli_run import CLI_VARIABLES
 from crnotify.cli import main
 from crnotify.emulator.server import DEFAULT_ACCESS_KEY_ID, DEFAULT_ACCESS_KEY_SECRET, EmulatorServer
 from test_config_fuzz import DATA, EXAMPLE_TEXTS
@@ -45,21 +46,16 @@ def cloud() -> Iterator[str]:
 
 
 @pytest.fixture
-def environment(moto_url: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    """Secrets for `${env:…}`, the emulator's keys, and boto3 pointed at moto only."""
+def environment(aws_env: dict[str, str], monkeypatch: pytest.MonkeyPatch) -> None:
+    """Secrets for `${env:…}`, the emulator's keys, and boto3 pointed at moto only (`aws_env`)."""
     for name, value in {
         **ENV,
         "ALIBABA_CLOUD_ACCESS_KEY_ID": DEFAULT_ACCESS_KEY_ID,
         "ALIBABA_CLOUD_ACCESS_KEY_SECRET": DEFAULT_ACCESS_KEY_SECRET,
-        "AWS_ENDPOINT_URL": moto_url,
-        "AWS_ACCESS_KEY_ID": "testing",
-        "AWS_SECRET_ACCESS_KEY": "testing",
-        "AWS_CONFIG_FILE": str(tmp_path / "aws-config"),
-        "AWS_SHARED_CREDENTIALS_FILE": str(tmp_path / "aws-credentials"),
         "NO_COLOR": "1",
     }.items():
         monkeypatch.setenv(name, value)
-    for name in ("CRNOTIFY_ENDPOINT", "CRNOTIFY_LOCAL", "AWS_PROFILE"):
+    for name in CLI_VARIABLES:
         monkeypatch.delenv(name, raising=False)
 
 
@@ -181,6 +177,7 @@ CLOUD_RULE = st.fixed_dictionaries(  # mostly valid, so that most configs are pl
 )
 
 
+@pytest.mark.slow
 def test_plan_well_formed_but_wrong_configs(environment: None, cloud: str) -> None:
     """Mostly schema-valid rules over Alibaba and AWS registries: many reach the clouds and are planned."""
     codes: list[int] = []

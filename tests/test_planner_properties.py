@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -126,6 +127,7 @@ def test_apply_then_plan_is_empty(config: Config) -> None:
     converge(config, FakeCloud())
 
 
+@pytest.mark.slow
 @settings(max_examples=150, deadline=None)
 @given(configs(), configs())
 def test_any_applied_config_converges_to_any_other(before: Config, after: Config) -> None:

@@ -25,10 +25,10 @@ import click
 import pytest
 from alibabacloud_eventbridge20200401 import models as eb_models
 
+from cli_run import user_workdir
+from conftest import outside_rule
 from crnotify.cli import cli, main
-from crnotify.convention import RegistrySpec
-from crnotify.emulator.server import DEFAULT_ACCESS_KEY_ID, DEFAULT_ACCESS_KEY_SECRET, EmulatorServer
-from crnotify.model import EventType, Notify, NotifyMethod, Rule, SecretText
+from crnotify.emulator.server import EmulatorServer
 
 REPO = Path(__file__).resolve().parent.parent
 SECRETS = {
@@ -109,17 +109,7 @@ def formats(command: str) -> list[str]:
 
 @pytest.fixture
 def workdir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, aws_env: dict[str, str]) -> Path:
-    (tmp_path / "config").mkdir()
-    (tmp_path / "config" / "rules.yaml").write_text(CONFIG)
-    monkeypatch.chdir(tmp_path)
-    for name, value in SECRETS.items():
-        monkeypatch.setenv(name, value)
-    monkeypatch.setenv("ALIBABA_CLOUD_ACCESS_KEY_ID", DEFAULT_ACCESS_KEY_ID)
-    monkeypatch.setenv("ALIBABA_CLOUD_ACCESS_KEY_SECRET", DEFAULT_ACCESS_KEY_SECRET)
-    monkeypatch.setenv("NO_COLOR", "1")
-    for name in ("CRNOTIFY_ENDPOINT", "CRNOTIFY_LOCAL", "CRNOTIFY_MAX_ATTEMPTS"):
-        monkeypatch.delenv(name, raising=False)
-    return tmp_path
+    return user_workdir(tmp_path, monkeypatch, {"rules.yaml": CONFIG}, SECRETS, alibaba_keys=True)
 
 
 class Corpus:
@@ -158,16 +148,7 @@ class Corpus:
 def make_outside_changes(
     server: EmulatorServer, cr_client: Any, eventbridge_client: Any, create: Any
 ) -> None:
-    url = SecretText(template="https://oapi.dingtalk.com/robot/send?access_token=${env:X}").resolve(
-        {"X": CONSOLE_TOKEN}
-    )
-    console = Rule(
-        name="console-made",
-        registry="prod",
-        event_type=EventType.BUILD,
-        notify=Notify(method=NotifyMethod.DINGTALK, url=url),
-    )
-    create(cr_client, INSTANCE, RegistrySpec.of(console).to_params())
+    create(cr_client, INSTANCE, outside_rule(token=CONSOLE_TOKEN))
     got = eventbridge_client.get_rule(
         eb_models.GetRuleRequest(event_bus_name="default", rule_name="scan-api")
     )
@@ -263,22 +244,17 @@ def scenario(corpus: Corpus, workdir: Path, emulator: EmulatorServer, outside: A
     corpus.check(workdir)
 
 
-def test_no_command_or_format_shows_a_secret(
-    workdir: Path,
-    emulator: EmulatorServer,
-    capsys: pytest.CaptureFixture[str],
-    cr_client: Any,
-    eventbridge_client: Any,
-    create_event_center_rule: Any,
-) -> None:
-    def outside() -> None:
-        make_outside_changes(emulator, cr_client, eventbridge_client, create_event_center_rule)
-
-    scenario(Corpus(capsys, emulator.endpoint), workdir, emulator, outside, logs=False)
-
-
 @pytest.mark.slow
-def test_debug_logs_show_no_secret(
+@pytest.mark.parametrize(
+    "logs",
+    [
+        pytest.param(False, id="outputs"),
+        # `-vv` logs carry the SDKs' request URLs and parameters; the CLI's log handler masks them.
+        pytest.param(True, id="debug-logs"),
+    ],
+)
+def test_no_command_format_or_debug_log_shows_a_secret(
+    logs: bool,
     workdir: Path,
     emulator: EmulatorServer,
     capsys: pytest.CaptureFixture[str],
@@ -286,9 +262,7 @@ def test_debug_logs_show_no_secret(
     eventbridge_client: Any,
     create_event_center_rule: Any,
 ) -> None:
-    """`-vv` logs carry the SDKs' request URLs and parameters; the CLI's log handler masks them."""
-
     def outside() -> None:
         make_outside_changes(emulator, cr_client, eventbridge_client, create_event_center_rule)
 
-    scenario(Corpus(capsys, emulator.endpoint), workdir, emulator, outside, logs=True)
+    scenario(Corpus(capsys, emulator.endpoint), workdir, emulator, outside, logs=logs)

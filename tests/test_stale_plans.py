@@ -13,9 +13,8 @@ import pytest
 from alibabacloud_cr20181201 import models as cr_models
 from alibabacloud_eventbridge20200401 import models as eb_models
 
-from crnotify.convention import RegistrySpec
+from conftest import outside_rule
 from crnotify.emulator.server import EmulatorServer
-from crnotify.model import EventType, Notify, NotifyMethod, Rule, SecretText
 from test_cli_cloud import INSTANCE, RULES, run, workdir  # noqa: F401 (workdir is a fixture)
 
 CHANGED = RULES.replace("hooks.example.com/acr", "hooks.example.com/v2")
@@ -25,19 +24,6 @@ def rule_ids(cr_client: Any) -> dict[str, str]:
     request = cr_models.ListEventCenterRuleNameRequest(instance_id=INSTANCE)
     names = cr_client.list_event_center_rule_name(request).body.to_map()["RuleNames"]
     return {item["RuleName"]: item["RuleId"] for item in names}
-
-
-def outside_rule(name: str) -> dict[str, str]:
-    url = SecretText(template="https://oapi.dingtalk.com/robot/send?access_token=${env:X}").resolve(
-        {"X": "t"}
-    )
-    rule = Rule(
-        name=name,
-        registry="prod",
-        event_type=EventType.BUILD,
-        notify=Notify(method=NotifyMethod.DINGTALK, url=url),
-    )
-    return RegistrySpec.of(rule).to_params()
 
 
 @pytest.fixture
@@ -76,7 +62,7 @@ def test_unchanged_cloud_applies(saved: Callable[[], tuple[int, str]]) -> None:
 def test_rule_added(
     saved: Callable[[], tuple[int, str]], cr_client: Any, create_event_center_rule: Any
 ) -> None:
-    create_event_center_rule(cr_client, INSTANCE, outside_rule("console-made"))
+    create_event_center_rule(cr_client, INSTANCE, outside_rule("console-made", token="t"))
     refused(saved(), "prod/console-made: appeared in the cloud")
 
 
@@ -90,7 +76,8 @@ def test_rule_added_under_a_name_the_plan_touches(
     cr_client.delete_event_center_rule(
         cr_models.DeleteEventCenterRuleRequest(instance_id=INSTANCE, rule_id=rule_id)
     )
-    create_event_center_rule(cr_client, INSTANCE, outside_rule("hook"))  # same name, someone else's rule
+    # The same name, someone else's rule:
+    create_event_center_rule(cr_client, INSTANCE, outside_rule("hook", token="t"))
     code, err = saved()
     refused((code, err), "prod/hook: its registry rule was replaced")
     assert rule_id in err
@@ -143,7 +130,7 @@ def test_several_changes_are_all_named(
     eventbridge_client.disable_rule(
         eb_models.DisableRuleRequest(event_bus_name="default", rule_name="scan-api")
     )
-    create_event_center_rule(cr_client, INSTANCE, outside_rule("another"))
+    create_event_center_rule(cr_client, INSTANCE, outside_rule("another", token="t"))
     refused(saved(), "prod/another: appeared in the cloud", "prod/scan-api: its EventBridge rule changed")
 
 
