@@ -110,6 +110,9 @@ def find_files(paths: Sequence[str]) -> tuple[list[str], list[Diagnostic]]:
             files.append(file)
 
     for path in paths:
+        if not path:
+            diagnostics.append(error(codes.PATH_UNREADABLE, "an empty path was given", hint="check the path"))
+            continue
         shown = os.path.normpath(path)
         if os.path.isdir(path):
             try:
@@ -144,6 +147,17 @@ def find_files(paths: Sequence[str]) -> tuple[list[str], list[Diagnostic]]:
             diagnostics.append(
                 _located(
                     error(codes.PATH_UNREADABLE, f"{shown} is neither a regular file nor a directory"), shown
+                )
+            )
+        elif os.path.islink(path):  # a link to nothing (or to itself): "does not exist" would puzzle
+            diagnostics.append(
+                _located(
+                    error(
+                        codes.PATH_UNREADABLE,
+                        f"{shown} is a symbolic link to {os.readlink(path)}, which cannot be followed",
+                        hint="fix or remove the link",
+                    ),
+                    shown,
                 )
             )
         else:
