@@ -6,14 +6,29 @@ import json
 import os
 import subprocess
 import sys
+import tomllib
 from pathlib import Path
 
+import click
 import pytest
 
-from crnotify.cli import main
+from crnotify.cli import cli, main
 
 REPO = Path(__file__).resolve().parent.parent
 ENV = {**os.environ, "PYTHONPATH": str(REPO / "src")}
+# Every command there is; a new one is added here too (and needs an "Examples:" help, test_cli_help).
+COMMANDS = [
+    "apply",
+    "completion",
+    "drift",
+    "emulator",
+    "import",
+    "match",
+    "plan",
+    "test",
+    "trace",
+    "validate",
+]
 
 
 @pytest.mark.parametrize(
@@ -27,8 +42,15 @@ ENV = {**os.environ, "PYTHONPATH": str(REPO / "src")}
 def test_help_lists_the_commands(argv: list[str]) -> None:
     result = subprocess.run(argv, capture_output=True, text=True, env=ENV, check=False)
     assert result.returncode == 0, result.stderr
-    assert "Commands:" in result.stdout
-    assert "validate" in result.stdout
+    assert result.stdout.startswith("Usage: crnotify ")
+    listed = result.stdout.split("Commands:\n", 1)[1]
+    names = [line.split()[0] for line in listed.splitlines() if line.startswith("  ") and line.strip()]
+    assert names == cli.list_commands(click.Context(cli)) == COMMANDS
+
+
+def test_the_console_script_is_the_entry_point_tested_above() -> None:
+    scripts = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]["scripts"]
+    assert scripts == {"crnotify": "crnotify.cli:main"}
 
 
 def test_python_m_validate_exit_codes() -> None:
