@@ -209,3 +209,19 @@ def test_partial_apply_reports_what_was_done_and_a_rerun_converges(
     assert code == 0, err
     assert "Apply complete!" in out
     assert run(capsys, "plan", "config", "--detailed-exitcode", *at)[0] == 0
+
+
+@pytest.mark.parametrize("command", [["plan"], ["apply", "--auto-approve"], ["drift"]], ids=lambda c: c[0])
+def test_an_unset_variable_stops_a_cloud_command_before_any_call(
+    workdir: Path, capsys: Any, monkeypatch: pytest.MonkeyPatch, command: list[str]
+) -> None:
+    """validate only warns about an unset ${env:…}; a command about to call the cloud refuses, naming
+    the variable and where it is used. Port 9 (discard) is closed: a call would fail differently."""
+    monkeypatch.delenv("DT_TOKEN")
+    code, out, err = run(capsys, *command, "config", "--endpoint", "127.0.0.1:9")
+    assert code == 1
+    assert out == ""
+    assert err.startswith("Error: the configuration is not valid:\n")
+    assert "config/rules.yaml:12:18: error CRN216 environment variable DT_TOKEN is not set" in err
+    assert "hint: set DT_TOKEN before running this command" in err
+    assert "HOOK_TOKEN" not in err  # only the unset one
