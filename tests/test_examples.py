@@ -128,3 +128,13 @@ def test_each_semantic_check_of_the_issue_has_its_case_in_a_golden() -> None:
     warnings = "".join(p.read_text() for p in (EXAMPLES / "warnings").glob("*.expected.txt"))
     assert "warning CRN218" in warnings  # DingTalk's rate limit
     assert "warning CRN216" in warnings  # an unset ${env:…}: a warning here, an error for the cloud
+
+
+def test_every_diagnostic_in_the_goldens_has_a_hint() -> None:
+    """Issue 2 item 5: each diagnostic carries a location, a code, a message and a hint."""
+    for golden in sorted(EXAMPLES.rglob("*.expected.txt")):
+        lines = golden.read_text().splitlines()
+        for i, line in enumerate(lines):
+            if re.match(r"\S+:\d+:\d+: (error|warning) CRN\d{3} ", line):
+                following = lines[i + 1] if i + 1 < len(lines) else ""
+                assert following.startswith("  hint: "), f"{golden.name}: {line}"
