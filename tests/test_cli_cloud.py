@@ -4,7 +4,9 @@ against the emulator (`--endpoint`, credentials from the environment) or the emb
 from __future__ import annotations
 
 import json
+import logging
 import os
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -12,6 +14,7 @@ import pytest
 from alibabacloud_eventbridge20200401 import models as eb_models
 
 from crnotify.cli import main
+from crnotify.cli._logging import configure_logging
 from crnotify.convention import RegistrySpec
 from crnotify.emulator.server import DEFAULT_ACCESS_KEY_ID, DEFAULT_ACCESS_KEY_SECRET, EmulatorServer
 from crnotify.model import EventType, Notify, NotifyMethod, Rule, SecretText
@@ -225,3 +228,25 @@ def test_an_unset_variable_stops_a_cloud_command_before_any_call(
     assert "config/rules.yaml:12:18: error CRN216 environment variable DT_TOKEN is not set" in err
     assert "hint: set DT_TOKEN before running this command" in err
     assert "HOOK_TOKEN" not in err  # only the unset one
+
+
+@pytest.fixture
+def reset_logging() -> Iterator[None]:
+    root = logging.getLogger()
+    level = root.level
+    yield
+    configure_logging(0)
+    root.setLevel(level)
+
+
+def test_verbose_says_what_was_read_and_where_calls_go(
+    workdir: Path, emulator: EmulatorServer, capsys: Any, reset_logging: None
+) -> None:
+    code, _, err = run(capsys, "-v", "plan", "config", "--endpoint", emulator.endpoint)
+    assert code == 0, err
+    assert "INFO crnotify.session: read 2 YAML file(s): config/registries.yaml, config/rules.yaml\n" in err
+    assert "INFO crnotify.session: config: 1 registries, 2 rules\n" in err
+    assert f"INFO crnotify.session: Alibaba Cloud calls go to {emulator.endpoint}\n" in err
+    assert "DEBUG" not in err  # -vv for those
+    code, _, err = run(capsys, "plan", "config", "--endpoint", emulator.endpoint)
+    assert (code, err) == (0, "")

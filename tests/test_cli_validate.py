@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import os
 import subprocess
 import sys
@@ -13,6 +14,7 @@ import click
 import pytest
 
 from crnotify.cli import cli, main
+from crnotify.cli._logging import configure_logging
 
 REPO = Path(__file__).resolve().parent.parent
 ENV = {**os.environ, "PYTHONPATH": str(REPO / "src")}
@@ -129,3 +131,23 @@ def test_usage_errors_exit_1(capsys: pytest.CaptureFixture[str]) -> None:
     rc, _, err = run(["validate", "--format", "xml"], capsys)
     assert rc == 1
     assert "xml" in err
+
+
+def test_verbose_validate_logs_the_files_read(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(REPO)
+    root = logging.getLogger()
+    level = root.level
+    try:
+        rc, _, err = run(["-v", "validate", "examples/warnings/tag-anchored-start.yaml"], capsys)
+    finally:
+        configure_logging(0)
+        root.setLevel(level)
+    assert rc == 0
+    assert err == (
+        "INFO crnotify.validate: read 1 YAML file(s): examples/warnings/tag-anchored-start.yaml\n"
+        "INFO crnotify.validate: 0 error(s), 1 warning(s)\n"
+    )
+    rc, _, err = run(["validate", "examples/warnings/tag-anchored-start.yaml"], capsys)
+    assert (rc, err) == (0, "")

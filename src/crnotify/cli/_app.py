@@ -175,12 +175,17 @@ def use_color(stream: Any = None) -> bool:
     return bool(out.isatty()) and not os.environ.get("NO_COLOR")
 
 
+def verbosity(ctx: click.Context) -> int:
+    """How many -v were given: 0 (warnings only), 1 (info) or 2+ (debug)."""
+    return int((ctx.find_root().obj or {}).get("verbose", 0))
+
+
 def _guard_logs(ctx: click.Context) -> None:
     """Install the secret-masking log handler (-v levels) where logs can carry secrets: with -v, and
     for every command that talks to the cloud even without it, since the SDKs' and urllib3's warnings
     would otherwise reach stderr unmasked through logging's last-resort handler. Offline commands
     import `logging` only with -v, which keeps their start fast."""
-    verbose = int((ctx.find_root().obj or {}).get("verbose", 0))
+    verbose = verbosity(ctx)
     if verbose or any(param.name == "local" for param in ctx.command.params):
         from crnotify.cli._logging import configure_logging  # noqa: PLC0415
 
