@@ -146,7 +146,12 @@ def find_files(paths: Sequence[str]) -> tuple[list[str], list[Diagnostic]]:
         elif os.path.exists(path):
             diagnostics.append(
                 _located(
-                    error(codes.PATH_UNREADABLE, f"{shown} is neither a regular file nor a directory"), shown
+                    error(
+                        codes.PATH_UNREADABLE,
+                        f"{shown} is neither a regular file nor a directory",
+                        hint="name YAML files, or directories that hold them",
+                    ),
+                    shown,
                 )
             )
         elif os.path.islink(path):  # a link to nothing (or to itself): "does not exist" would puzzle
@@ -183,7 +188,9 @@ def _located(diagnostic: Diagnostic, file: str) -> Diagnostic:
 
 def _unreadable(file: str, exc: OSError) -> Diagnostic:
     reason = exc.strerror or type(exc).__name__
-    return _located(error(codes.PATH_UNREADABLE, f"cannot read {file}: {reason}"), file)
+    return _located(
+        error(codes.PATH_UNREADABLE, f"cannot read {file}: {reason}", hint="check its permissions"), file
+    )
 
 
 def _read(file: str) -> tuple[str, Diagnostic | None]:
