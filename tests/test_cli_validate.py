@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import re
 import subprocess
 import sys
 import tomllib
@@ -42,12 +43,14 @@ COMMANDS = [
     ids=["python -m crnotify", "console script entry point"],
 )
 def test_help_lists_the_commands(argv: list[str]) -> None:
-    result = subprocess.run(argv, capture_output=True, text=True, env=ENV, check=False)
+    env = {**ENV, "COLUMNS": "80"}
+    result = subprocess.run(argv, capture_output=True, text=True, env=env, check=False)
     assert result.returncode == 0, result.stderr
     assert result.stdout.startswith("Usage: crnotify ")
     listed = result.stdout.split("Commands:\n", 1)[1]
-    names = [line.split()[0] for line in listed.splitlines() if line.startswith("  ") and line.strip()]
+    names = re.findall(r"^  (\S+)  ", listed, flags=re.MULTILINE)
     assert names == cli.list_commands(click.Context(cli)) == COMMANDS
+    assert "..." not in listed  # whole first sentences, wrapped, not cut at the terminal's width
 
 
 def test_the_console_script_is_the_entry_point_tested_above() -> None:

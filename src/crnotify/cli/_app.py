@@ -43,6 +43,26 @@ class LazyGroup(click.Group):
             self.add_command(load(), cmd_name)
         return super().get_command(ctx, cmd_name)
 
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        """Each command's whole first sentence, wrapped, where click would cut it at the terminal
+        width with "…": a newcomer's first look at the tool should not end mid-phrase."""
+        rows = []
+        for name in self.list_commands(ctx):
+            command = self.get_command(ctx, name)
+            if command is not None and not command.hidden:
+                rows.append((name, _first_sentence(command)))
+        if rows:
+            with formatter.section("Commands"):
+                formatter.write_dl(rows)
+
+
+def _first_sentence(command: click.Command) -> str:
+    if command.short_help:
+        return command.short_help
+    paragraph = " ".join((command.help or "").split("\n\n", 1)[0].split())
+    sentence, dot, _ = paragraph.partition(". ")
+    return sentence + dot.strip()
+
 
 def _importer(target: str) -> Callable[[], click.Command]:
     module, _, attribute = target.partition(":")
