@@ -4,7 +4,9 @@ against the emulator (`--endpoint`, credentials from the environment) or the emb
 from __future__ import annotations
 
 import json
+import logging
 import os
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -13,6 +15,7 @@ from alibabacloud_eventbridge20200401 import models as eb_models
 
 from cli_run import run_cli, user_workdir
 from conftest import outside_rule
+from crnotify.cli._logging import configure_logging
 from crnotify.emulator.server import EmulatorServer
 
 SECRETS = {"DT_TOKEN": "dt-token-0123456789", "DT_SECRET": "SECsigning0123", "HOOK_TOKEN": "hook-token-0123"}
@@ -183,3 +186,41 @@ def test_partial_apply_reports_what_was_done_and_a_rerun_converges(
     assert code == 0, err
     assert "Apply complete!" in out
     assert run(capsys, "plan", "config", "--detailed-exitcode", *at)[0] == 0
+
+
+@pytest.mark.parametrize("command", [["plan"], ["apply", "--auto-approve"], ["drift"]], ids=lambda c: c[0])
+def test_an_unset_variable_stops_a_cloud_command_before_any_call(
+    workdir: Path, capsys: Any, monkeypatch: pytest.MonkeyPatch, command: list[str]
+) -> None:
+    """validate only warns about an unset ${env:…}; a command about to call the cloud refuses, naming
+    the variable and where it is used. Port 9 (discard) is closed: a call would fail differently."""
+    monkeypatch.delenv("DT_TOKEN")
+    code, out, err = run(capsys, *command, "config", "--endpoint", "127.0.0.1:9")
+    assert code == 1
+    assert out == ""
+    assert err.startswith("Error: the configuration is not valid:\n")
+    assert "config/rules.yaml:12:18: error CRN216 environment variable DT_TOKEN is not set" in err
+    assert "hint: set DT_TOKEN before running this command" in err
+    assert "HOOK_TOKEN" not in err  # only the unset one
+
+
+@pytest.fixture
+def reset_logging() -> Iterator[None]:
+    root = logging.getLogger()
+    level = root.level
+    yield
+    configure_logging(0)
+    root.setLevel(level)
+
+
+def test_verbose_says_what_was_read_and_where_calls_go(
+    workdir: Path, emulator: EmulatorServer, capsys: Any, reset_logging: None
+) -> None:
+    code, _, err = run(capsys, "-v", "plan", "config", "--endpoint", emulator.endpoint)
+    assert code == 0, err
+    assert "INFO crnotify.session: read 2 YAML file(s): config/registries.yaml, config/rules.yaml\n" in err
+    assert "INFO crnotify.session: config: 1 registries, 2 rules\n" in err
+    assert f"INFO crnotify.session: Alibaba Cloud calls go to {emulator.endpoint}\n" in err
+    assert "DEBUG" not in err  # -vv for those
+    code, _, err = run(capsys, "plan", "config", "--endpoint", emulator.endpoint)
+    assert (code, err) == (0, "")

@@ -3,17 +3,35 @@
 from __future__ import annotations
 
 import json
+import logging
 import os
+import re
 import subprocess
 import sys
+import tomllib
 from pathlib import Path
 
+import click
 import pytest
 
-from crnotify.cli import main
+from crnotify.cli import cli, main
+from crnotify.cli._logging import configure_logging
 
 REPO = Path(__file__).resolve().parent.parent
 ENV = {**os.environ, "PYTHONPATH": str(REPO / "src")}
+# Every command there is; a new one is added here too (and needs an "Examples:" help, test_cli_help).
+COMMANDS = [
+    "apply",
+    "completion",
+    "drift",
+    "emulator",
+    "import",
+    "match",
+    "plan",
+    "test",
+    "trace",
+    "validate",
+]
 
 
 @pytest.mark.parametrize(
@@ -25,10 +43,19 @@ ENV = {**os.environ, "PYTHONPATH": str(REPO / "src")}
     ids=["python -m crnotify", "console script entry point"],
 )
 def test_help_lists_the_commands(argv: list[str]) -> None:
-    result = subprocess.run(argv, capture_output=True, text=True, env=ENV, check=False)
+    env = {**ENV, "COLUMNS": "80"}
+    result = subprocess.run(argv, capture_output=True, text=True, env=env, check=False)
     assert result.returncode == 0, result.stderr
-    assert "Commands:" in result.stdout
-    assert "validate" in result.stdout
+    assert result.stdout.startswith("Usage: crnotify ")
+    listed = result.stdout.split("Commands:\n", 1)[1]
+    names = re.findall(r"^  (\S+)  ", listed, flags=re.MULTILINE)
+    assert names == cli.list_commands(click.Context(cli)) == COMMANDS
+    assert "..." not in listed  # whole first sentences, wrapped, not cut at the terminal's width
+
+
+def test_the_console_script_is_the_entry_point_tested_above() -> None:
+    scripts = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]["scripts"]
+    assert scripts == {"crnotify": "crnotify.cli:main"}
 
 
 def test_python_m_validate_exit_codes() -> None:
@@ -107,3 +134,23 @@ def test_usage_errors_exit_1(capsys: pytest.CaptureFixture[str]) -> None:
     rc, _, err = run(["validate", "--format", "xml"], capsys)
     assert rc == 1
     assert "xml" in err
+
+
+def test_verbose_validate_logs_the_files_read(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(REPO)
+    root = logging.getLogger()
+    level = root.level
+    try:
+        rc, _, err = run(["-v", "validate", "examples/warnings/tag-anchored-start.yaml"], capsys)
+    finally:
+        configure_logging(0)
+        root.setLevel(level)
+    assert rc == 0
+    assert err == (
+        "INFO crnotify.validate: read 1 YAML file(s): examples/warnings/tag-anchored-start.yaml\n"
+        "INFO crnotify.validate: 0 error(s), 1 warning(s)\n"
+    )
+    rc, _, err = run(["validate", "examples/warnings/tag-anchored-start.yaml"], capsys)
+    assert (rc, err) == (0, "")

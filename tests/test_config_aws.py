@@ -75,3 +75,37 @@ def test_invoke_role_arn_is_read_for_aws_and_refused_for_alibaba(tmp_path: Path)
     result = load([str(config)])
     assert result.config is not None
     assert result.config.registry("ecr").invoke_role_arn == "arn:aws:iam::123456789012:role/ops-events"
+
+
+def test_descriptions_and_urls_over_eventbridge_sizes_are_errors_with_a_hint(tmp_path: Path) -> None:
+    """CRN306 beyond the pattern size (examples/invalid/aws-size.yaml): the bus description, and a URL
+    too long for the connection's description crnotify records it in."""
+    config = tmp_path / "c.yaml"
+    config.write_text(
+        f"""version: 1
+registries:
+  - {{name: ecr, provider: aws, region: us-east-1, account: "123456789012"}}
+rules:
+  - name: long-description
+    registry: ecr
+    event: scan
+    scope: instance
+    notify: {{https: {{url: "https://hooks.example.com/x"}}}}
+    bus: {{description: {"d" * 513}}}
+  - name: long-url
+    registry: ecr
+    event: scan
+    scope: instance
+    notify: {{https: {{url: "https://hooks.example.com/{"u" * 500}"}}}}
+"""
+    )
+    found = [(d.code, d.line, d.message, d.hint) for d in load([str(config)], env={}).diagnostics]
+    assert found == [
+        ("CRN306", 10, "bus.description is 513 characters; EventBridge descriptions hold 512", "shorten it"),
+        (
+            "CRN306",
+            15,
+            "the notify URL is too long to record on the connection's description (512 characters)",
+            "put the URL in an environment variable and write `${env:NAME}`",
+        ),
+    ]

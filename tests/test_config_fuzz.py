@@ -62,6 +62,8 @@ def check_file_text(text: str | bytes) -> None:
         for d in result.diagnostics:
             assert d.file is not None
             assert d.code.startswith("CRN")
+            assert "valid under" not in d.message  # jsonschema's oneOf wording never reaches users
+            assert d.hint, (d.code, d.message)
         render_text(result.diagnostics, config=result.config, files=result.files)
         render_json(result.diagnostics, config=result.config, files=result.files)
         out, err = io.StringIO(), io.StringIO()

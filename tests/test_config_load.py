@@ -151,6 +151,19 @@ def test_missing_and_odd_paths_are_diagnostics(tmp_path: Path) -> None:
     assert all(d.file and d.line is None for d in result.diagnostics)
 
 
+def test_empty_paths_and_broken_links_say_what_they_are(tmp_path: Path) -> None:
+    # `validate ""` used to say ". does not exist"; a dangling link, that the link does not exist.
+    (tmp_path / "dangling.yaml").symlink_to("nowhere.yaml")
+    (tmp_path / "loop.yaml").symlink_to("loop.yaml")
+    result = load(["", str(tmp_path / "dangling.yaml"), str(tmp_path / "loop.yaml")])
+    assert [d.message for d in result.diagnostics] == [
+        "an empty path was given",
+        f"{tmp_path / 'dangling.yaml'} is a symbolic link to nowhere.yaml, which cannot be followed",
+        f"{tmp_path / 'loop.yaml'} is a symbolic link to loop.yaml, which cannot be followed",
+    ]
+    assert codes(result) == ["CRN001"] * 3
+
+
 @pytest.mark.skipif(os.geteuid() == 0, reason="root reads every file")
 def test_unreadable_file(tmp_path: Path) -> None:
     path = write(tmp_path, "a.yaml", HEADER)

@@ -102,3 +102,39 @@ def test_literal_secrets_in_examples_are_not_printed(
         for fmt in ("text", "json"):
             _, out = run(["validate", f"examples/invalid/{name}.yaml", "--format", fmt], capsys, monkeypatch)
             assert secret not in out
+
+
+def test_each_semantic_check_of_the_issue_has_its_case_in_a_golden() -> None:
+    """Codes alone are not enough: checks with several cases show each one (issue 2, item 5)."""
+    from crnotify.config.registries import UNAVAILABLE_REGIONS  # noqa: PLC0415
+
+    def golden(name: str) -> str:
+        return (EXAMPLES / "invalid" / f"{name}.expected.txt").read_text()
+
+    regions = golden("region-unavailable")
+    assert [r for r in UNAVAILABLE_REGIONS if f"not available in {r} (" not in regions] == []
+    names = golden("rule-name") + golden("aws-rule-name")
+    assert "may contain only letters, digits and '-'" in names  # charset
+    assert "which EventBridge reserves" in names  # reserved prefix
+    assert "characters long; Amazon EventBridge allows 64" in names  # length
+    scopes = golden("scope-repositories")
+    assert scopes.count("error CRN210") == 3  # several namespaces, none, a namespace without repositories
+    aws = golden("aws-event") + golden("aws-tag-regex") + golden("aws-dingtalk-signing")
+    assert all(f"error {code}" in aws for code in ("CRN301", "CRN302", "CRN303"))
+    schemes = golden("url-scheme")
+    assert "notify.http is for http:// URLs" in schemes
+    assert "notify.https is for https:// URLs" in schemes
+    assert "error CRN217" in golden("rule-quota")
+    warnings = "".join(p.read_text() for p in (EXAMPLES / "warnings").glob("*.expected.txt"))
+    assert "warning CRN218" in warnings  # DingTalk's rate limit
+    assert "warning CRN216" in warnings  # an unset ${env:…}: a warning here, an error for the cloud
+
+
+def test_every_diagnostic_in_the_goldens_has_a_hint() -> None:
+    """Issue 2 item 5: each diagnostic carries a location, a code, a message and a hint."""
+    for golden in sorted(EXAMPLES.rglob("*.expected.txt")):
+        lines = golden.read_text().splitlines()
+        for i, line in enumerate(lines):
+            if re.match(r"\S+:\d+:\d+: (error|warning) CRN\d{3} ", line):
+                following = lines[i + 1] if i + 1 < len(lines) else ""
+                assert following.startswith("  hint: "), f"{golden.name}: {line}"

@@ -192,3 +192,64 @@ def test_numbers_where_text_is_expected_suggest_quoting() -> None:
     (d,) = check(data, SourceMap("f"))
     assert d.code == "CRN101"
     assert d.hint == 'quote the value (account: "1234") so YAML reads it as text'
+
+
+def test_an_empty_text_is_one_diagnostic_not_also_a_pattern_mismatch() -> None:
+    assert diagnose(name="") == [("CRN106", "rules[0].name", "rules[0].name must not be empty")]
+
+
+# One document per mistake a newcomer makes in each part of the format: whatever the keyword, the
+# diagnostic names the field, never says "is not valid under any of the given schemas", and has a hint.
+MISTAKES: list[dict[str, object]] = [
+    {"notify": "https://hooks.example.com/x"},
+    {"notify": []},
+    {"notify": {}},
+    {"notify": {"https": "https://hooks.example.com/x"}},
+    {"notify": {"https": {"url": 5}}},
+    {"notify": {"dingtalk": {"webhook": "x"}}},
+    {"notify": {"dingtalk": {}}},
+    {"notify": {"https": {"url": "https://hooks.example.com/x", "token": "abc"}}},
+    {"notify": {"email": {"to": "x"}}},
+    {"scope": 5},
+    {"scope": []},
+    {"scope": {}},
+    {"scope": None},
+    {"scope": {"namespaces": [], "repositories": ["x"]}},
+    {"scan_status": "COMPLETE"},
+    {"scan_status": ["DONE"]},
+    {"event": 5},
+    {"event": None},
+    {"tags": ""},
+    {"tags": None},
+    {"name": "a b"},
+    {"name": None},
+    {"bus": 5},
+    {"bus": {"template": 5}},
+    {"bus": {"template": {"format": "xml"}}},
+    {"bus": {"enabled": "yes"}},
+    {"bus": {"description": 5}},
+    {"bus": {"template": {"format": "json", "text": "{}", "variables": []}}},
+    {"bus": {"template": {"format": "json", "text": "{}", "variables": {"1bad": "$.x"}}}},
+]
+TOP_MISTAKES: list[object] = [
+    [],
+    {"version": 1, "registries": {}},
+    {"version": 1, "registries": [5]},
+    {"version": 1, "rules": None},
+    {"version": "1"},
+    {"version": 1, "registries": [{"name": "a", "provider": "aws", "region": "us-east-1", "account": "12"}]},
+    {"version": 1, "registries": [{"name": "a", "provider": "alibaba", "region": "hz", "instance_id": "i"}]},
+]
+
+
+@pytest.mark.parametrize(
+    "data",
+    [{"version": 1, "rules": [{**RULE, **m}]} for m in MISTAKES] + TOP_MISTAKES,
+)
+def test_every_schema_diagnostic_names_its_field_and_has_a_hint(data: object) -> None:
+    found = check(data, SourceMap("f.yaml"))
+    assert found
+    for d in found:
+        assert "valid under" not in d.message
+        assert d.code != "CRN110", d.message  # the catch-all: every keyword the format uses has its own
+        assert d.hint, d.message

@@ -33,6 +33,11 @@ def test_syntax_error_has_location() -> None:
     assert d.code == "CRN004"
     assert d.line is not None
     assert d.line >= 2
+    # The hint names, in a reader's words, what was left open and where it started.
+    tail = "that starts at line 1, column 4 is not closed or indented as YAML expects"
+    assert d.hint == f"the [ … ] list {tail}"
+    _, (d,) = parse('a: "abc\nb: 1\n', "f.yaml")
+    assert d.hint == f"the quoted text {tail}"
 
 
 def test_merge_keys_explicit_wins_and_marks_point_at_the_anchor() -> None:

@@ -20,6 +20,7 @@ Heavy imports (SDKs, the emulator) happen inside `open_session`, so importing th
 
 from __future__ import annotations
 
+import logging
 import os
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import ExitStack, contextmanager
@@ -34,6 +35,7 @@ from crnotify.model import Provider as ProviderKind
 from crnotify.providers.base import Provider
 
 LOCAL_STATE = Path(".crnotify") / "state.sqlite3"
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,10 +74,13 @@ def load_config(paths: Sequence[str], env: Mapping[str, str] | None = None) -> C
     from crnotify.render.diagnostics import render_diagnostics
 
     result = load(list(paths) or ["."], env=env, for_cloud=True)
+    log.info("read %d YAML file(s): %s", len(result.files), ", ".join(result.files) or "none")
     if result.config is None:
         errors = [d for d in result.diagnostics if d.is_error]
         raise ConfigError("the configuration is not valid:\n" + render_diagnostics(errors).rstrip())
-    return result.config
+    config = result.config
+    log.info("config: %d registries, %d rules", len(config.registries), len(config.rules))
+    return config
 
 
 def regions(config: Config) -> list[str]:
@@ -100,16 +105,26 @@ def open_session(
     with ExitStack() as stack:
         if local:
             endpoints, access_key = _start_local(stack, regions(config))
+            log.info("embedded local cloud (state %s): %s", LOCAL_STATE, _listed(endpoints))
             alibaba: Provider = AlibabaProvider(
                 endpoints=endpoints, access_key=access_key, concurrency=concurrency
             )
         elif endpoint:
+            endpoints = parse_endpoints(endpoint)
             alibaba = AlibabaProvider(
-                endpoints=parse_endpoints(endpoint), access_key=_endpoint_keys(), concurrency=concurrency
+                endpoints=endpoints, access_key=_endpoint_keys(), concurrency=concurrency
             )
+            log.info("Alibaba Cloud calls go to %s", _listed(endpoints))
         else:
             alibaba = AlibabaProvider(concurrency=concurrency)
+            log.info(
+                "Alibaba Cloud: the regional endpoints of %s, credentials from the default chain",
+                ", ".join(regions(config)) or "no region",
+            )
         provider, skipped = _with_aws(config, alibaba, local=local, env=env, concurrency=concurrency)
+        if skipped:
+            log.info("aws registries not reachable from the embedded local cloud: %s", ", ".join(skipped))
+        log.info("at most %d API call(s) at once", concurrency)
         yield Session(
             config=config, provider=provider, paths=tuple(paths), skipped=skipped, concurrency=concurrency
         )
@@ -141,6 +156,12 @@ def _with_aws(
 
     aws = AwsProvider(env=environment, concurrency=concurrency)
     return ByRegistryKind({ProviderKind.ALIBABA: alibaba, ProviderKind.AWS: aws}), ()
+
+
+def _listed(endpoints: Mapping[str, str]) -> str:
+    return ", ".join(
+        f"{region} at {address}" if region != "*" else address for region, address in endpoints.items()
+    )
 
 
 def _endpoint_keys() -> tuple[str, str]:

@@ -48,6 +48,26 @@ class LazyGroup(click.Group):
             self.add_command(load(), cmd_name)
         return super().get_command(ctx, cmd_name)
 
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        """Each command's whole first sentence, wrapped, where click would cut it at the terminal
+        width with "…": a newcomer's first look at the tool should not end mid-phrase."""
+        rows = []
+        for name in self.list_commands(ctx):
+            command = self.get_command(ctx, name)
+            if command is not None and not command.hidden:
+                rows.append((name, _first_sentence(command)))
+        if rows:
+            with formatter.section("Commands"):
+                formatter.write_dl(rows)
+
+
+def _first_sentence(command: click.Command) -> str:
+    if command.short_help:
+        return command.short_help
+    paragraph = " ".join((command.help or "").split("\n\n", 1)[0].split())
+    sentence, dot, _ = paragraph.partition(". ")
+    return sentence + dot.strip()
+
 
 def _importer(target: str) -> Callable[[], click.Command]:
     module, _, attribute = target.partition(":")
@@ -207,12 +227,17 @@ def use_color(stream: Any = None) -> bool:
     return bool(out.isatty()) and not os.environ.get("NO_COLOR")
 
 
+def verbosity(ctx: click.Context) -> int:
+    """How many -v were given: 0 (warnings only), 1 (info) or 2+ (debug)."""
+    return int((ctx.find_root().obj or {}).get("verbose", 0))
+
+
 def _guard_logs(ctx: click.Context) -> None:
     """Install the secret-masking log handler (-v levels) where logs can carry secrets: with -v, and
     for every command that talks to the cloud even without it, since the SDKs' and urllib3's warnings
     would otherwise reach stderr unmasked through logging's last-resort handler. Offline commands
     import `logging` only with -v, which keeps their start fast."""
-    verbose = int((ctx.find_root().obj or {}).get("verbose", 0))
+    verbose = verbosity(ctx)
     if verbose or any(param.name == "local" for param in ctx.command.params):
         from crnotify.cli._logging import configure_logging  # noqa: PLC0415
 

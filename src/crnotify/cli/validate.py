@@ -7,7 +7,7 @@ import os
 import click
 
 from crnotify import __version__
-from crnotify.cli._app import format_option, paths_argument, run, use_color
+from crnotify.cli._app import format_option, paths_argument, run, use_color, verbosity
 from crnotify.errors import EXIT_ERROR, EXIT_OK
 
 
@@ -42,6 +42,13 @@ def validate(ctx: click.Context, paths: tuple[str, ...], fmt: str) -> int:
         from crnotify.render.sarif import render_sarif  # noqa: PLC0415
 
         result = load(paths or (".",))
+        if verbosity(ctx):  # logging is imported only when asked for: validate starts fast
+            import logging  # noqa: PLC0415
+
+            log = logging.getLogger("crnotify.validate")
+            log.info("read %d YAML file(s): %s", len(result.files), ", ".join(result.files) or "none")
+            errors = sum(d.is_error for d in result.diagnostics)
+            log.info("%d error(s), %d warning(s)", errors, len(result.diagnostics) - errors)
         if fmt == "json":
             output = render_json(result.diagnostics, config=result.config, files=result.files)
         elif fmt == "sarif":

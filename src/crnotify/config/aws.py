@@ -76,4 +76,4 @@ def check_aws_built(rep: Reporter, item: Item, rule: Rule, registry: Registry, *
         )
     if clean:
         for problem in mapping.size_problems(rule, registry):
-            rep.error(codes.AWS_SIZE, item, problem.path, problem.message)
+            rep.error(codes.AWS_SIZE, item, problem.path, problem.message, hint=problem.hint)

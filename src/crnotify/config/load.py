@@ -110,6 +110,9 @@ def find_files(paths: Sequence[str]) -> tuple[list[str], list[Diagnostic]]:
             files.append(file)
 
     for path in paths:
+        if not path:
+            diagnostics.append(error(codes.PATH_UNREADABLE, "an empty path was given", hint="check the path"))
+            continue
         shown = os.path.normpath(path)
         if os.path.isdir(path):
             try:
@@ -143,7 +146,23 @@ def find_files(paths: Sequence[str]) -> tuple[list[str], list[Diagnostic]]:
         elif os.path.exists(path):
             diagnostics.append(
                 _located(
-                    error(codes.PATH_UNREADABLE, f"{shown} is neither a regular file nor a directory"), shown
+                    error(
+                        codes.PATH_UNREADABLE,
+                        f"{shown} is neither a regular file nor a directory",
+                        hint="name YAML files, or directories that hold them",
+                    ),
+                    shown,
+                )
+            )
+        elif os.path.islink(path):  # a link to nothing (or to itself): "does not exist" would puzzle
+            diagnostics.append(
+                _located(
+                    error(
+                        codes.PATH_UNREADABLE,
+                        f"{shown} is a symbolic link to {os.readlink(path)}, which cannot be followed",
+                        hint="fix or remove the link",
+                    ),
+                    shown,
                 )
             )
         else:
@@ -169,7 +188,9 @@ def _located(diagnostic: Diagnostic, file: str) -> Diagnostic:
 
 def _unreadable(file: str, exc: OSError) -> Diagnostic:
     reason = exc.strerror or type(exc).__name__
-    return _located(error(codes.PATH_UNREADABLE, f"cannot read {file}: {reason}"), file)
+    return _located(
+        error(codes.PATH_UNREADABLE, f"cannot read {file}: {reason}", hint="check its permissions"), file
+    )
 
 
 def _read(file: str) -> tuple[str, Diagnostic | None]:

@@ -83,6 +83,9 @@ def is_valid(data: object) -> bool:
 def check(data: object, source: SourceMap) -> list[Diagnostic]:
     """All schema errors of one document, located through `source`, most specific first per location."""
     leaves = [leaf for err in _validator().iter_errors(data) for leaf in _best_leaves(err)]
+    # An empty text also fails its pattern; "must not be empty" says all there is to say.
+    empty = {tuple(leaf.absolute_path) for leaf in leaves if leaf.validator == "minLength"}
+    leaves = [e for e in leaves if not (e.validator == "pattern" and tuple(e.absolute_path) in empty)]
     leaves.sort(key=_rank)
     diagnostics: list[Diagnostic] = []
     for leaf in leaves:
@@ -154,14 +157,20 @@ def _show(value: object, path: Path) -> str:
     return "a mapping"
 
 
-def _examples_hint(schema: Mapping[str, Any], *, field: str | None = None) -> str | None:
-    """`for example: "a" or "b"` from the schema's examples (`field: ...` when naming a missing field)."""
+def _examples_hint(
+    schema: Mapping[str, Any], *, field: str | None = None, counts: tuple[int, ...] = (2, 1)
+) -> str | None:
+    """`for example: "a" or "b"` from the schema's examples (`field: ...` when naming a missing field);
+    two examples when they fit, else the first alone."""
     examples = schema.get("examples") or _resolve(schema).get("examples")
     if not isinstance(examples, list) or not examples:
         return None
     prefix = f"{field}: " if field else ""
-    shown = " or ".join(prefix + _example(e) for e in examples[:2])
-    return f"for example: {shown}" if len(shown) <= 160 else None
+    for count in counts:
+        shown = " or ".join(prefix + _example(e) for e in examples[:count])
+        if len(shown) <= 160:
+            return f"for example: {shown}"
+    return None
 
 
 def _example(value: object) -> str:
@@ -170,8 +179,9 @@ def _example(value: object) -> str:
 
 
 def _missing_hint(schema: Mapping[str, Any], name: str) -> str | None:
-    """An example of the missing field, or (when examples are too long) its description."""
-    hint = _examples_hint(schema, field=name)
+    """Two examples of the missing field, or (when they are too long) its description, which says
+    what the choices are better than one long example would."""
+    hint = _examples_hint(schema, field=name, counts=(2,))
     if hint is None:
         description = schema.get("description") or _resolve(schema).get("description")
         if isinstance(description, str):
@@ -224,6 +234,7 @@ def _diagnose(err: ValidationError, source: SourceMap) -> list[Diagnostic]:
             error(
                 codes.SCHEMA_PATTERN,
                 f"{_field(path)} has a key {quote(value)} that {why}",
+                hint=_examples_hint(schema),
                 path=(*path, str(value)),
             ).located(source, key=True)
         ]
@@ -247,6 +258,10 @@ def _value_message(err: ValidationError, schema: Mapping[str, Any], path: Path) 
             hint = f'quote the value ({field.rsplit(".", 1)[-1]}: "{value}") so YAML reads it as text'
         elif not path:
             hint = "a config file is a mapping: `version: 1`, then `registries:` and/or `rules:` lists"
+        elif hint is None and kinds == ["array"]:
+            hint = "write one item per line, each starting with `- `, indented under the field"
+        elif hint is None and kinds == ["object"]:
+            hint = "write `field: value` lines indented under it"
         return f"{field} must be {wanted}, not {_show(value, path)}", hint
     if keyword == "const":
         return f"{field} must be {json.dumps(_argument(err))}, not {_show(value, path)}", hint

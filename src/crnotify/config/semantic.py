@@ -190,7 +190,9 @@ def _check_rule_name(rep: Reporter, item: Item, registry: Registry) -> None:
     elif not _AWS_NAME.fullmatch(name):
         problem = "may contain only letters, digits, '.', '-' and '_' on Amazon EventBridge"
     if problem:
-        suggestion = re.sub(r"[^A-Za-z0-9-]+", "-", name.removeprefix(_RESERVED_PREFIX)).strip("-")[:64]
+        suggestion = re.sub(r"[^A-Za-z0-9-]+", "-", name.removeprefix(_RESERVED_PREFIX)).strip("-")
+        if len(suggestion) > 64:  # cut at a word boundary, not mid-word
+            suggestion = suggestion[:65].rsplit("-", 1)[0] if "-" in suggestion[:65] else suggestion[:64]
         suggestion = suggestion or "my-rule"
         rep.error(
             codes.RULE_NAME,

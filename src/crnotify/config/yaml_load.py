@@ -101,13 +101,30 @@ def _compose_all(text: str) -> list[Node | None]:
         loader.dispose()
 
 
+# PyYAML's parser contexts, as a reader of the file would name what was left open.
+_CONTEXTS = {
+    "while parsing a flow sequence": "the [ … ] list",
+    "while parsing a flow mapping": "the { … } mapping",
+    "while parsing a block mapping": "the mapping",
+    "while parsing a block collection": "the list",
+    "while scanning a quoted scalar": "the quoted text",
+    "while scanning a block scalar": "the block text (| or >)",
+}
+
+
 def _syntax_error(exc: yaml.YAMLError, text: str, file: str) -> Diagnostic:
     hint = "check the indentation and quoting around this position"
     if isinstance(exc, yaml.MarkedYAMLError):
         mark = exc.problem_mark or exc.context_mark
         problem = exc.problem or exc.context or "invalid YAML"
         if exc.context and exc.problem and exc.context_mark is not None:
-            hint = f"{exc.context} at line {exc.context_mark.line + 1}, column {exc.context_mark.column + 1}"
+            start = f"line {exc.context_mark.line + 1}, column {exc.context_mark.column + 1}"
+            what = _CONTEXTS.get(exc.context)
+            hint = (
+                f"{what} that starts at {start} is not closed or indented as YAML expects"
+                if what
+                else f"{exc.context} at {start}"
+            )
         where = Mark(file, mark.line + 1, mark.column + 1) if mark is not None else Mark(file, 1, 1)
         return error(codes.YAML_SYNTAX, f"YAML syntax error: {problem}", hint=hint).at(where)
     if isinstance(exc, yaml.reader.ReaderError):
@@ -121,7 +138,9 @@ def _syntax_error(exc: yaml.YAMLError, text: str, file: str) -> Diagnostic:
             f"character U+{code:04X} is not allowed in YAML",
             hint="the file looks binary or holds control characters; crnotify reads UTF-8 YAML text",
         ).at(Mark(file, line, col))
-    return error(codes.YAML_SYNTAX, f"YAML error: {exc}").at(Mark(file, 1, 1))
+    return error(codes.YAML_SYNTAX, f"YAML error: {exc}", hint="check the file is YAML text").at(
+        Mark(file, 1, 1)
+    )
 
 
 class _Converter:
@@ -176,7 +195,11 @@ class _Converter:
                 return self._mapping(node, path, depth)
         finally:
             self._active.discard(id(node))
-        raise _Abort(error(codes.YAML_UNSUPPORTED, "unsupported YAML node").at(mark))  # pragma: no cover
+        raise _Abort(  # pragma: no cover
+            error(codes.YAML_UNSUPPORTED, "unsupported YAML node", hint="use mappings, lists and scalars").at(
+                mark
+            )
+        )
 
     def _check_tag(self, node: Node, expected: str, path: Path) -> None:
         if node.tag != expected:

@@ -277,6 +277,7 @@ class Problem:
 
     path: tuple[str, ...]
     message: str
+    hint: str | None = None  # what to do about it, when the message does not already say
 
     @property
     def field(self) -> str:
@@ -337,15 +338,18 @@ def size_problems(rule: Rule, registry: Registry) -> list[Problem]:
         problems.append(
             Problem(
                 ("scope",),
-                f"the event pattern would be {size} characters; EventBridge allows {PATTERN_MAX_CHARS}. "
-                "Split the rule or use namespaces instead of many repositories",
+                f"the event pattern would be {size} characters; EventBridge allows {PATTERN_MAX_CHARS}",
+                hint="split the rule, or scope it by namespaces instead of listing many repositories",
             )
         )
     description = rule.bus.description or ""
     if len(description) > DESCRIPTION_MAX_CHARS:
         problems.append(
             Problem(
-                ("bus", "description"), f"EventBridge descriptions hold {DESCRIPTION_MAX_CHARS} characters"
+                ("bus", "description"),
+                f"bus.description is {len(description)} characters; EventBridge descriptions hold "
+                f"{DESCRIPTION_MAX_CHARS}",
+                hint="shorten it",
             )
         )
     summary = targets.AuthSummary(
@@ -359,8 +363,8 @@ def size_problems(rule: Rule, registry: Registry) -> list[Problem]:
         problems.append(
             Problem(
                 ("notify",),
-                "the notify URL is too long to record on the connection's description (512 characters); "
-                "put it in an environment variable and write `${env:NAME}`",
+                "the notify URL is too long to record on the connection's description (512 characters)",
+                hint="put the URL in an environment variable and write `${env:NAME}`",
             )
         )
     return problems
