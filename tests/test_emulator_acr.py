@@ -12,6 +12,8 @@ import pytest
 from alibabacloud_cr20181201 import models as cr
 from alibabacloud_eventbridge20200401 import models as eb
 from alibabacloud_tea_openapi.exceptions import ClientException
+from alibabacloud_tea_openapi.utils_models import OpenApiRequest, Params
+from darabonba.runtime import RuntimeOptions
 
 from crnotify import convention
 from crnotify.convention import RegistrySpec
@@ -28,6 +30,18 @@ from crnotify.model import (
 )
 
 INSTANCE = "cri-kmsiwlxxdcva0001"
+# UpdateEventCenterRule by the client's generic call, to send values the typed request cannot hold.
+UPDATE_EVENT_CENTER_RULE = Params(
+    action="UpdateEventCenterRule",
+    version="2018-12-01",
+    protocol="HTTP",
+    pathname="/",
+    method="POST",
+    auth_type="AK",
+    style="RPC",
+    req_body_type="formData",
+    body_type="json",
+)
 Create = Callable[..., dict[str, Any]]
 
 
@@ -195,6 +209,51 @@ def test_errors_have_codes_the_sdk_reads(cr_client: Any, create_event_center_rul
             cr.UpdateEventCenterRuleRequest(instance_id=INSTANCE, rule_id="crecr-nosuchrule")
         )
     assert (info.value.code, info.value.status_code) == ("EventRuleNotExisted", 404)
+
+
+def event_config(**fields: object) -> dict[str, str]:
+    return {"EventConfig": json.dumps(fields)}
+
+
+HTTP = {"Url": "http://127.0.0.1/hook"}
+
+
+@pytest.mark.parametrize(
+    ("changes", "message"),
+    [
+        ({"EventConfig": "[]"}, "EventConfig must be a JSON object"),
+        ({"EventConfig": "{not json"}, "EventConfig must be a JSON object"),
+        (event_config(notifyMethod="sms"), "EventConfig.notifyMethod must be one of dingding, http, https"),
+        (event_config(notifyMethod=["http"]), "EventConfig.notifyMethod must be one of"),
+        (event_config(notifyMethod="http", notifyConfig="x"), "EventConfig.notifyConfig must be"),
+        (
+            event_config(notifyMethod="http", notifyConfig=HTTP, notifyFilter=1),
+            "EventConfig.notifyFilter must be a JSON object",
+        ),
+        (
+            event_config(notifyMethod="http", notifyConfig=HTTP, notifyFilter={"Status": ["DONE"]}),
+            "EventConfig.notifyFilter.Status must be a list of COMPLETE, FAILED",
+        ),
+        ({"EventScope": "GLOBAL"}, "EventScope must be one of INSTANCE, NAMESPACE, REPO, not 'GLOBAL'"),
+        ({"Namespaces": "team-a"}, "Namespaces must be a JSON array of strings"),
+        ({"RepoNames": "[1]"}, "RepoNames must be a JSON array of strings"),
+        ({"EventType": "cr:Artifact:Nope"}, "EventType must be one of cr:Artifact:SynchronizationCompleted"),
+    ],
+)
+def test_malformed_parameters_are_invalid_parameter_naming_it(
+    cr_client: Any, create_event_center_rule: Create, changes: dict[str, str], message: str
+) -> None:
+    """Whatever a client sends, the answer is a 400 that names the parameter, never a 500."""
+    with pytest.raises(ClientException) as info:
+        create_event_center_rule(cr_client, INSTANCE, {**spec().to_params(), **changes})
+    assert (info.value.code, info.value.status_code) == ("InvalidParameter", 400)
+    assert message in info.value.message
+    rule_id = create_event_center_rule(cr_client, INSTANCE, spec().to_params())["RuleId"]
+    update = OpenApiRequest(query={"InstanceId": INSTANCE, "RuleId": rule_id, **changes})
+    with pytest.raises(ClientException) as info:
+        cr_client.call_api(UPDATE_EVENT_CENTER_RULE, update, RuntimeOptions())
+    assert (info.value.code, info.value.status_code) == ("InvalidParameter", 400)
+    assert message in info.value.message
 
 
 def test_push_completed_is_refused_like_any_event_type_acr_rules_do_not_offer(
