@@ -296,7 +296,8 @@ def _json_param(
         value = json.loads(params[name])
     except ValueError:
         raise errors.INVALID_PARAMETER.error(f"{name} must be {shape}, not {params[name]!r}") from None
-    if not isinstance(value, kind) or (items is not None and not all(isinstance(i, items) for i in value)):
+    members: list[Any] = value if isinstance(value, list) else []
+    if not isinstance(value, kind) or (items is not None and not all(isinstance(i, items) for i in members)):
         raise errors.INVALID_PARAMETER.error(f"{name} must be {shape}, not {params[name]!r}")
     return value
 
