@@ -402,3 +402,12 @@ def test_records_of_deliveries_by_acr_rules_are_listed_and_paged(
         cr.ListEventCenterRecordRequest(instance_id=INSTANCE, repo_name="web")
     ).body
     assert none.total_count == 0
+    for bad, code in (
+        (cr.ListEventCenterRecordRequest(instance_id=INSTANCE, page_size=101), ("InvalidParameter", 400)),
+        (cr.ListEventCenterRecordRequest(instance_id=INSTANCE, page_no=0), ("InvalidParameter", 400)),
+        (cr.ListEventCenterRecordRequest(), ("MissingParameter", 400)),
+        (cr.ListEventCenterRecordRequest(instance_id="cri-"), ("INSTANCE_NOT_EXIST", 404)),
+    ):
+        with pytest.raises(ClientException) as info:
+            cr_client.list_event_center_record(bad)
+        assert (info.value.code, info.value.status_code) == code
