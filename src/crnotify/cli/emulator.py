@@ -170,6 +170,8 @@ def serve(  # noqa: PLR0917 (click passes every option as an argument)
         click.echo(f"crnotify emulator listening on {server.url}")
         click.echo(f"  endpoint {server.endpoint}  region {region}  access key id {key_id}")
         click.echo(f"  state {state_path}  account {server.account_id}")
+        if latency_ms or fault_rate:
+            click.echo(f"  latency {latency_ms} ms per call  faults {fault_rate:.0%} of calls (seed {seed})")
         click.echo("Press Ctrl-C to stop.")
         try:
             threading.Event().wait()
