@@ -51,6 +51,8 @@ SERVICE_UNAVAILABLE = _code("ServiceUnavailable", 503, "injected fault")
 INTERNAL_ERROR = _code("InternalError", 500, "an unexpected emulator error (a bug: please report it)")
 UNKNOWN_ACTION = _code("InvalidAction.NotFound", 404, "no such action for that `x-acs-version`")
 BODY_TOO_LARGE = _code("RequestEntityTooLarge", 413, "request body over 1 MiB")
+URI_TOO_LONG = _code("RequestURITooLong", 414, "request line (query string included) over 64 KiB")
+BAD_REQUEST = _code("BadRequest", 400, "not an HTTP request the server can parse (its status may differ)")
 MISSING_PARAMETER = _code("MissingParameter", 400, "a required parameter is absent")
 INVALID_PARAMETER = _code("InvalidParameter", 400, "a parameter is malformed or out of range")
 
