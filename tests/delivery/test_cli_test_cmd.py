@@ -7,7 +7,7 @@ import shutil
 from pathlib import Path
 
 import pytest
-from local_receiver import http_receiver
+from local_receiver import http_receiver, self_signed_certificate
 
 from crnotify.cli import main
 
@@ -133,3 +133,28 @@ def test_deliver_sends_to_loopback_endpoints_and_refuses_others(
     assert "hook-token-value" not in out
     assert "dingtalk-token-value" not in out
     assert rc == 1
+
+
+def test_deliver_over_https_trusts_a_local_certificate_given_by_ssl_cert_file(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    event = json.loads((REPO / "examples/events/build-team-a-failed.json").read_text())
+    event["data"]["InstanceId"] = "cri-localtest"
+    (tmp_path / "events").mkdir()
+    (tmp_path / "events" / "build.json").write_text(json.dumps(event))
+    monkeypatch.setenv("LOCAL_HOOK_TOKEN", "hook-token-value")
+    cert, key = self_signed_certificate(tmp_path)
+    config = CONFIG.split("  - name: build-ding", maxsplit=1)[0].replace("      http:", "      https:")
+    argv = ["test", str(tmp_path / "config.yaml"), "--events", str(tmp_path / "events"), "--deliver"]
+    with http_receiver(tls=(cert, key)) as receiver:
+        (tmp_path / "config.yaml").write_text(config.format(url=receiver.url + "/build"))
+        rc, out, _ = run(argv, capsys)
+        assert rc == 1  # the system's CAs do not know a self-signed certificate
+        assert "CERTIFICATE_VERIFY_FAILED" in out
+        monkeypatch.setenv("SSL_CERT_FILE", str(cert))  # OpenSSL's way to trust another CA
+        rc, out, _ = run(argv, capsys)
+    assert rc == 0, out
+    assert "sent   local/build-hook → acr-notify" in out
+    (request,) = receiver.requests
+    assert json.loads(request.body) == event
+    assert request.headers["x-eventbridge-signature-token"] == "hook-token-value"
