@@ -11,6 +11,8 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+from alibabacloud_cr20181201 import models as cr
+from alibabacloud_cr20181201.client import Client as CrClient
 from alibabacloud_eventbridge20200401 import models as eb
 from alibabacloud_eventbridge20200401.client import Client as EventBridgeClient
 from alibabacloud_tea_openapi import models as open_api_models
@@ -64,8 +66,13 @@ def test_serve_prints_the_endpoint_and_key_id_but_never_the_secret(tmp_path: Pat
         config = open_api_models.Config(
             access_key_id="LTAIcli", access_key_secret=secret, endpoint=endpoint, protocol="http"
         )
+        # Both official clients, configured with nothing but the key pair, endpoint and protocol.
         listed = EventBridgeClient(config).list_rules(eb.ListRulesRequest(event_bus_name="default"))
         assert listed.body.code == "Success"
+        names = CrClient(config).list_event_center_rule_name(
+            cr.ListEventCenterRuleNameRequest(instance_id="cri-clitest0001")
+        )
+        assert (names.body.code, names.body.rule_names) == ("success", [])
     finally:
         process.send_signal(signal.SIGINT)
         out, err = process.communicate(timeout=30)
