@@ -101,6 +101,8 @@ def test_overwrite_a_registry_save_discards_the_custom_template(
 ) -> None:
     rule_id = create_event_center_rule(cr_client, INSTANCE, spec().to_params())["RuleId"]
     default_body = body_template(get_bus_rule(eventbridge_client, "scan-api"))
+    # The bus rule appears with ACR's default template (the convention module's, for a scan rule).
+    assert default_body == convention.body_param(convention.default_template(EventType.SCAN)).template
 
     # A custom template via PutTargets, the way a user edits the bus side.
     generated = get_bus_rule(eventbridge_client, "scan-api").targets[0]
