@@ -130,6 +130,8 @@ def test_fifty_rules_per_bus(eventbridge_client: Any) -> None:
     for index in range(50):
         create(eventbridge_client, f"r{index:02d}")
     assert error_of(lambda: create(eventbridge_client, "r50")) == ("EventRuleCountExceedLimit", 409)
+    first_page = eventbridge_client.list_rules(eb.ListRulesRequest(event_bus_name=BUS)).body.data
+    assert (len(first_page.rules), first_page.total, first_page.next_token) == (10, 50, "10")  # Limit: 10
 
 
 def test_list_rules_pages_by_prefix(eventbridge_client: Any) -> None:
