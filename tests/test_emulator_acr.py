@@ -286,20 +286,24 @@ def test_push_completed_is_refused_like_any_event_type_acr_rules_do_not_offer(
     assert get_bus_rule(eventbridge_client, "scan-api").to_map() == before
 
 
-def test_ten_rules_per_instance_and_ten_generated_rules_per_region(
+def test_ten_acr_rules_per_region_whatever_their_instances(
     cr_client: Any, eventbridge_client: Any, create_event_center_rule: Create
 ) -> None:
     for index in range(10):
         create_event_center_rule(cr_client, INSTANCE, spec(f"rule-{index}").to_params())
-    with pytest.raises(ClientException) as info:
-        create_event_center_rule(cr_client, INSTANCE, spec("rule-10").to_params())
-    assert (info.value.code, info.value.status_code) == ("EventCenterRuleCountExceedLimit", 409)
-    # A second instance has room on the ACR side, but EventBridge counts ACR's rules per region.
-    with pytest.raises(ClientException) as info:
-        create_event_center_rule(cr_client, "cri-second0instance", spec("other-0").to_params())
-    assert (info.value.code, info.value.status_code) == ("EventRuleCountExceedLimit", 409)
+    for instance in (INSTANCE, "cri-second0instance"):  # a second instance in the region has no room
+        with pytest.raises(ClientException) as info:
+            create_event_center_rule(cr_client, instance, spec("rule-10").to_params())
+        assert (info.value.code, info.value.status_code) == ("EventCenterRuleCountExceedLimit", 409)
     assert rule_names(cr_client, "cri-second0instance") == []
-    assert len(rule_names(cr_client)) == 10
+    # Deleting a generated rule on the bus frees nothing on the ACR side, which counts its own rules.
+    eventbridge_client.delete_rule(eb.DeleteRuleRequest(event_bus_name="default", rule_name="rule-0"))
+    with pytest.raises(ClientException) as info:
+        create_event_center_rule(cr_client, "cri-second0instance", spec("rule-10").to_params())
+    assert info.value.code == "EventCenterRuleCountExceedLimit"
+    # Another region has its own 10.
+    beijing = {**spec("rule-10").to_params(), "RegionId": "cn-beijing"}
+    assert create_event_center_rule(cr_client, "cri-second0instance", beijing)["RuleId"].startswith("crecr-")
     # Plain bus rules still fit: the 50-per-bus limit is apart from the ACR count.
     created = eventbridge_client.create_rule(
         eb.CreateRuleRequest(event_bus_name="default", rule_name="plain", filter_pattern="{}")

@@ -4,9 +4,11 @@ Every save of an ACR rule regenerates its bus rule through `crnotify.convention`
 behaviour, DESIGN.md §2); the registry spec is kept server-side but no API reads it back, as in the
 real cloud (research/alibaba-facts.md §1.1). Emulator-only choices, documented in docs/emulator.md:
 
-- "10 event rules per region, counted separately in ACR and in EventBridge" (research §6) is read as:
-  at most 10 rules per instance on the ACR side (an instance lives in one region) and, on the bus, at
-  most 10 ACR-generated rules per account and region, so two instances share the bus-side 10;
+- "10 event rules per region, counted separately in ACR and in EventBridge" (research §6; issue 3) is
+  read as: at most 10 ACR event rules per account and region, whatever their instances (the same
+  count `crnotify validate` checks, config/semantic.py), and, on the bus, at most 10 ACR-generated
+  rules per account and region. Each ACR rule has one generated rule, so the ACR count binds first;
+  the bus count is kept as the cloud states it;
 - rule names are unique per account and region, since each one names a rule on the one `default` bus;
 - an update replaces only the parameters it carries; sending `EventScope` replaces the scope's
   `Namespaces`/`RepoNames` as a whole; renaming moves the generated bus rule to the new name.
@@ -78,12 +80,12 @@ class AcrState(EventBridgeState):
         with self._store.transaction() as db:
             self._check_name_free(db, account, region, spec.rule_name)
             count = db.execute(
-                "SELECT count(*) FROM acr_rules WHERE account = ? AND region = ? AND instance_id = ?",
-                (account, region, instance_id),
+                "SELECT count(*) FROM acr_rules WHERE account = ? AND region = ?", (account, region)
             ).fetchone()[0]
             if count >= MAX_ACR_RULES:
                 raise errors.ACR_RULE_LIMIT.error(
-                    f"instance {instance_id} already has {count} event rules, the maximum is {MAX_ACR_RULES}"
+                    f"region {region} already has {count} Container Registry event rules, "
+                    f"the maximum is {MAX_ACR_RULES}"
                 )
             rule_id = new_id("crecr-")
             now = self._now_ms()

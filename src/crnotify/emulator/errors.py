@@ -63,7 +63,9 @@ INSTANCE_NOT_EXIST = _code(
 REGION_NOT_SUPPORTED = _code(
     "RegionNotSupported", 400, "event rules do not exist in this region (alibaba-facts §6)"
 )
-ACR_RULE_LIMIT = _code("EventCenterRuleCountExceedLimit", 409, "an 11th ACR event rule on an instance")
+ACR_RULE_LIMIT = _code(
+    "EventCenterRuleCountExceedLimit", 409, "an 11th ACR event rule in a region (any instances)"
+)
 
 # EventBridge.
 RULE_NOT_FOUND = _code("EventRuleNotExisted", 404, "no rule (bus or ACR) of that name or id", confirmed=True)
