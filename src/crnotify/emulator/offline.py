@@ -14,8 +14,9 @@ from __future__ import annotations
 
 import random
 import re
+import urllib.parse
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from crnotify.convention import RegistrySpec, customise, default_bus_rule
@@ -204,8 +205,19 @@ def _message(prepared: PreparedRule, target: Target, event: Mapping[str, Any]) -
     )  # fmt: skip
 
 
-def send(prepared: PreparedRule, event: Mapping[str, Any], *, sender: HttpSender, clock: Clock) -> list[Sent]:
-    """Deliver a firing rule's messages for real, once each (no retries), with secrets resolved."""
+def send(
+    prepared: PreparedRule,
+    event: Mapping[str, Any],
+    *,
+    sender: HttpSender,
+    clock: Clock,
+    dingtalk_robot: str | None = None,
+) -> list[Sent]:
+    """Deliver a firing rule's messages for real, once each (no retries), with secrets resolved.
+
+    `dingtalk_robot` (`http://127.0.0.1:8090`) sends DingTalk messages there instead of to
+    oapi.dingtalk.com, with the same path, access token and signature: `crnotify emulator dingtalk`.
+    """
     rule, name = prepared.rule, f"{prepared.registry.name}/{prepared.rule.name}"
     aws = prepared.registry.provider is Provider.AWS
     try:
@@ -220,6 +232,8 @@ def send(prepared: PreparedRule, event: Mapping[str, Any], *, sender: HttpSender
     for target in bus.targets:
         try:
             delivery = offline_aws.delivery(rule, target, event) if aws else render_target(target, event)
+            if dingtalk_robot and isinstance(delivery, DingTalkDelivery):
+                delivery = replace(delivery, webhook=at_robot(delivery.webhook, dingtalk_robot))
             result = deliver(delivery, sender=sender, clock=clock, strategy=NO_RETRY, rng=random.Random(0))
         except (TransformError, DeliveryRefused) as exc:
             sent.append(Sent(rule=name, target_id=target.id, endpoint=redact_url(target.endpoint), ok=False,
@@ -229,6 +243,12 @@ def send(prepared: PreparedRule, event: Mapping[str, Any], *, sender: HttpSender
         sent.append(Sent(rule=name, target_id=target.id, endpoint=result.endpoint, ok=result.ok,
                          detail=attempt.detail))  # fmt: skip
     return sent
+
+
+def at_robot(webhook: str, robot: str) -> str:
+    """The webhook with the robot's scheme and host: its path and query (the access token) kept."""
+    parts, base = urllib.parse.urlsplit(webhook), urllib.parse.urlsplit(robot)
+    return urllib.parse.urlunsplit((base.scheme, base.netloc, parts.path, parts.query, ""))
 
 
 def deliver_spec(rule: Rule) -> RegistrySpec:
