@@ -14,15 +14,14 @@ from __future__ import annotations
 
 import random
 import re
-import urllib.parse
 from collections.abc import Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Any
 
 from crnotify.convention import RegistrySpec, customise, default_bus_rule
 from crnotify.emulator import offline_aws
 from crnotify.emulator.clock import Clock
-from crnotify.emulator.delivery import DeliveryRefused, HttpSender, deliver
+from crnotify.emulator.delivery import DeliveryRefused, HttpSender, deliver, to_robot
 from crnotify.emulator.dingtalk import redact_url
 from crnotify.emulator.retry import NO_RETRY
 from crnotify.emulator.transform import Delivery, DingTalkDelivery, TransformError, render_target
@@ -232,8 +231,7 @@ def send(
     for target in bus.targets:
         try:
             delivery = offline_aws.delivery(rule, target, event) if aws else render_target(target, event)
-            if dingtalk_robot and isinstance(delivery, DingTalkDelivery):
-                delivery = replace(delivery, webhook=at_robot(delivery.webhook, dingtalk_robot))
+            delivery = to_robot(delivery, dingtalk_robot)
             result = deliver(delivery, sender=sender, clock=clock, strategy=NO_RETRY, rng=random.Random(0))
         except (TransformError, DeliveryRefused) as exc:
             sent.append(Sent(rule=name, target_id=target.id, endpoint=redact_url(target.endpoint), ok=False,
@@ -243,12 +241,6 @@ def send(
         sent.append(Sent(rule=name, target_id=target.id, endpoint=result.endpoint, ok=result.ok,
                          detail=attempt.detail))  # fmt: skip
     return sent
-
-
-def at_robot(webhook: str, robot: str) -> str:
-    """The webhook with the robot's scheme and host: its path and query (the access token) kept."""
-    parts, base = urllib.parse.urlsplit(webhook), urllib.parse.urlsplit(robot)
-    return urllib.parse.urlunsplit((base.scheme, base.netloc, parts.path, parts.query, ""))
 
 
 def deliver_spec(rule: Rule) -> RegistrySpec:
