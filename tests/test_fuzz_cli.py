@@ -33,8 +33,9 @@ SETTINGS = settings(
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
 )
-# file:line:col, or the file (directory) alone for a problem with the file as a whole.
-LOCATION = re.compile(r"^[^:\s][^:]*(:\d+:\d+)?: (error|warning) CRN\d{3} ")
+# file:line:col, or the file (directory) alone for a problem with the file as a whole. The file name
+# may itself hold ":" (a corrupted saved plan can name ":tmp/…/c.yaml"), so only its start is checked.
+LOCATION = re.compile(r"^\S.*?(:\d+:\d+)?: (error|warning) CRN\d{3} ")
 ENV = {"T": "tok-fuzz", "S": "SECfuzz", "U": "u-fuzz"}
 
 
