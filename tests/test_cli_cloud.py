@@ -12,11 +12,13 @@ from typing import Any
 
 import pytest
 from alibabacloud_eventbridge20200401 import models as eb_models
+from alibabacloud_eventbridge20200401.client import Client as EventBridgeClient
 
 from cli_run import run_cli, user_workdir
-from conftest import outside_rule
+from conftest import outside_rule, sdk_config
 from crnotify.cli._logging import configure_logging
 from crnotify.emulator.server import EmulatorServer
+from crnotify.model import EventType
 
 SECRETS = {"DT_TOKEN": "dt-token-0123456789", "DT_SECRET": "SECsigning0123", "HOOK_TOKEN": "hook-token-0123"}
 INSTANCE = "cri-clitest01"
@@ -159,6 +161,26 @@ def test_local_cloud_round_trip(workdir: Path, capsys: Any) -> None:
     assert run(capsys, "apply", "--local", "config", "--auto-approve")[0] == 0
     code, out, _ = run(capsys, "plan", "--local", "config", "--detailed-exitcode")
     assert (code, out.strip()) == (0, "No changes. The cloud matches the configuration.")
+
+    # Every other cloud command reads the same state under .crnotify/.
+    code, out, _ = run(capsys, "drift", "--local", "config")
+    assert (code, out.strip()) == (0, "No drift. The cloud matches the configuration.")
+    code, out, _ = run(capsys, "import", "--local", "config", "--registry", "prod")
+    assert code == 0
+    assert "- name: scan-api" in out
+    assert "- name: hook" in out
+    code, out, _ = run(capsys, "trace", "--local", "evt-local-1", "config")
+    assert code == 1
+    assert "no trace of event evt-local-1 in cn-hangzhou" in out
+    with EmulatorServer(state_path=str(workdir / ".crnotify" / "state.sqlite3")) as same_state:
+        event = eb_models.PutEventsRequestEventList(
+            id="evt-local-1", source="acs.cr", type=EventType.SCAN.value
+        )
+        put = eb_models.PutEventsRequest(event_bus_name="default", event_list=[event])
+        EventBridgeClient(sdk_config(same_state)).put_events(put)
+    code, out, _ = run(capsys, "trace", "--local", "evt-local-1", "config")
+    assert code == 0
+    assert "PutEvent" in out
 
 
 def test_bad_endpoint_is_a_clear_error(workdir: Path, capsys: Any) -> None:

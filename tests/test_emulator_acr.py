@@ -12,6 +12,8 @@ import pytest
 from alibabacloud_cr20181201 import models as cr
 from alibabacloud_eventbridge20200401 import models as eb
 from alibabacloud_tea_openapi.exceptions import ClientException
+from alibabacloud_tea_openapi.utils_models import OpenApiRequest, Params
+from darabonba.runtime import RuntimeOptions
 
 from crnotify import convention
 from crnotify.convention import RegistrySpec
@@ -28,6 +30,18 @@ from crnotify.model import (
 )
 
 INSTANCE = "cri-kmsiwlxxdcva0001"
+# UpdateEventCenterRule by the client's generic call, to send values the typed request cannot hold.
+UPDATE_EVENT_CENTER_RULE = Params(
+    action="UpdateEventCenterRule",
+    version="2018-12-01",
+    protocol="HTTP",
+    pathname="/",
+    method="POST",
+    auth_type="AK",
+    style="RPC",
+    req_body_type="formData",
+    body_type="json",
+)
 Create = Callable[..., dict[str, Any]]
 
 
@@ -87,6 +101,8 @@ def test_overwrite_a_registry_save_discards_the_custom_template(
 ) -> None:
     rule_id = create_event_center_rule(cr_client, INSTANCE, spec().to_params())["RuleId"]
     default_body = body_template(get_bus_rule(eventbridge_client, "scan-api"))
+    # The bus rule appears with ACR's default template (the convention module's, for a scan rule).
+    assert default_body == convention.body_param(convention.default_template(EventType.SCAN)).template
 
     # A custom template via PutTargets, the way a user edits the bus side.
     generated = get_bus_rule(eventbridge_client, "scan-api").targets[0]
@@ -197,6 +213,51 @@ def test_errors_have_codes_the_sdk_reads(cr_client: Any, create_event_center_rul
     assert (info.value.code, info.value.status_code) == ("EventRuleNotExisted", 404)
 
 
+def event_config(**fields: object) -> dict[str, str]:
+    return {"EventConfig": json.dumps(fields)}
+
+
+HTTP = {"Url": "http://127.0.0.1/hook"}
+
+
+@pytest.mark.parametrize(
+    ("changes", "message"),
+    [
+        ({"EventConfig": "[]"}, "EventConfig must be a JSON object"),
+        ({"EventConfig": "{not json"}, "EventConfig must be a JSON object"),
+        (event_config(notifyMethod="sms"), "EventConfig.notifyMethod must be one of dingding, http, https"),
+        (event_config(notifyMethod=["http"]), "EventConfig.notifyMethod must be one of"),
+        (event_config(notifyMethod="http", notifyConfig="x"), "EventConfig.notifyConfig must be"),
+        (
+            event_config(notifyMethod="http", notifyConfig=HTTP, notifyFilter=1),
+            "EventConfig.notifyFilter must be a JSON object",
+        ),
+        (
+            event_config(notifyMethod="http", notifyConfig=HTTP, notifyFilter={"Status": ["DONE"]}),
+            "EventConfig.notifyFilter.Status must be a list of COMPLETE, FAILED",
+        ),
+        ({"EventScope": "GLOBAL"}, "EventScope must be one of INSTANCE, NAMESPACE, REPO, not 'GLOBAL'"),
+        ({"Namespaces": "team-a"}, "Namespaces must be a JSON array of strings"),
+        ({"RepoNames": "[1]"}, "RepoNames must be a JSON array of strings"),
+        ({"EventType": "cr:Artifact:Nope"}, "EventType must be one of cr:Artifact:SynchronizationCompleted"),
+    ],
+)
+def test_malformed_parameters_are_invalid_parameter_naming_it(
+    cr_client: Any, create_event_center_rule: Create, changes: dict[str, str], message: str
+) -> None:
+    """Whatever a client sends, the answer is a 400 that names the parameter, never a 500."""
+    with pytest.raises(ClientException) as info:
+        create_event_center_rule(cr_client, INSTANCE, {**spec().to_params(), **changes})
+    assert (info.value.code, info.value.status_code) == ("InvalidParameter", 400)
+    assert message in info.value.message
+    rule_id = create_event_center_rule(cr_client, INSTANCE, spec().to_params())["RuleId"]
+    update = OpenApiRequest(query={"InstanceId": INSTANCE, "RuleId": rule_id, **changes})
+    with pytest.raises(ClientException) as info:
+        cr_client.call_api(UPDATE_EVENT_CENTER_RULE, update, RuntimeOptions())
+    assert (info.value.code, info.value.status_code) == ("InvalidParameter", 400)
+    assert message in info.value.message
+
+
 def test_push_completed_is_refused_like_any_event_type_acr_rules_do_not_offer(
     cr_client: Any, eventbridge_client: Any, create_event_center_rule: Create
 ) -> None:
@@ -225,20 +286,24 @@ def test_push_completed_is_refused_like_any_event_type_acr_rules_do_not_offer(
     assert get_bus_rule(eventbridge_client, "scan-api").to_map() == before
 
 
-def test_ten_rules_per_instance_and_ten_generated_rules_per_region(
+def test_ten_acr_rules_per_region_whatever_their_instances(
     cr_client: Any, eventbridge_client: Any, create_event_center_rule: Create
 ) -> None:
     for index in range(10):
         create_event_center_rule(cr_client, INSTANCE, spec(f"rule-{index}").to_params())
-    with pytest.raises(ClientException) as info:
-        create_event_center_rule(cr_client, INSTANCE, spec("rule-10").to_params())
-    assert (info.value.code, info.value.status_code) == ("EventCenterRuleCountExceedLimit", 409)
-    # A second instance has room on the ACR side, but EventBridge counts ACR's rules per region.
-    with pytest.raises(ClientException) as info:
-        create_event_center_rule(cr_client, "cri-second0instance", spec("other-0").to_params())
-    assert (info.value.code, info.value.status_code) == ("EventRuleCountExceedLimit", 409)
+    for instance in (INSTANCE, "cri-second0instance"):  # a second instance in the region has no room
+        with pytest.raises(ClientException) as info:
+            create_event_center_rule(cr_client, instance, spec("rule-10").to_params())
+        assert (info.value.code, info.value.status_code) == ("EventCenterRuleCountExceedLimit", 409)
     assert rule_names(cr_client, "cri-second0instance") == []
-    assert len(rule_names(cr_client)) == 10
+    # Deleting a generated rule on the bus frees nothing on the ACR side, which counts its own rules.
+    eventbridge_client.delete_rule(eb.DeleteRuleRequest(event_bus_name="default", rule_name="rule-0"))
+    with pytest.raises(ClientException) as info:
+        create_event_center_rule(cr_client, "cri-second0instance", spec("rule-10").to_params())
+    assert info.value.code == "EventCenterRuleCountExceedLimit"
+    # Another region has its own 10.
+    beijing = {**spec("rule-10").to_params(), "RegionId": "cn-beijing"}
+    assert create_event_center_rule(cr_client, "cri-second0instance", beijing)["RuleId"].startswith("crecr-")
     # Plain bus rules still fit: the 50-per-bus limit is apart from the ACR count.
     created = eventbridge_client.create_rule(
         eb.CreateRuleRequest(event_bus_name="default", rule_name="plain", filter_pattern="{}")
@@ -343,3 +408,12 @@ def test_records_of_deliveries_by_acr_rules_are_listed_and_paged(
         cr.ListEventCenterRecordRequest(instance_id=INSTANCE, repo_name="web")
     ).body
     assert none.total_count == 0
+    for bad, code in (
+        (cr.ListEventCenterRecordRequest(instance_id=INSTANCE, page_size=101), ("InvalidParameter", 400)),
+        (cr.ListEventCenterRecordRequest(instance_id=INSTANCE, page_no=0), ("InvalidParameter", 400)),
+        (cr.ListEventCenterRecordRequest(), ("MissingParameter", 400)),
+        (cr.ListEventCenterRecordRequest(instance_id="cri-"), ("INSTANCE_NOT_EXIST", 404)),
+    ):
+        with pytest.raises(ClientException) as info:
+            cr_client.list_event_center_record(bad)
+        assert (info.value.code, info.value.status_code) == code

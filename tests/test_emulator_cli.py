@@ -2,18 +2,23 @@
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
 import sys
+import urllib.request
 from pathlib import Path
 
 import pytest
+from alibabacloud_cr20181201 import models as cr
+from alibabacloud_cr20181201.client import Client as CrClient
 from alibabacloud_eventbridge20200401 import models as eb
 from alibabacloud_eventbridge20200401.client import Client as EventBridgeClient
 from alibabacloud_tea_openapi import models as open_api_models
 
 from crnotify.cli import main
+from crnotify.emulator.server import DEFAULT_ACCESS_KEY_ID, DEFAULT_ACCESS_KEY_SECRET
 
 SRC = Path(__file__).resolve().parents[1] / "src"
 
@@ -61,8 +66,13 @@ def test_serve_prints_the_endpoint_and_key_id_but_never_the_secret(tmp_path: Pat
         config = open_api_models.Config(
             access_key_id="LTAIcli", access_key_secret=secret, endpoint=endpoint, protocol="http"
         )
+        # Both official clients, configured with nothing but the key pair, endpoint and protocol.
         listed = EventBridgeClient(config).list_rules(eb.ListRulesRequest(event_bus_name="default"))
         assert listed.body.code == "Success"
+        names = CrClient(config).list_event_center_rule_name(
+            cr.ListEventCenterRuleNameRequest(instance_id="cri-clitest0001")
+        )
+        assert (names.body.code, names.body.rule_names) == ("success", [])
     finally:
         process.send_signal(signal.SIGINT)
         out, err = process.communicate(timeout=30)
@@ -70,6 +80,44 @@ def test_serve_prints_the_endpoint_and_key_id_but_never_the_secret(tmp_path: Pat
     assert "access key id LTAIcli" in second
     assert secret not in first + second + out + err
     assert "Stopped." in out
+
+
+def test_serve_injects_the_faults_it_is_given_and_counts_calls_over_http(tmp_path: Path) -> None:
+    process = subprocess.Popen(
+        [sys.executable, "-m", "crnotify", "emulator", "serve", "--fault-rate", "1", "--seed", "5"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(SRC)},
+    )
+    assert process.stdout is not None
+    banner = [process.stdout.readline() for _ in range(4)]
+    endpoint = banner[0].rsplit("http://", 1)[1].strip()
+    outcomes = set()
+    try:
+        config = open_api_models.Config(
+            access_key_id=DEFAULT_ACCESS_KEY_ID,
+            access_key_secret=DEFAULT_ACCESS_KEY_SECRET,
+            endpoint=endpoint,
+            protocol="http",
+            read_timeout=10_000,
+        )
+        client = EventBridgeClient(config)
+        for _ in range(12):
+            try:
+                client.list_rules(eb.ListRulesRequest(event_bus_name="default"))
+                outcomes.add("ok")
+            except Exception as exc:  # each fault surfaces as its own SDK exception
+                outcomes.add(type(exc).__name__)
+        with urllib.request.urlopen(f"http://{endpoint}/_emulator/stats", timeout=10) as response:
+            stats = json.loads(response.read())
+    finally:
+        process.send_signal(signal.SIGINT)
+        process.communicate(timeout=30)
+    assert "latency 0 ms per call  faults 100% of calls (seed 5)" in banner[3]
+    # Every call failed, in the ways the SDK recognises: throttled, 503, or a dropped connection.
+    assert outcomes == {"ThrottlingException", "ServerException", "UnretryableException"}
+    assert stats == {"ListRules": 12}
 
 
 def test_emulator_help_does_not_import_the_sdks_or_the_server() -> None:

@@ -8,6 +8,7 @@ import signal
 import sqlite3
 import subprocess
 import sys
+import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -20,6 +21,7 @@ from alibabacloud_tea_openapi.exceptions import ClientException
 from crnotify.convention import RegistrySpec
 from crnotify.emulator.server import DEFAULT_ACCESS_KEY_ID, EmulatorServer
 from crnotify.emulator.state import EmulatorState, account_id_for
+from crnotify.emulator.store import Store
 from crnotify.model import EventType, NotifyMethod, Scope
 
 SRC = Path(__file__).resolve().parents[1] / "src"
@@ -64,6 +66,8 @@ def test_state_survives_a_restart(
                 event_bus_name="default", rule_name="build", filter_pattern="{}", description="mine"
             )
         )
+        event = eb.PutEventsRequestEventList(id="evt-kept", source="acs.cr", type=EventType.BUILD.value)
+        bus.put_events(eb.PutEventsRequest(event_bus_name="default", event_list=[event]))
     with EmulatorServer(state_path=state) as second:
         client = cr_client_factory(second)
         names = client.list_event_center_rule_name(cr.ListEventCenterRuleNameRequest(instance_id=INSTANCE))
@@ -71,6 +75,8 @@ def test_state_survives_a_restart(
         bus = eventbridge_client_factory(second)
         rule = bus.get_rule(eb.GetRuleRequest(event_bus_name="default", rule_name="build")).body.data
         assert (rule.description, rule.filter_pattern) == ("mine", "{}")
+        kept = eb.QueryEventTracesRequest(event_bus_name="default", event_id="evt-kept")
+        assert [step.action for step in bus.query_event_traces(kept).body.data] == ["PutEvent"]
         # The registry spec was kept server-side: a bare update regenerates the rule from it.
         client.update_event_center_rule(
             cr.UpdateEventCenterRuleRequest(instance_id=INSTANCE, rule_id=rule_id)
@@ -179,3 +185,33 @@ def test_two_processes_share_one_state_file(
         assert len(reopened.list_event_center_rule_name(ACCOUNT, "cn-hangzhou", instance_id=INSTANCE)) == 10
     finally:
         reopened.close()
+
+
+def test_a_write_transaction_holds_the_write_lock_from_its_first_read(tmp_path: Path) -> None:
+    """Limits are checked by reading then writing in one transaction: a second writer (another server
+    process on the same file) must wait for it to end, or both could pass the check (50 rules + 1)."""
+    path = str(tmp_path / "state.sqlite")
+    first, second = Store(path, created_ms=0), Store(path, created_ms=0)
+    second_done = threading.Event()
+
+    def write_from_the_other_process() -> None:
+        with second.transaction() as db:
+            db.execute("INSERT INTO meta (key, value) VALUES ('second', '1')")
+        second_done.set()
+
+    try:
+        with first.transaction() as db:
+            assert db.execute("SELECT count(*) FROM meta").fetchone()[0] == 2  # the check...
+            other = threading.Thread(target=write_from_the_other_process)
+            other.start()
+            # ...cannot be overtaken. On a correct store this wait always ends unset (the other writer
+            # is blocked until our COMMIT); with a deferred BEGIN the other writer would commit now.
+            assert not second_done.wait(0.5)
+            db.execute("INSERT INTO meta (key, value) VALUES ('first', '1')")  # ...then the write
+        other.join(timeout=30)
+        assert second_done.is_set()
+        with first.transaction(write=False) as db:
+            assert {r[0] for r in db.execute("SELECT key FROM meta")} >= {"first", "second"}
+    finally:
+        first.close()
+        second.close()

@@ -104,6 +104,17 @@ def test_bodies_over_one_mebibyte_get_413(emulator: EmulatorServer, eventbridge_
     assert info.value.status_code == 413
 
 
+def test_a_query_too_long_for_the_server_is_a_coded_error(eventbridge_client: Any) -> None:
+    """http.server refuses a request line over 64 KiB itself; the SDK must still read a code."""
+    request = eb.CreateRuleRequest(
+        event_bus_name="default", rule_name="long", filter_pattern="{}", description="x" * 70_000
+    )
+    with pytest.raises(ClientException) as info:
+        eventbridge_client.create_rule(request)
+    assert (info.value.code, info.value.status_code) == ("RequestURITooLong", 414)
+    assert eventbridge_client.list_rules(LIST_RULES).body.data.total == 0
+
+
 def test_request_counter_over_http(emulator: EmulatorServer, eventbridge_client: Any) -> None:
     for _ in range(3):
         eventbridge_client.list_rules(LIST_RULES)

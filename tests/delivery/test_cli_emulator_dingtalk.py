@@ -6,12 +6,16 @@ import json
 import os
 import re
 import signal
+import socket
 import subprocess
 import sys
 import time
 import urllib.request
 from pathlib import Path
 
+import pytest
+
+from crnotify.cli import main
 from crnotify.emulator.dingtalk import signed_url
 
 SRC = str(Path(__file__).resolve().parents[2] / "src")
@@ -47,3 +51,16 @@ def test_robot_process_verifies_and_records_then_stops_on_ctrl_c() -> None:
         if proc.poll() is None:
             proc.kill()
             proc.wait()
+
+
+def test_a_port_that_cannot_be_used_is_a_clear_error(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["emulator", "dingtalk", "--port", "99999"]) == 1
+    assert "99999 is not in the range 0<=x<=65535" in capsys.readouterr().err
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        assert main(["emulator", "dingtalk", "--port", str(port)]) == 1
+    err = capsys.readouterr().err
+    assert f"Error: cannot listen on 127.0.0.1:{port}: Address already in use" in err
+    assert "unexpected" not in err

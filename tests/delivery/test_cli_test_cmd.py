@@ -7,9 +7,11 @@ import shutil
 from pathlib import Path
 
 import pytest
-from local_receiver import http_receiver
+from local_receiver import http_receiver, self_signed_certificate
 
 from crnotify.cli import main
+from crnotify.emulator.clock import SystemClock
+from crnotify.emulator.dingtalk_server import DingTalkRobots, running
 
 REPO = Path(__file__).resolve().parents[2]
 SECRETS = {
@@ -133,3 +135,61 @@ def test_deliver_sends_to_loopback_endpoints_and_refuses_others(
     assert "hook-token-value" not in out
     assert "dingtalk-token-value" not in out
     assert rc == 1
+
+
+def test_deliver_over_https_trusts_a_local_certificate_given_by_ssl_cert_file(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    event = json.loads((REPO / "examples/events/build-team-a-failed.json").read_text())
+    event["data"]["InstanceId"] = "cri-localtest"
+    (tmp_path / "events").mkdir()
+    (tmp_path / "events" / "build.json").write_text(json.dumps(event))
+    monkeypatch.setenv("LOCAL_HOOK_TOKEN", "hook-token-value")
+    cert, key = self_signed_certificate(tmp_path)
+    config = CONFIG.split("  - name: build-ding", maxsplit=1)[0].replace("      http:", "      https:")
+    argv = ["test", str(tmp_path / "config.yaml"), "--events", str(tmp_path / "events"), "--deliver"]
+    with http_receiver(tls=(cert, key)) as receiver:
+        (tmp_path / "config.yaml").write_text(config.format(url=receiver.url + "/build"))
+        rc, out, _ = run(argv, capsys)
+        assert rc == 1  # the system's CAs do not know a self-signed certificate
+        assert "CERTIFICATE_VERIFY_FAILED" in out
+        monkeypatch.setenv("SSL_CERT_FILE", str(cert))  # OpenSSL's way to trust another CA
+        rc, out, _ = run(argv, capsys)
+    assert rc == 0, out
+    assert "sent   local/build-hook → acr-notify" in out
+    (request,) = receiver.requests
+    assert json.loads(request.body) == event
+    assert request.headers["x-eventbridge-signature-token"] == "hook-token-value"
+
+
+def test_deliver_sends_dingtalk_messages_to_a_local_robot_signed_and_with_their_token(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A dingtalk rule's webhook must be oapi.dingtalk.com (validate says so); --dingtalk-robot sends
+    its messages to `crnotify emulator dingtalk` instead, which checks the signature and keyword."""
+    event = json.loads((REPO / "examples/events/build-team-a-failed.json").read_text())
+    event["data"]["InstanceId"] = "cri-localtest"
+    (tmp_path / "events").mkdir()
+    (tmp_path / "events" / "build.json").write_text(json.dumps(event))
+    (tmp_path / "config.yaml").write_text(CONFIG.format(url="http://127.0.0.1:9/unused"))
+    (tmp_path / "config.yaml").write_text(
+        (tmp_path / "config.yaml").read_text() + "        secret: ${env:LOCAL_DT_SECRET}\n"
+    )
+    monkeypatch.setenv("LOCAL_HOOK_TOKEN", "hook-token-value")
+    monkeypatch.setenv("LOCAL_DT_TOKEN", "dingtalk-token-value")
+    monkeypatch.setenv("LOCAL_DT_SECRET", "SEClocal-robot")
+    argv = ["test", str(tmp_path / "config.yaml"), "--events", str(tmp_path / "events"), "--deliver"]
+    robots = DingTalkRobots(clock=SystemClock(), secret="SEClocal-robot", keywords=("Build",))
+    with running(robots) as robot:
+        _, out, _ = run([*argv, "--dingtalk-robot", robot.url], capsys)
+    assert f"sent   local/build-ding → acr-notify {robot.url}/robot/send?access_token=***" in out
+    assert "dingtalk-token-value" not in out
+    (received,) = robots.received()
+    assert (received.access_token, received.errcode) == ("dingtalk-token-value", 0)
+    assert received.message is not None
+    assert received.message["msgtype"] == "markdown"
+
+    rc, _, err = run([*argv[:-1], "--dingtalk-robot", robot.url], capsys)
+    assert (rc, err.strip()) == (1, "Error: --dingtalk-robot needs --deliver")
+    rc, _, err = run([*argv, "--dingtalk-robot", "127.0.0.1:8090"], capsys)
+    assert (rc, err.strip()) == (1, "Error: --dingtalk-robot '127.0.0.1:8090' is not an http(s) URL")

@@ -5,15 +5,17 @@ from __future__ import annotations
 
 import json
 import random
+import ssl
 import urllib.parse
+from pathlib import Path
 
 import pytest
-from local_receiver import http_receiver
+from local_receiver import http_receiver, self_signed_certificate
 
 from crnotify.convention import RegistrySpec, default_target
 from crnotify.emulator import retry
 from crnotify.emulator.clock import ManualClock
-from crnotify.emulator.delivery import DeliveryRefused, HttpSender, check_destination, deliver
+from crnotify.emulator.delivery import DeliveryRefused, HttpSender, check_destination, deliver, send_once
 from crnotify.emulator.dingtalk_server import DingTalkRobots, running
 from crnotify.emulator.events import acr_event
 from crnotify.emulator.transform import DingTalkDelivery, HttpDelivery, render_target
@@ -52,6 +54,27 @@ def test_http_receiver_gets_the_rendered_body_and_token() -> None:
     assert json.loads(first.body) == EVENT
     assert first.headers["x-eventbridge-signature-token"] == "tok-1"
     assert first.headers["content-type"].startswith("application/json")
+
+
+def test_https_receiver_gets_the_body_and_an_untrusted_certificate_is_a_failed_attempt(
+    tmp_path: Path,
+) -> None:
+    cert, key = self_signed_certificate(tmp_path)
+    with http_receiver(tls=(cert, key)) as receiver:
+        target = default_target(spec(NotifyMethod.HTTPS, receiver.url + "/hooks/acr", "tok-tls"))
+        delivery = render_target(target, EVENT)
+        trusted = HttpSender(ssl_context=ssl.create_default_context(cafile=str(cert)))
+        result = deliver(delivery, sender=trusted, clock=ManualClock(), strategy=None, rng=random.Random(1))
+        trusted.close()
+        assert result.ok, result
+        untrusted = HttpSender()  # the system's CAs: a self-signed certificate must not pass
+        refused = send_once(delivery, untrusted, ManualClock())
+        untrusted.close()
+    (request,) = receiver.requests
+    assert json.loads(request.body) == EVENT
+    assert request.headers["x-eventbridge-signature-token"] == "tok-tls"
+    assert not refused.ok
+    assert "CERTIFICATE_VERIFY_FAILED" in refused.detail
 
 
 def test_backoff_retry_waits_10_to_20_seconds_three_times_then_gives_up() -> None:

@@ -192,4 +192,8 @@ def test_crnotify_trace_takes_its_regions_from_the_config(
     assert main(["trace", "evt-unknown", str(config), "--endpoint", server.endpoint]) == 1
     assert "no trace of event evt-unknown in cn-hangzhou" in capsys.readouterr().out
     assert main(["trace", "evt-unknown", str(tmp_path / "missing.yaml")]) == 1
-    assert "give --region" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert "give --region" in err
+    assert "missing.yaml does not exist" in err  # why the config could not give the regions
+    assert main(["trace", " ", "--region", "cn-hangzhou", "--endpoint", server.endpoint]) == 1
+    assert "EVENT_ID is empty" in capsys.readouterr().err

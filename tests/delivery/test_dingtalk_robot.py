@@ -93,6 +93,10 @@ def test_security_failures_answer_310000(server: DingTalkServer, clock: ManualCl
         "errcode": 310000,
         "errmsg": "invalid timestamp",
     }
+    ahead = ts + 3_600_001  # the skew counts both ways: a sender's clock an hour fast fails too
+    assert post(server, text("release"), ts=ahead, sign=documented_sign(SECRET, ahead))["errmsg"] == (
+        "invalid timestamp"
+    )
     edge = ts - 3_600_000  # exactly one hour old is still accepted
     assert post(server, text("release"), ts=edge, sign=documented_sign(SECRET, edge))["errcode"] == 0
     assert signed_post(server, clock, text("hello")) == {

@@ -32,8 +32,14 @@ def test_build_event_has_the_shape_of_alibabas_sample() -> None:
     assert list(event) == sample_keys
     assert event["time"] == "2020-11-19T21:04:41+08:00"
     assert event["aliyunpublishtime"] == "2020-11-19T13:04:41Z"
-    assert event["source"] == "acs.cr"
+    assert (event["id"], event["source"], event["specversion"]) == (
+        "45ef4dewdwe1-7c35-447a-bd93-fab0000",
+        "acs.cr",
+        "1.0",
+    )
+    assert (event["type"], event["aliyunregionid"]) == ("cr:Artifact:BuildCompleted", "cn-hangzhou")
     assert event["aliyuneventbusname"] == "default"
+    assert event["aliyunaccountid"].isdigit()
     assert event["subject"].startswith("acs.cr:cn-hangzhou:")
     data = event["data"]
     assert set(data) == {*COMMON_FIELDS, "RepoBuildType", "BuildStatus"}

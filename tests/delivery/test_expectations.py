@@ -57,6 +57,20 @@ def test_bad_expectation_files_name_the_file_and_the_problem(tmp_path: Path, tex
     assert str(path) in str(caught.value)
 
 
+def test_expectations_without_their_event_are_errors(tmp_path: Path) -> None:
+    write(tmp_path / "scan-v1.json", json.dumps({"id": "1"}))
+    write(tmp_path / "scan-v2.expect.yaml", "fires: [scan]\n")
+    with pytest.raises(EventFileError, match=r"scan-v2.expect.yaml: no event file scan-v2.json beside it"):
+        load_cases(str(tmp_path))
+    (tmp_path / "scan-v2.expect.yaml").rename(tmp_path / "scan-v1.expect.yml")
+    with pytest.raises(EventFileError, match=r"scan-v1.expect.yml: name expectation files NAME.expect.yaml"):
+        load_cases(str(tmp_path))
+    (tmp_path / "scan-v1.expect.yml").rename(tmp_path / "scan-v1.expect.yaml")
+    (case,) = load_cases(str(tmp_path))
+    assert case.expectations is not None
+    assert case.expectations.fires == ("scan",)
+
+
 def test_bad_event_files_are_clear_errors(tmp_path: Path) -> None:
     write(tmp_path / "bad.json", '{"id": 1,,}')
     with pytest.raises(EventFileError, match=r"bad.json:1:10: invalid JSON"):

@@ -9,6 +9,7 @@ from __future__ import annotations
 import ipaddress
 import sqlite3
 import threading
+import urllib.parse
 
 import click
 
@@ -25,6 +26,11 @@ def emulator() -> None:
       crnotify emulator serve --port 8080
       crnotify plan notifications/ --endpoint 127.0.0.1:8080
     """
+
+
+def _is_http_url(text: str) -> bool:
+    parts = urllib.parse.urlsplit(text)
+    return parts.scheme in ("http", "https") and bool(parts.hostname)
 
 
 def is_loopback(host: str) -> bool:
@@ -91,6 +97,13 @@ def is_loopback(host: str) -> bool:
     is_flag=True,
     help="Let delivery reach hosts other than loopback (by default only localhost/127.0.0.1 receive).",
 )
+@click.option(
+    "--dingtalk-robot",
+    metavar="URL",
+    default=None,
+    help="Deliver DingTalk messages to this robot (e.g. `crnotify emulator dingtalk`'s "
+    "http://127.0.0.1:PORT) instead of oapi.dingtalk.com, signed and with their access token.",
+)
 @click.pass_context
 def serve(  # noqa: PLR0917 (click passes every option as an argument)
     ctx: click.Context,
@@ -107,6 +120,7 @@ def serve(  # noqa: PLR0917 (click passes every option as an argument)
     allow_remote: bool,
     delivery: bool,
     deliver_remote: bool,
+    dingtalk_robot: str | None,
 ) -> int:
     """Serve the emulator until Ctrl-C; point the SDKs (or `--endpoint`) at the printed endpoint.
 
@@ -133,6 +147,8 @@ def serve(  # noqa: PLR0917 (click passes every option as an argument)
             )
         if (access_key_id is None) != (access_key_secret is None):
             raise CrnotifyError("pass --access-key-id and --access-key-secret together")
+        if dingtalk_robot is not None and not _is_http_url(dingtalk_robot):
+            raise CrnotifyError(f"--dingtalk-robot {dingtalk_robot!r} is not an http(s) URL")
         if allow_remote and access_key_id is None:
             raise CrnotifyError("--allow-remote needs your own --access-key-id and --access-key-secret")
         key_id = access_key_id or DEFAULT_ACCESS_KEY_ID
@@ -157,7 +173,12 @@ def serve(  # noqa: PLR0917 (click passes every option as an argument)
 
             # Background: a BACKOFF_RETRY waits 10–20 s between attempts; PutEvents must not.
             hook = DeliveryHook(
-                server.state, clock=server.clock, allow_remote=deliver_remote, seed=seed, background=True
+                server.state,
+                clock=server.clock,
+                allow_remote=deliver_remote,
+                seed=seed,
+                background=True,
+                dingtalk_robot=dingtalk_robot,
             )
             server.on_events = hook
         try:
@@ -170,6 +191,8 @@ def serve(  # noqa: PLR0917 (click passes every option as an argument)
         click.echo(f"crnotify emulator listening on {server.url}")
         click.echo(f"  endpoint {server.endpoint}  region {region}  access key id {key_id}")
         click.echo(f"  state {state_path}  account {server.account_id}")
+        if latency_ms or fault_rate:
+            click.echo(f"  latency {latency_ms} ms per call  faults {fault_rate:.0%} of calls (seed {seed})")
         click.echo("Press Ctrl-C to stop.")
         try:
             threading.Event().wait()

@@ -5,11 +5,18 @@ from __future__ import annotations
 import click
 
 from crnotify.cli._app import run
+from crnotify.errors import CrnotifyError
 
 
 @click.command("dingtalk")
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
-@click.option("--port", type=int, default=0, show_default=True, help="Port to listen on (0: any free port).")
+@click.option(
+    "--port",
+    type=click.IntRange(0, 65535),
+    default=0,
+    show_default=True,
+    help="Port to listen on (0: any free port).",
+)
 @click.option(
     "--secret",
     envvar="CRNOTIFY_DINGTALK_SECRET",
@@ -57,7 +64,10 @@ def dingtalk(
             keywords=keywords,
             access_tokens=access_tokens or None,
         )
-        server = DingTalkServer(robots, host=host, port=port)
+        try:
+            server = DingTalkServer(robots, host=host, port=port)
+        except OSError as exc:
+            raise CrnotifyError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
         checks = ["signing on" if secret else "signing off"]
         if keywords:
             checks.append(f"keywords: {', '.join(keywords)}")

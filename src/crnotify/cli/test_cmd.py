@@ -5,10 +5,12 @@
 
 from __future__ import annotations
 
+import urllib.parse
+
 import click
 
 from crnotify.cli._app import format_option, paths_argument, run
-from crnotify.errors import EXIT_ERROR, EXIT_OK
+from crnotify.errors import EXIT_ERROR, EXIT_OK, CrnotifyError
 
 
 @click.command("test")
@@ -30,6 +32,13 @@ from crnotify.errors import EXIT_ERROR, EXIT_OK
     is_flag=True,
     help="With --deliver: allow endpoints other than localhost/127.0.0.1 (a real DingTalk group!).",
 )
+@click.option(
+    "--dingtalk-robot",
+    metavar="URL",
+    default=None,
+    help="With --deliver: send DingTalk messages to this robot (e.g. `crnotify emulator dingtalk`'s "
+    "http://127.0.0.1:PORT) instead of oapi.dingtalk.com, signed and with their access token.",
+)
 @format_option("text", "json")
 @click.pass_context
 def test(
@@ -39,6 +48,7 @@ def test(
     events_path: str,
     deliver: bool,
     allow_remote: bool,
+    dingtalk_robot: str | None,
     fmt: str,
 ) -> int:
     """Evaluate the declared rules against events offline, with no cloud account.
@@ -52,6 +62,7 @@ def test(
       crnotify test examples/ --events examples/events/
       crnotify test examples/ --events examples/events/scan-api-release.json --format json
       crnotify test notifications/ --events events/ --deliver     # to local endpoints only
+      crnotify test notifications/ --events events/ --deliver --dingtalk-robot http://127.0.0.1:8090
     """
 
     def body() -> int:
@@ -64,6 +75,12 @@ def test(
         from crnotify.emulator.offline import RuleBook, send  # noqa: PLC0415
         from crnotify.render.diagnostics import render_text  # noqa: PLC0415
 
+        if dingtalk_robot is not None:
+            robot = urllib.parse.urlsplit(dingtalk_robot)
+            if not deliver:
+                raise CrnotifyError("--dingtalk-robot needs --deliver")
+            if robot.scheme not in ("http", "https") or not robot.hostname:
+                raise CrnotifyError(f"--dingtalk-robot {dingtalk_robot!r} is not an http(s) URL")
         loaded = load(paths or (".",))
         if loaded.config is None:
             click.echo(
@@ -82,7 +99,13 @@ def test(
             if sender is not None:
                 for prepared, verdict in zip(book.rules, verdicts, strict=True):
                     if verdict.fires:
-                        sent += send(prepared, case.event, sender=sender, clock=SystemClock())
+                        sent += send(
+                            prepared,
+                            case.event,
+                            sender=sender,
+                            clock=SystemClock(),
+                            dingtalk_robot=dingtalk_robot,
+                        )
             results.append(
                 offline_report.EventResult(
                     case=case, verdicts=tuple(verdicts), checks=tuple(checks), sent=tuple(sent)

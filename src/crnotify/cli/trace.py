@@ -50,13 +50,19 @@ def trace_command(  # noqa: PLR0917 (click passes every option as an argument)
         from crnotify.fanout import Fanout
         from crnotify.model import Config, Provider, Registry
         from crnotify.providers.alibaba import AlibabaProvider
+        from crnotify.render.diagnostics import render_diagnostics
         from crnotify.render.traces import render_json, render_text
 
+        if not event_id.strip():
+            raise ConfigError("EVENT_ID is empty: give the id of an event (its CloudEvents `id`)")
         wanted = list(dict.fromkeys(regions))
         if not wanted:
             loaded = load(list(paths) or ["."])
             if loaded.config is None:
-                raise ConfigError("give --region, or PATHS with a valid config to take the regions from")
+                problems = render_diagnostics([d for d in loaded.diagnostics if d.is_error]).rstrip()
+                raise ConfigError(
+                    "give --region, or PATHS with a valid config to take the regions from:\n" + problems
+                )
             wanted = sorted({r.region for r in loaded.config.registries if r.provider is Provider.ALIBABA})
             if not wanted:
                 raise ConfigError("the config declares no Alibaba Cloud registry; give --region")

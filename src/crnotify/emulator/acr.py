@@ -4,9 +4,11 @@ Every save of an ACR rule regenerates its bus rule through `crnotify.convention`
 behaviour, DESIGN.md §2); the registry spec is kept server-side but no API reads it back, as in the
 real cloud (research/alibaba-facts.md §1.1). Emulator-only choices, documented in docs/emulator.md:
 
-- "10 event rules per region, counted separately in ACR and in EventBridge" (research §6) is read as:
-  at most 10 rules per instance on the ACR side (an instance lives in one region) and, on the bus, at
-  most 10 ACR-generated rules per account and region, so two instances share the bus-side 10;
+- "10 event rules per region, counted separately in ACR and in EventBridge" (research §6; issue 3) is
+  read as: at most 10 ACR event rules per account and region, whatever their instances (the same
+  count `crnotify validate` checks, config/semantic.py), and, on the bus, at most 10 ACR-generated
+  rules per account and region. Each ACR rule has one generated rule, so the ACR count binds first;
+  the bus count is kept as the cloud states it;
 - rule names are unique per account and region, since each one names a rule on the one `default` bus;
 - an update replaces only the parameters it carries; sending `EventScope` replaces the scope's
   `Namespaces`/`RepoNames` as a whole; renaming moves the generated bus rule to the new name.
@@ -26,7 +28,7 @@ from typing import Any
 from crnotify import convention
 from crnotify.emulator import errors
 from crnotify.emulator.eventbridge import EventBridgeState, check_rule_name
-from crnotify.model import ScopeKind
+from crnotify.model import EventType, NotifyMethod, ScanStatus, ScopeKind
 
 MAX_ACR_RULES = 10
 # research/alibaba-facts.md §6: regions where ACR event notification does not exist.
@@ -78,12 +80,12 @@ class AcrState(EventBridgeState):
         with self._store.transaction() as db:
             self._check_name_free(db, account, region, spec.rule_name)
             count = db.execute(
-                "SELECT count(*) FROM acr_rules WHERE account = ? AND region = ? AND instance_id = ?",
-                (account, region, instance_id),
+                "SELECT count(*) FROM acr_rules WHERE account = ? AND region = ?", (account, region)
             ).fetchone()[0]
             if count >= MAX_ACR_RULES:
                 raise errors.ACR_RULE_LIMIT.error(
-                    f"instance {instance_id} already has {count} event rules, the maximum is {MAX_ACR_RULES}"
+                    f"region {region} already has {count} Container Registry event rules, "
+                    f"the maximum is {MAX_ACR_RULES}"
                 )
             rule_id = new_id("crecr-")
             now = self._now_ms()
@@ -107,10 +109,7 @@ class AcrState(EventBridgeState):
             if "EventScope" in params:
                 stored.pop("Namespaces", None)
                 stored.pop("RepoNames", None)
-            try:
-                spec = convention.RegistrySpec.from_params({**stored, **params})
-            except (ValueError, KeyError) as exc:
-                raise errors.INVALID_PARAMETER.error(f"invalid event rule parameters: {exc}") from None
+            spec = spec_from_params({**stored, **params})
             _check_spec(spec)
             if spec.rule_name != row["rule_name"]:
                 self._check_name_free(db, account, region, spec.rule_name)
@@ -254,6 +253,55 @@ class AcrState(EventBridgeState):
 
     def _delete_generated(self, db: sqlite3.Connection, account: str, region: str, name: str) -> None:
         self._delete(db, account, region, convention.BUS_NAME, name)
+
+
+def spec_from_params(params: Mapping[str, str]) -> convention.RegistrySpec:
+    """The registry spec of Create/UpdateEventCenterRule parameters; InvalidParameter naming the
+    parameter at fault, never a crash, for whatever a client sends."""
+    event_type = params.get("EventType", "")
+    if event_type not in {t.value for t in EventType}:
+        offered = ", ".join(t.value for t in EventType.acr_rule_types())
+        raise errors.INVALID_PARAMETER.error(f"EventType must be one of {offered}, not {event_type!r}")
+    scope = params.get("EventScope") or ScopeKind.INSTANCE.value
+    if scope not in {k.value for k in ScopeKind}:
+        kinds = ", ".join(k.value for k in ScopeKind)
+        raise errors.INVALID_PARAMETER.error(f"EventScope must be one of {kinds}, not {scope!r}")
+    for name in ("Namespaces", "RepoNames"):
+        _json_param(params, name, list, "a JSON array of strings", items=str)
+    config = _json_param(params, "EventConfig", dict, "a JSON object")
+    methods, method = [m.acr_name for m in NotifyMethod], config.get("notifyMethod")
+    if method not in methods:
+        raise errors.INVALID_PARAMETER.error(
+            f"EventConfig.notifyMethod must be one of {', '.join(methods)}, not {method!r}"
+        )
+    for key in ("notifyConfig", "notifyFilter"):
+        if not isinstance(config.get(key) or {}, dict):
+            raise errors.INVALID_PARAMETER.error(f"EventConfig.{key} must be a JSON object")
+    statuses = (config.get("notifyFilter") or {}).get("Status") or []
+    allowed = [s.value for s in ScanStatus]
+    if not isinstance(statuses, list) or not all(s in allowed for s in statuses):
+        raise errors.INVALID_PARAMETER.error(
+            f"EventConfig.notifyFilter.Status must be a list of {', '.join(allowed)}, not {statuses!r}"
+        )
+    try:
+        return convention.RegistrySpec.from_params(params)
+    except (ValueError, KeyError, TypeError) as exc:  # e.g. an event type ACR rules do not offer
+        raise errors.INVALID_PARAMETER.error(f"invalid event rule parameters: {exc}") from None
+
+
+def _json_param(
+    params: Mapping[str, str], name: str, kind: type, shape: str, *, items: type | None = None
+) -> Any:
+    if name not in params:
+        return kind()
+    try:
+        value = json.loads(params[name])
+    except ValueError:
+        raise errors.INVALID_PARAMETER.error(f"{name} must be {shape}, not {params[name]!r}") from None
+    members: list[Any] = value if isinstance(value, list) else []
+    if not isinstance(value, kind) or (items is not None and not all(isinstance(i, items) for i in members)):
+        raise errors.INVALID_PARAMETER.error(f"{name} must be {shape}, not {params[name]!r}")
+    return value
 
 
 def _check_spec(spec: convention.RegistrySpec) -> None:

@@ -20,7 +20,7 @@ import threading
 import time
 import urllib.parse
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from crnotify.emulator import dingtalk
 from crnotify.emulator.clock import Clock
@@ -55,6 +55,16 @@ def _is_loopback(host: str) -> bool:
         return ipaddress.ip_address(host).is_loopback
     except ValueError:
         return False
+
+
+def to_robot(delivery: Delivery, robot: str | None) -> Delivery:
+    """A DingTalk delivery sent to `robot` (`http://127.0.0.1:8090`, a `crnotify emulator dingtalk`)
+    instead of its webhook's host: path, access token and signing unchanged. Others are unchanged."""
+    if robot is None or not isinstance(delivery, DingTalkDelivery):
+        return delivery
+    parts, base = urllib.parse.urlsplit(delivery.webhook), urllib.parse.urlsplit(robot)
+    webhook = urllib.parse.urlunsplit((base.scheme, base.netloc, parts.path, parts.query, ""))
+    return replace(delivery, webhook=webhook)
 
 
 @dataclass(frozen=True, slots=True)

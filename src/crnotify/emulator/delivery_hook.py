@@ -77,10 +77,16 @@ class DeliveryHook:
         allow_remote: bool = False,
         seed: int | None = None,
         background: bool = False,
+        dingtalk_robot: str | None = None,
     ) -> None:
         self.state = state
         self.dispatcher = Dispatcher(
-            clock=clock, traces=state, sender=sender, allow_remote=allow_remote, seed=seed
+            clock=clock,
+            traces=state,
+            sender=sender,
+            allow_remote=allow_remote,
+            seed=seed,
+            dingtalk_robot=dingtalk_robot,
         )
         self.results: deque[DispatchResult] = deque(maxlen=1000)  # the latest, for tests and debugging
         self._queue: queue.Queue[tuple[BusRefLike, list[Mapping[str, Any]]] | None] | None = None

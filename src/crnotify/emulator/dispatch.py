@@ -25,6 +25,7 @@ from crnotify.emulator.delivery import (
     HttpSender,
     deliver,
     endpoint_of,
+    to_robot,
 )
 from crnotify.emulator.dingtalk import redact_url
 from crnotify.emulator.transform import TransformError, render_target
@@ -104,8 +105,10 @@ class Dispatcher:
         sender: HttpSender | None = None,
         allow_remote: bool = False,
         seed: int | None = None,
+        dingtalk_robot: str | None = None,
     ) -> None:
         self.clock = clock
+        self.dingtalk_robot = dingtalk_robot  # DingTalk messages go there (see delivery.to_robot)
         self.traces = traces
         self.sender = sender or HttpSender(allow_remote=allow_remote)
         self._rng = random.Random(seed)
@@ -165,7 +168,7 @@ class Dispatcher:
             )
 
         try:
-            delivery = render_target(target, event)
+            delivery = to_robot(render_target(target, event), self.dingtalk_robot)
             endpoint = endpoint_of(delivery)
             with self._rng_lock:
                 rng = random.Random(self._rng.getrandbits(64))

@@ -51,6 +51,8 @@ SERVICE_UNAVAILABLE = _code("ServiceUnavailable", 503, "injected fault")
 INTERNAL_ERROR = _code("InternalError", 500, "an unexpected emulator error (a bug: please report it)")
 UNKNOWN_ACTION = _code("InvalidAction.NotFound", 404, "no such action for that `x-acs-version`")
 BODY_TOO_LARGE = _code("RequestEntityTooLarge", 413, "request body over 1 MiB")
+URI_TOO_LONG = _code("RequestURITooLong", 414, "request line (query string included) over 64 KiB")
+BAD_REQUEST = _code("BadRequest", 400, "not an HTTP request the server can parse (its status may differ)")
 MISSING_PARAMETER = _code("MissingParameter", 400, "a required parameter is absent")
 INVALID_PARAMETER = _code("InvalidParameter", 400, "a parameter is malformed or out of range")
 
@@ -61,7 +63,9 @@ INSTANCE_NOT_EXIST = _code(
 REGION_NOT_SUPPORTED = _code(
     "RegionNotSupported", 400, "event rules do not exist in this region (alibaba-facts §6)"
 )
-ACR_RULE_LIMIT = _code("EventCenterRuleCountExceedLimit", 409, "an 11th ACR event rule on an instance")
+ACR_RULE_LIMIT = _code(
+    "EventCenterRuleCountExceedLimit", 409, "an 11th ACR event rule in a region (any instances)"
+)
 
 # EventBridge.
 RULE_NOT_FOUND = _code("EventRuleNotExisted", 404, "no rule (bus or ACR) of that name or id", confirmed=True)

@@ -67,7 +67,21 @@ def load_cases(location: str) -> list[EventCase]:
     files = find_event_files(location)
     if not files:
         raise EventFileError(f"{location}: no event files (*.json) found")
+    if Path(location).is_dir():
+        _check_no_orphans(Path(location))
     return [load_case(path) for path in files]
+
+
+def _check_no_orphans(directory: Path) -> None:
+    """An expectation file that pairs with no event would never be checked: a pull request adding
+    `scan-v2.expect.yaml` beside `scan-v1.json` must fail, not pass with nothing tested."""
+    for path in sorted(directory.rglob("*.expect.y*ml")):
+        stem = path.name.removesuffix(".yaml").removesuffix(".yml").removesuffix(".expect")
+        event = path.with_name(stem + ".json")
+        if not path.name.endswith(EXPECT_SUFFIX):
+            raise EventFileError(f"{path}: name expectation files NAME{EXPECT_SUFFIX}")
+        if not event.is_file():
+            raise EventFileError(f"{path}: no event file {event.name} beside it to check")
 
 
 def load_case(path: Path) -> EventCase:

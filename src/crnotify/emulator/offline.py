@@ -21,7 +21,7 @@ from typing import Any
 from crnotify.convention import RegistrySpec, customise, default_bus_rule
 from crnotify.emulator import offline_aws
 from crnotify.emulator.clock import Clock
-from crnotify.emulator.delivery import DeliveryRefused, HttpSender, deliver
+from crnotify.emulator.delivery import DeliveryRefused, HttpSender, deliver, to_robot
 from crnotify.emulator.dingtalk import redact_url
 from crnotify.emulator.retry import NO_RETRY
 from crnotify.emulator.transform import Delivery, DingTalkDelivery, TransformError, render_target
@@ -204,8 +204,19 @@ def _message(prepared: PreparedRule, target: Target, event: Mapping[str, Any]) -
     )  # fmt: skip
 
 
-def send(prepared: PreparedRule, event: Mapping[str, Any], *, sender: HttpSender, clock: Clock) -> list[Sent]:
-    """Deliver a firing rule's messages for real, once each (no retries), with secrets resolved."""
+def send(
+    prepared: PreparedRule,
+    event: Mapping[str, Any],
+    *,
+    sender: HttpSender,
+    clock: Clock,
+    dingtalk_robot: str | None = None,
+) -> list[Sent]:
+    """Deliver a firing rule's messages for real, once each (no retries), with secrets resolved.
+
+    `dingtalk_robot` (`http://127.0.0.1:8090`) sends DingTalk messages there instead of to
+    oapi.dingtalk.com, with the same path, access token and signature: `crnotify emulator dingtalk`.
+    """
     rule, name = prepared.rule, f"{prepared.registry.name}/{prepared.rule.name}"
     aws = prepared.registry.provider is Provider.AWS
     try:
@@ -220,6 +231,7 @@ def send(prepared: PreparedRule, event: Mapping[str, Any], *, sender: HttpSender
     for target in bus.targets:
         try:
             delivery = offline_aws.delivery(rule, target, event) if aws else render_target(target, event)
+            delivery = to_robot(delivery, dingtalk_robot)
             result = deliver(delivery, sender=sender, clock=clock, strategy=NO_RETRY, rng=random.Random(0))
         except (TransformError, DeliveryRefused) as exc:
             sent.append(Sent(rule=name, target_id=target.id, endpoint=redact_url(target.endpoint), ok=False,

@@ -408,6 +408,14 @@ class _Handler(BaseHTTPRequestHandler):
                 404, error_body("NotFound", f"no admin endpoint {self.command} {path}", "admin"), "admin"
             )
 
+    def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
+        """http.server's own refusals (a request line over 64 KiB, bad headers) in the JSON shape the
+        SDKs parse, so the caller gets a ClientException with a code, not an HTML page it cannot read."""
+        failure = errors.URI_TOO_LONG if code == errors.URI_TOO_LONG.http_status else errors.BAD_REQUEST
+        self.close_connection = True
+        request_id = str(uuid.uuid4()).upper()
+        self._send(code, error_body(failure.code, message or failure.when, request_id), request_id)
+
     def _send(self, status: int, body: Any, request_id: str, extra: dict[str, str] | None = None) -> None:
         data = json.dumps(body, ensure_ascii=False).encode("utf-8")
         self.send_response(status)

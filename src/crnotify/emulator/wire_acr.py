@@ -12,6 +12,7 @@ from typing import Any
 
 from crnotify import convention
 from crnotify.emulator import errors
+from crnotify.emulator.acr import spec_from_params
 from crnotify.emulator.wire import ACR_VERSION, Body, Call, Route
 
 # The parameters that make up a rule's registry side (convention.RegistrySpec.to_params keys).
@@ -46,10 +47,7 @@ def create_event_center_rule(call: Call) -> Body:
     instance_id = call.required("InstanceId")
     for name in ("RuleName", "EventType", "EventConfig"):
         call.required(name)
-    try:
-        spec = convention.RegistrySpec.from_params(_spec_params(call))
-    except (ValueError, KeyError) as exc:
-        raise errors.INVALID_PARAMETER.error(f"invalid event rule parameters: {exc}") from None
+    spec = spec_from_params(_spec_params(call))
     rule_id = call.state.create_event_center_rule(
         call.account, call.region, instance_id=instance_id, spec=spec
     )
