@@ -110,6 +110,25 @@ def test_declared_template_edit_outside_is_restored_without_the_flag() -> None:
     assert [f.path for f in p2.changes[0].fields] == ["marker"] or not p2.changes[0].fields
 
 
+def test_declared_template_replaced_outside_is_restored_whole_without_the_flag() -> None:
+    """A hand edit of the Body of a rule whose YAML declares a template touches only declared fields,
+    its variables included: apply restores them; nothing is 'discarded'."""
+    cfg = config(rule("scan-api", bus=BusCustomization(template=TEMPLATE)))
+    cloud = FakeCloud()
+    converge(cfg, cloud)
+    target = cloud.bus["cn-hangzhou"]["scan-api"].targets[0]
+    hand_made = Param(resource_key="Body", form=ParamForm.CONSTANT, value="hand made")
+    edited = replace(target, params=(*(p for p in target.params if p.resource_key != "Body"), hand_made))
+    cloud.edit_bus(REGISTRY, "scan-api", targets=(edited,))
+    (item,) = detect(cfg, read_live(cfg, cloud)).items
+    assert item.kind is DriftKind.BUS_CHANGED
+    assert "not declared" not in item.detail
+    (change,) = plan(cfg, read_live(cfg, cloud)).changes
+    assert "targets.acr-notify.params.Body.variables.Tag" in {f.path for f in change.fields}
+    assert not change.discards
+    converge(cfg, cloud)  # no --overwrite-bus-edits needed
+
+
 def test_description_edit_that_drops_the_marker_loses_ownership() -> None:
     cfg = config(rule("scan-api"))
     cloud = FakeCloud()

@@ -145,5 +145,6 @@ def is_declared_path(path: str, *, description: bool, enabled: bool, template: b
         return description
     if path == "enabled":
         return enabled
-    parts = path.split(".")
-    return template and len(parts) >= 4 and parts[0] == "targets" and parts[-2] == "Body"
+    # Every part of the message: form, format, title, text and each `variables.<name>` (the template
+    # declares its variables, explicitly or through the `${…}` it uses).
+    return template and path.startswith("targets.") and ".params.Body." in path
