@@ -5,6 +5,9 @@ from __future__ import annotations
 
 import json
 import os
+import pty
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -209,3 +212,48 @@ def test_partial_apply_reports_what_was_done_and_a_rerun_converges(
     assert code == 0, err
     assert "Apply complete!" in out
     assert run(capsys, "plan", "config", "--detailed-exitcode", *at)[0] == 0
+
+
+def _apply_on_a_terminal(workdir: Path, answer: str) -> tuple[int, str]:
+    """`crnotify --local apply config` with its stdin and stdout on a pseudo-terminal, typing `answer`."""
+    leader, follower = pty.openpty()
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parent.parent / "src")}
+    with subprocess.Popen(
+        [sys.executable, "-m", "crnotify", "--local", "apply", "config"],
+        cwd=workdir,
+        stdin=follower,
+        stdout=follower,
+        stderr=follower,
+        env=env,
+    ) as process:
+        os.close(follower)
+        seen, answered = b"", False
+        while True:
+            try:
+                chunk = os.read(leader, 65536)
+            except OSError:  # EIO: the child closed the terminal
+                break
+            if not chunk:
+                break
+            seen += chunk
+            if not answered and b"Only 'yes' will be accepted" in seen:
+                os.write(leader, answer.encode() + b"\n")
+                answered = True
+        code = process.wait()
+    os.close(leader)
+    text = seen.decode()
+    for value in SECRETS.values():
+        assert value not in text
+    return code, text
+
+
+def test_apply_asks_on_a_terminal_and_only_yes_applies(workdir: Path, capsys: Any) -> None:
+    code, out = _apply_on_a_terminal(workdir, "no")
+    assert code == 1
+    assert "Plan: 2 to create, 0 to update, 0 to delete." in out
+    assert "apply cancelled; nothing was changed" in out
+    assert run(capsys, "--local", "plan", "config", "--detailed-exitcode")[0] == 2  # nothing applied
+    code, out = _apply_on_a_terminal(workdir, "yes")
+    assert code == 0, out
+    assert "Apply complete!" in out
+    assert run(capsys, "--local", "plan", "config", "--detailed-exitcode")[0] == 0
