@@ -8,9 +8,11 @@ from dataclasses import replace
 import boto3
 import pytest
 
+from crnotify.importer import import_rule, render_yaml
 from crnotify.model import (
     BusCustomization,
     EventType,
+    LiveRule,
     MessageTemplate,
     Notify,
     NotifyMethod,
@@ -176,6 +178,11 @@ def test_rules_that_cannot_be_declared_exactly_are_refused(pattern: dict[str, ob
     imported = importer.declared_rule(bus, REGISTRY)
     assert imported.rule is None
     assert reason in imported.notes[0]
+    # The YAML comment says "not imported" once (the note is the reason alone).
+    live = LiveRule(registry=REGISTRY.name, name=bus.name, bus=bus)
+    text = render_yaml(REGISTRY, [import_rule(REGISTRY, live)], adopting=False)
+    assert f"  # {bus.name}: not imported: {imported.notes[0]}\n" in text
+    assert text.count("not imported") == 1
 
 
 def test_a_hand_made_rule_imports_with_env_references(aws_env: dict[str, str]) -> None:
