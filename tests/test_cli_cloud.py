@@ -257,3 +257,28 @@ def test_apply_asks_on_a_terminal_and_only_yes_applies(workdir: Path, capsys: An
     assert code == 0, out
     assert "Apply complete!" in out
     assert run(capsys, "--local", "plan", "config", "--detailed-exitcode")[0] == 0
+
+
+def test_endpoint_and_local_can_come_from_the_environment(
+    workdir: Path, emulator: EmulatorServer, capsys: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # No key pair and an empty home: with an endpoint crnotify signs with the emulator's default pair;
+    # were CRNOTIFY_ENDPOINT ignored, the default chain would find no credentials (and call nothing).
+    monkeypatch.delenv("ALIBABA_CLOUD_ACCESS_KEY_ID")
+    monkeypatch.delenv("ALIBABA_CLOUD_ACCESS_KEY_SECRET")
+    monkeypatch.setenv("HOME", str(workdir))
+    monkeypatch.setenv("CRNOTIFY_ENDPOINT", emulator.endpoint)
+    code, out, err = run(capsys, "plan", "config", "--detailed-exitcode")
+    assert (code, "Plan: 2 to create, 0 to update, 0 to delete." in out) == (2, True), err
+    monkeypatch.delenv("CRNOTIFY_ENDPOINT")
+    monkeypatch.setenv("CRNOTIFY_LOCAL", "1")
+    code, out, err = run(capsys, "plan", "config", "--detailed-exitcode")
+    assert (code, "Plan: 2 to create, 0 to update, 0 to delete." in out) == (2, True), err
+    assert (workdir / ".crnotify" / "state.sqlite3").exists()
+
+
+def test_the_suite_never_lets_the_default_chain_reach_for_ecs_metadata() -> None:
+    """conftest.py sets the switch before the credentials library reads it (once, at its import)."""
+    from alibabacloud_credentials.utils import auth_util  # noqa: PLC0415
+
+    assert auth_util.environment_ecs_metadata_disabled == "true"
