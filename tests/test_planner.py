@@ -318,6 +318,23 @@ def test_import_writes_placeholders_and_adoption_makes_the_plan_empty() -> None:
     assert plan(same, read_live(same, cloud)).is_empty
 
 
+def test_import_says_what_it_knows_of_the_tag_regex() -> None:
+    """The regex is not on the bus; the marker of a rule crnotify saved tells `.*` from anything else."""
+    cloud = FakeCloud()
+    converge(config(rule("plain"), rule("tagged", tag_pattern="v.*")), cloud)
+    cloud.save_registry(REGISTRY, RegistrySpec.of(rule("theirs")))
+    notes = {r.name: import_rule(REGISTRY, r).notes for r in cloud.read([REGISTRY]).rules}
+    assert notes["plain"] == ()  # saved by crnotify with `.*`: nothing to set
+    digest = RegistrySpec.of(rule("tagged", tag_pattern="v.*")).digest()
+    assert notes["tagged"] == (
+        "the tag regex is not visible on the bus, and crnotify last saved one other than `.*` "
+        f"(spec {digest}): `tags` is left at `.*`; set it to that regex, or the next plan changes it",
+    )
+    assert notes["theirs"] == (
+        "the tag regex is not visible on the bus: `tags` is left at `.*`; set it to the console's value",
+    )
+
+
 def test_registry_rule_deleted_outside_is_recreated_from_its_orphan_bus_rule() -> None:
     cfg = config(rule("scan-api", bus=BusCustomization(enabled=False)))
     cloud = FakeCloud()
