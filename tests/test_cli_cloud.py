@@ -206,7 +206,8 @@ def test_partial_apply_reports_what_was_done_and_a_rerun_converges(
     assert "Apply failed part-way." in out
     assert "Applied (1):" in out
     assert "Not applied (3):" in out
-    assert "prod/hook: create the registry rule: failed" in out
+    assert "prod/hook: create the registry rule: failed\n    throttled by Alibaba Cloud" in out
+    assert "\n      hint: still failing after 1 try with backoff; run again later, with a lower" in out
     assert "prod/scan-api: re-apply the bus customisations: failed" in out
     code, out, err = run(capsys, "apply", "config", "--auto-approve", *at)
     assert code == 0, err
