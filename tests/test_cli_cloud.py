@@ -168,6 +168,10 @@ def test_import_adopt_then_plan_shows_no_changes(
     imported = (workdir / "config" / "imported.yaml").read_text()
     assert "console-token" not in imported
     assert "${env:CONSOLE_MADE_DINGTALK_TOKEN}" in imported
+    code, out, err = run(capsys, "validate", "config")  # valid YAML; the unset variable is a warning
+    assert code == 0, out + err
+    assert "valid: 0 errors, " in out + err
+    assert "1 registry, 1 rule" in out + err
     code, out, _ = run(capsys, "plan", "config", *at)
     assert code == 1  # the variable the import asks for is not set yet
     os.environ["CONSOLE_MADE_DINGTALK_TOKEN"] = "console-token"
