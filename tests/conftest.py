@@ -15,6 +15,14 @@ Every test runs with the providers' real retry policy but waits of milliseconds 
 from __future__ import annotations
 
 import os
+
+# Tests reach only 127.0.0.1: no credential chain may probe a cloud metadata service. This comes before
+# every SDK import because alibabacloud_credentials reads the variable once, when it is imported
+# (`utils/auth_util.py`); set later (in `pytest_configure`, say), it would not stop the ECS RAM-role
+# provider from calling 100.100.100.200. botocore reads its variable at call time.
+os.environ["ALIBABA_CLOUD_ECS_METADATA_DISABLED"] = "true"
+os.environ["AWS_EC2_METADATA_DISABLED"] = "true"
+
 import urllib.request
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -45,13 +53,6 @@ def fast_retries(monkeypatch: pytest.MonkeyPatch) -> None:
 # runner it fails tests whose examples are merely slow. Properties are checked; time is for bench/.
 settings.register_profile("crnotify", deadline=None, suppress_health_check=[HealthCheck.too_slow])
 settings.load_profile("crnotify")
-
-
-def pytest_configure(config: pytest.Config) -> None:
-    """Tests reach only 127.0.0.1: never let a credential chain probe a cloud metadata service."""
-
-    os.environ["ALIBABA_CLOUD_ECS_METADATA_DISABLED"] = "true"
-    os.environ["AWS_EC2_METADATA_DISABLED"] = "true"
 
 
 def sdk_config(server: EmulatorServer | str, **overrides: Any) -> Any:

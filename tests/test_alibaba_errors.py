@@ -5,6 +5,8 @@ has no reason to produce (permission, activation, an unknown CreateEventCenterRu
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 from alibabacloud_credentials.exceptions import CredentialException
 from alibabacloud_tea_openapi.exceptions import ClientException, ServerException, ThrottlingException
@@ -59,6 +61,15 @@ def test_codes_become_actionable_errors(exc: Exception, kind: type[ProviderError
     error = translate(exc, CTX)
     assert type(error) is kind
     assert needle in str(error)
+
+
+def test_not_found_says_where_to_look() -> None:
+    instance = replace(CTX, action="cr:ListEventCenterRuleName", resource="instance cri-x")
+    error = translate(ClientException(code="INSTANCE_NOT_EXIST", status_code=404, message="x"), instance)
+    assert type(error) is NotFound
+    assert error.hint == "check instance_id and region of registry prod in the YAML"
+    error = translate(ClientException(code="EventRuleNotExisted", status_code=404, message="x"), CTX)
+    assert error.hint == "it was deleted outside crnotify while this ran: run `crnotify plan` again"
 
 
 def test_an_unknown_create_action_explains_the_console_and_adoption() -> None:

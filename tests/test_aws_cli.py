@@ -9,6 +9,7 @@ documents; here moto stands in for the whole cloud.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -268,6 +269,50 @@ def test_saved_plan_is_refused_when_a_rule_changed(workdir: Path, capsys: Any) -
         {"prefix": "hotfix-"},
         {"prefix": "release-"},
     ]
+
+
+def _add_a_rule() -> str:
+    pattern = {"source": ["aws.ecr"], "detail-type": ["ECR Image Action"]}
+    events().put_rule(Name="hand-made", EventPattern=json.dumps(pattern))
+    return "ecr-prod/hand-made: appeared in the cloud"
+
+
+def _remove_a_rule() -> str:
+    events().remove_targets(Rule="ecr-signatures", Ids=["crnotify"])
+    events().delete_rule(Name="ecr-signatures")
+    return "ecr-prod/ecr-signatures: was deleted from the cloud"
+
+
+def _retarget_a_rule() -> str:
+    client = events()
+    (target,) = client.list_targets_by_rule(Rule="ecr-scan-team-a")["Targets"]
+    role = "arn:aws:iam::123456789012:role/someone-elses"
+    client.put_targets(Rule="ecr-scan-team-a", Targets=[{**target, "RoleArn": role}])
+    return "ecr-prod/ecr-scan-team-a: its EventBridge rule changed"
+
+
+def _untag_a_rule() -> str:
+    client = events()
+    arn = client.describe_rule(Name="ecr-replication")["Arn"]
+    client.untag_resource(ResourceARN=arn, TagKeys=["crnotify:managed"])  # ownership: user tags don't count
+    return "ecr-prod/ecr-replication: its EventBridge rule changed"
+
+
+@pytest.mark.parametrize("change", [_add_a_rule, _remove_a_rule, _retarget_a_rule, _untag_a_rule])
+def test_saved_plan_is_refused_after_any_live_change(
+    workdir: Path, capsys: Any, change: Callable[[], str]
+) -> None:
+    """Every kind of change an AWS rule can undergo (there is no registry side to save)."""
+    assert run(capsys, "apply", "config", "--auto-approve")[0] == 0
+    (workdir / "config" / "rules.yaml").write_text(
+        rules(SCAN, SYNC.replace("release-.*", "release-.*|hotfix-.*"), SIGNING)
+    )
+    assert run(capsys, "plan", "config", "--out", "plan.json")[0] == 0
+    named = change()
+    code, out, err = run(capsys, "apply", "--plan", "plan.json")
+    assert code == 1
+    assert f"is stale; changed since it was made:\n  {named}" in err
+    assert "Apply complete" not in out
 
 
 def test_a_changed_secret_makes_a_saved_plan_stale(

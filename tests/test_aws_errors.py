@@ -159,13 +159,16 @@ def test_concurrent_modification_entries_are_retried_alone(fake: type[FakeEventB
 
 
 def test_concurrent_modification_that_persists_fails(fake: type[FakeEventBridge]) -> None:
-    provider = AwsProvider(sleep=lambda _: None)
+    sleeps: list[float] = []
+    provider = AwsProvider(sleep=sleeps.append, max_attempts=3)  # the one retry policy's tries
     client, stub = stubbed(provider)
     failed = {"TargetId": "a", "ErrorCode": "ConcurrentModificationException", "ErrorMessage": "busy"}
     for _ in range(3):
         stub.add_response("remove_targets", {"FailedEntryCount": 1, "FailedEntries": [failed]})
-    with stub, pytest.raises(ProviderError, match="RemoveTargets on rule scan failed for 1 target"):
+    with stub, pytest.raises(TransientError, match="RemoveTargets on rule scan failed for 1 target"):
         provider._entries(client, "remove_targets", "scan", Rule="scan", Ids=["a"])
+    stub.assert_no_pending_responses()
+    assert len(sleeps) == 2
 
 
 # --- the translation table -----------------------------------------------------------------------------

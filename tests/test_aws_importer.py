@@ -10,9 +10,11 @@ import pytest
 
 from aws_rules import ECR_PROD as REGISTRY
 from aws_rules import resolved
+from crnotify.importer import import_rule, render_yaml
 from crnotify.model import (
     BusCustomization,
     EventType,
+    LiveRule,
     MessageTemplate,
     Notify,
     NotifyMethod,
@@ -166,6 +168,11 @@ def test_rules_that_cannot_be_declared_exactly_are_refused(pattern: dict[str, ob
     imported = importer.declared_rule(bus, REGISTRY)
     assert imported.rule is None
     assert reason in imported.notes[0]
+    # The YAML comment says "not imported" once (the note is the reason alone).
+    live = LiveRule(registry=REGISTRY.name, name=bus.name, bus=bus)
+    text = render_yaml(REGISTRY, [import_rule(REGISTRY, live)], adopting=False)
+    assert f"  # {bus.name}: not imported: {imported.notes[0]}\n" in text
+    assert text.count("not imported") == 1
 
 
 def test_a_hand_made_rule_imports_with_env_references(aws_env: dict[str, str]) -> None:

@@ -6,6 +6,9 @@ from __future__ import annotations
 import json
 import logging
 import os
+import pty
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -144,6 +147,10 @@ def test_import_adopt_then_plan_shows_no_changes(
     imported = (workdir / "config" / "imported.yaml").read_text()
     assert "console-token" not in imported
     assert "${env:CONSOLE_MADE_DINGTALK_TOKEN}" in imported
+    code, out, err = run(capsys, "validate", "config")  # valid YAML; the unset variable is a warning
+    assert code == 0, out + err
+    assert "valid: 0 errors, " in out + err
+    assert "1 registry, 1 rule" in out + err
     code, out, _ = run(capsys, "plan", "config", *at)
     assert code == 1  # the variable the import asks for is not set yet
     os.environ["CONSOLE_MADE_DINGTALK_TOKEN"] = "console-token"
@@ -202,7 +209,8 @@ def test_partial_apply_reports_what_was_done_and_a_rerun_converges(
     assert "Apply failed part-way." in out
     assert "Applied (1):" in out
     assert "Not applied (3):" in out
-    assert "prod/hook: create the registry rule: failed" in out
+    assert "prod/hook: create the registry rule: failed\n    throttled by Alibaba Cloud" in out
+    assert "\n      hint: still failing after 1 try with backoff; run again later, with a lower" in out
     assert "prod/scan-api: re-apply the bus customisations: failed" in out
     code, out, err = run(capsys, "apply", "config", "--auto-approve", *at)
     assert code == 0, err
@@ -246,3 +254,73 @@ def test_verbose_says_what_was_read_and_where_calls_go(
     assert "DEBUG" not in err  # -vv for those
     code, _, err = run(capsys, "plan", "config", "--endpoint", emulator.endpoint)
     assert (code, err) == (0, "")
+
+
+def _apply_on_a_terminal(workdir: Path, answer: str) -> tuple[int, str]:
+    """`crnotify --local apply config` with its stdin and stdout on a pseudo-terminal, typing `answer`."""
+    leader, follower = pty.openpty()
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parent.parent / "src")}
+    with subprocess.Popen(
+        [sys.executable, "-m", "crnotify", "--local", "apply", "config"],
+        cwd=workdir,
+        stdin=follower,
+        stdout=follower,
+        stderr=follower,
+        env=env,
+    ) as process:
+        os.close(follower)
+        seen, answered = b"", False
+        while True:
+            try:
+                chunk = os.read(leader, 65536)
+            except OSError:  # EIO: the child closed the terminal
+                break
+            if not chunk:
+                break
+            seen += chunk
+            if not answered and b"Only 'yes' will be accepted" in seen:
+                os.write(leader, answer.encode() + b"\n")
+                answered = True
+        code = process.wait()
+    os.close(leader)
+    text = seen.decode()
+    for value in SECRETS.values():
+        assert value not in text
+    return code, text
+
+
+def test_apply_asks_on_a_terminal_and_only_yes_applies(workdir: Path, capsys: Any) -> None:
+    code, out = _apply_on_a_terminal(workdir, "no")
+    assert code == 1
+    assert "Plan: 2 to create, 0 to update, 0 to delete." in out
+    assert "apply cancelled; nothing was changed" in out
+    assert run(capsys, "--local", "plan", "config", "--detailed-exitcode")[0] == 2  # nothing applied
+    code, out = _apply_on_a_terminal(workdir, "yes")
+    assert code == 0, out
+    assert "Apply complete!" in out
+    assert run(capsys, "--local", "plan", "config", "--detailed-exitcode")[0] == 0
+
+
+def test_endpoint_and_local_can_come_from_the_environment(
+    workdir: Path, emulator: EmulatorServer, capsys: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # No key pair and an empty home: with an endpoint crnotify signs with the emulator's default pair;
+    # were CRNOTIFY_ENDPOINT ignored, the default chain would find no credentials (and call nothing).
+    monkeypatch.delenv("ALIBABA_CLOUD_ACCESS_KEY_ID")
+    monkeypatch.delenv("ALIBABA_CLOUD_ACCESS_KEY_SECRET")
+    monkeypatch.setenv("HOME", str(workdir))
+    monkeypatch.setenv("CRNOTIFY_ENDPOINT", emulator.endpoint)
+    code, out, err = run(capsys, "plan", "config", "--detailed-exitcode")
+    assert (code, "Plan: 2 to create, 0 to update, 0 to delete." in out) == (2, True), err
+    monkeypatch.delenv("CRNOTIFY_ENDPOINT")
+    monkeypatch.setenv("CRNOTIFY_LOCAL", "1")
+    code, out, err = run(capsys, "plan", "config", "--detailed-exitcode")
+    assert (code, "Plan: 2 to create, 0 to update, 0 to delete." in out) == (2, True), err
+    assert (workdir / ".crnotify" / "state.sqlite3").exists()
+
+
+def test_the_suite_never_lets_the_default_chain_reach_for_ecs_metadata() -> None:
+    """conftest.py sets the switch before the credentials library reads it (once, at its import)."""
+    from alibabacloud_credentials.utils import auth_util  # noqa: PLC0415
+
+    assert auth_util.environment_ecs_metadata_disabled == "true"

@@ -113,3 +113,49 @@ def test_a_lease_left_by_a_killed_apply_is_taken_over_once_expired(
     assert [name for name in bus if name.startswith("crnotify-lock-")] == [
         "crnotify-lock-cri-faults01-000042"
     ]
+
+
+@pytest.mark.slow
+def test_two_aws_applies_at_once_one_stops_and_the_rules_are_as_declared(
+    tmp_path: Path, aws_env: dict[str, str], moto_url: str
+) -> None:
+    """The same on AWS: moto behind a proxy that adds latency (and no faults), the lock a lease bus."""
+    import boto3  # noqa: PLC0415 (only this test needs it)
+
+    from faultproxy import FaultProxy  # noqa: PLC0415
+    from test_aws_cli import REGISTRIES as AWS_REGISTRIES  # noqa: PLC0415
+    from test_aws_cli import SCAN, SIGNING, SYNC, rules  # noqa: PLC0415
+    from test_aws_cli import SECRETS as AWS_SECRETS  # noqa: PLC0415
+
+    (tmp_path / "config").mkdir()
+    (tmp_path / "config" / "registries.yaml").write_text(AWS_REGISTRIES)
+    (tmp_path / "config" / "rules.yaml").write_text(rules(SCAN, SYNC, SIGNING))
+    with FaultProxy(moto_url, rate=0.0, seed=0, latency_ms=100) as proxy:
+        env = {k: v for k, v in os.environ.items() if not k.startswith("CRNOTIFY_")}
+        env.update(AWS_SECRETS, PYTHONPATH=str(REPO / "src"), NO_COLOR="1", AWS_ENDPOINT_URL=proxy.url)
+        argv = [sys.executable, "-m", "crnotify", "apply", "config", "--auto-approve"]
+        processes = [
+            subprocess.Popen(
+                argv, cwd=tmp_path, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE, text=True,
+            )
+            for _ in range(2)
+        ]  # fmt: skip
+        outputs = [p.communicate(timeout=120) for p in processes]
+        results = sorted((p.returncode, out, err) for p, (out, err) in zip(processes, outputs, strict=True))
+    for _, out, err in results:
+        for value in AWS_SECRETS.values():
+            assert value not in out + err
+    (ok_code, ok_out, ok_err), (stop_code, _, stop_err) = results
+    assert (ok_code, stop_code) == (0, 1), results
+    assert "Apply complete!" in ok_out, ok_err
+    assert "Error: another crnotify apply holds the lock for registry ecr-prod since " in stop_err
+    assert "Traceback" not in stop_err
+    names = [r["Name"] for r in boto3.client("events", region_name="eu-west-1").list_rules()["Rules"]]
+    assert sorted(names) == ["ecr-replication", "ecr-scan-team-a", "ecr-signatures"]  # once each
+    plan = subprocess.run(
+        [sys.executable, "-m", "crnotify", "plan", "config", "--detailed-exitcode"],
+        cwd=tmp_path, env={**env, "AWS_ENDPOINT_URL": moto_url}, capture_output=True, text=True,
+        check=False, timeout=120,
+    )  # fmt: skip
+    assert plan.returncode == 0, plan.stdout + plan.stderr

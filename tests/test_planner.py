@@ -110,6 +110,25 @@ def test_declared_template_edit_outside_is_restored_without_the_flag() -> None:
     assert [f.path for f in p2.changes[0].fields] == ["marker"] or not p2.changes[0].fields
 
 
+def test_declared_template_replaced_outside_is_restored_whole_without_the_flag() -> None:
+    """A hand edit of the Body of a rule whose YAML declares a template touches only declared fields,
+    its variables included: apply restores them; nothing is 'discarded'."""
+    cfg = config(rule("scan-api", bus=BusCustomization(template=TEMPLATE)))
+    cloud = FakeCloud()
+    converge(cfg, cloud)
+    target = cloud.bus["cn-hangzhou"]["scan-api"].targets[0]
+    hand_made = Param(resource_key="Body", form=ParamForm.CONSTANT, value="hand made")
+    edited = replace(target, params=(*(p for p in target.params if p.resource_key != "Body"), hand_made))
+    cloud.edit_bus(REGISTRY, "scan-api", targets=(edited,))
+    (item,) = detect(cfg, read_live(cfg, cloud)).items
+    assert item.kind is DriftKind.BUS_CHANGED
+    assert "not declared" not in item.detail
+    (change,) = plan(cfg, read_live(cfg, cloud)).changes
+    assert "targets.acr-notify.params.Body.variables.Tag" in {f.path for f in change.fields}
+    assert not change.discards
+    converge(cfg, cloud)  # no --overwrite-bus-edits needed
+
+
 def test_description_edit_that_drops_the_marker_loses_ownership() -> None:
     cfg = config(rule("scan-api"))
     cloud = FakeCloud()
@@ -133,12 +152,58 @@ def test_registry_save_outside_is_restored_with_customisations() -> None:
         (Action.UPDATE, "scan-api"),
         (Action.REAPPLY_BUS, "scan-api"),
     ]
-    assert {f.path for f in p.changes[0].fields} == {"scope.kind", "scope.namespaces"}
+    fields = {f.path: f for f in p.changes[0].fields}
+    assert set(fields) == {"scope.kind", "scope.namespaces", "tag_pattern"}
+    # A save made outside may have changed the regex too; nothing shows it, and the write sets it.
+    assert fields["tag_pattern"].before_unknown == "not visible on the bus; saved outside crnotify"
+    assert fields["tag_pattern"].after == ".*"
     assert not p.changes[0].discards
     converge(cfg, cloud)
     bus = cloud.bus["cn-hangzhou"]["scan-api"]
     assert bus.enabled is False
     assert read_marker(bus.description).digest == spec.digest()
+
+
+def test_a_changed_tag_regex_is_shown_before_to_after() -> None:
+    """The tag regex is visible nowhere, so its `before` comes from the marker's digest of the spec
+    crnotify last saved: recognised when it is the default `.*`, else shown as unknown (with the
+    digest), never left out of a plan that changes it."""
+    cloud = FakeCloud()
+    converge(config(rule("scan-api")), cloud)  # tags: .* (the default)
+
+    def registry_change(cfg: Config) -> tuple[dict[str, object], str]:
+        (change, reapply) = plan(cfg, read_live(cfg, cloud)).changes
+        assert (change.action, reapply.action) == (Action.UPDATE, Action.REAPPLY_BUS)
+        (item,) = detect(cfg, read_live(cfg, cloud)).items
+        assert item.kind is DriftKind.REGISTRY_CHANGED
+        return {f.path: f for f in change.fields}, item.detail
+
+    fields, detail = registry_change(config(rule("scan-api", tag_pattern="v.*")))
+    assert list(fields) == ["tag_pattern"]
+    assert (fields["tag_pattern"].before, fields["tag_pattern"].after) == (".*", "v.*")
+    assert fields["tag_pattern"].before_unknown is None
+    assert detail.endswith(": tag_pattern")
+    converge(config(rule("scan-api", tag_pattern="v.*")), cloud)
+
+    # A regex crnotify cannot recognise from its digest: changed, from a value it says it cannot read.
+    last_saved = RegistrySpec.of(rule("scan-api", tag_pattern="v.*")).digest()
+    fields, detail = registry_change(config(rule("scan-api", tag_pattern="v[0-9]+")))
+    assert list(fields) == ["tag_pattern"]
+    tag = fields["tag_pattern"]
+    assert (tag.before, tag.after) == (None, "v[0-9]+")
+    assert tag.before_unknown == f"not visible on the bus; crnotify last saved spec {last_saved}"
+    assert detail.endswith(": tag_pattern")
+
+    # The regex unchanged: only the fields that did change are listed.
+    fields, detail = registry_change(
+        config(rule("scan-api", tag_pattern="v.*", scan_status=(ScanStatus.FAILED,)))
+    )
+    assert list(fields) == ["scan_status"]
+    assert detail.endswith(": scan_status")
+    converge(config(rule("scan-api", tag_pattern="v.*", scan_status=(ScanStatus.FAILED,))), cloud)
+    # …and back to the default, from a regex that is not: the unknown side again.
+    fields, _ = registry_change(config(rule("scan-api", scan_status=(ScanStatus.FAILED,))))
+    assert (fields["tag_pattern"].before_unknown is not None, fields["tag_pattern"].after) == (True, ".*")
 
 
 def test_unmanaged_rules_are_reported_and_never_touched() -> None:
@@ -251,6 +316,23 @@ def test_import_writes_placeholders_and_adoption_makes_the_plan_empty() -> None:
     cloud.put_bus_rule(REGISTRY, adopted(live.bus, item.spec), live.bus)  # type: ignore[arg-type]
     same = config(replace(declared, bus=template))
     assert plan(same, read_live(same, cloud)).is_empty
+
+
+def test_import_says_what_it_knows_of_the_tag_regex() -> None:
+    """The regex is not on the bus; the marker of a rule crnotify saved tells `.*` from anything else."""
+    cloud = FakeCloud()
+    converge(config(rule("plain"), rule("tagged", tag_pattern="v.*")), cloud)
+    cloud.save_registry(REGISTRY, RegistrySpec.of(rule("theirs")))
+    notes = {r.name: import_rule(REGISTRY, r).notes for r in cloud.read([REGISTRY]).rules}
+    assert notes["plain"] == ()  # saved by crnotify with `.*`: nothing to set
+    digest = RegistrySpec.of(rule("tagged", tag_pattern="v.*")).digest()
+    assert notes["tagged"] == (
+        "the tag regex is not visible on the bus, and crnotify last saved one other than `.*` "
+        f"(spec {digest}): `tags` is left at `.*`; set it to that regex, or the next plan changes it",
+    )
+    assert notes["theirs"] == (
+        "the tag regex is not visible on the bus: `tags` is left at `.*`; set it to the console's value",
+    )
 
 
 def test_registry_rule_deleted_outside_is_recreated_from_its_orphan_bus_rule() -> None:

@@ -16,7 +16,7 @@ from crnotify.importer import import_rule, render_yaml
 from crnotify.model import BusCustomization, Config, MessageTemplate, ScanStatus, TemplateFormat
 from crnotify.planner import Plan, plan
 from crnotify.render import drift as drift_render
-from crnotify.render import plan_json, plan_text
+from crnotify.render import plan_json, plan_markdown, plan_text
 from fakecloud import ENV, REGISTRY, FakeCloud, http, rule
 
 GOLDEN = Path(__file__).parent / "golden"
@@ -124,3 +124,25 @@ def test_import_yaml() -> None:
     _, cloud = mixed_cloud()
     live = cloud.read([REGISTRY]).of("prod")
     check("import_prod.yaml", render_yaml(REGISTRY, [import_rule(REGISTRY, r) for r in live], adopting=False))
+
+
+def test_a_tag_regex_that_cannot_be_read_is_shown_as_unknown_not_as_added() -> None:
+    cloud = FakeCloud()
+    first = config(rule("scan-api", tag_pattern="v.*"))
+    assert apply(plan(first, read_live(first, cloud)), cloud, first).converged
+    now = config(rule("scan-api", tag_pattern="release-.*"))
+    p = plan(now, read_live(now, cloud))
+    digest = RegistrySpec.of(rule("scan-api", tag_pattern="v.*")).digest()
+    why = f"not visible on the bus; crnotify last saved spec {digest}"
+    assert f'      ~ tag_pattern: (unknown: {why}) → "release-.*"\n' in plan_text.render(p)
+    (tag,) = json.loads(plan_json.render(p))["changes"][0]["fields"]
+    assert tag == {
+        "path": "tag_pattern",
+        "before": None,
+        "before_unknown": why,
+        "after": "release-.*",
+        "sensitive": False,
+    }
+    assert "| `tag_pattern` | _unknown: not visible on the bus; crnotify last saved spec" in (
+        plan_markdown.render(p)
+    )

@@ -99,11 +99,22 @@ def test_attempts_run_out_with_the_last_error(emulator: EmulatorServer) -> None:
     with pytest.raises(Throttled) as caught:
         provider(emulator, policy(sleeps, attempts=4)).read([REGISTRY])
     assert "ListRules" in str(caught.value)
+    assert caught.value.hint == (
+        "still failing after 4 tries with backoff; run again later, with a lower --concurrency "
+        "(CRNOTIFY_CONCURRENCY), or allow more tries with CRNOTIFY_MAX_ATTEMPTS (up to 20)"
+    )
     assert stats(emulator)["ListRules"] == 4
     assert len(sleeps) == 3
     emulator.inject("ListRules", "drop_before", times=2)
     with pytest.raises(TransientError):
         provider(emulator, policy(sleeps, attempts=2)).read([REGISTRY])
+    emulator.inject("ListRules", "unavailable", times=2)
+    with pytest.raises(TransientError) as failing:
+        provider(emulator, policy(sleeps, attempts=2)).read([REGISTRY])
+    assert failing.value.hint == (
+        "still failing after 2 tries with backoff; run again later, "
+        "or allow more tries with CRNOTIFY_MAX_ATTEMPTS (up to 20)"
+    )
 
 
 def test_non_retryable_errors_fail_at_once(emulator: EmulatorServer) -> None:

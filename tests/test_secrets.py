@@ -219,6 +219,19 @@ def scenario(corpus: Corpus, workdir: Path, emulator: EmulatorServer, outside: A
     assert code == 0, out + err
     corpus.run("import", "config", "--registry", "prod", "--adopt", "--out", "adopted.yaml")
 
+    # The cloud quoting the parameters of a call it rejects, secrets included (the emulator's `reject`):
+    # a registry save (its EventConfig holds the URL and the token), then PutTargets (scan-api's
+    # template changes: the DingTalk URL and signing secret go with it).
+    rejected = CONFIG.replace("team-b", "team-r").replace("/acr", "/rejected")
+    (workdir / "config" / "rules.yaml").write_text(rejected)
+    emulator.inject("UpdateEventCenterRule", "reject")
+    code, out, err = corpus.run("apply", "config", "--auto-approve")
+    assert (code, "InvalidParameter: a parameter is invalid" in out) == (1, True)
+    (workdir / "config" / "rules.yaml").write_text(rejected.replace("title: Scan,", "title: Scanned,"))
+    emulator.inject("PutTargets", "reject")
+    code, out, err = corpus.run("apply", "config", "--auto-approve")
+    assert (code, "InvalidParameter: a parameter is invalid" in out) == (1, True)
+
     # Failures of the very calls that carry secrets (the registry save, PutTargets): their messages.
     os.environ["CRNOTIFY_MAX_ATTEMPTS"] = "1"
     try:

@@ -96,7 +96,12 @@ def test_a_command_imports_its_own_module_only() -> None:
 
 # Each third-party parser sits behind one module of the tool (DESIGN.md §3, research/aesthetics.md §8).
 # The emulator is a stand-in for the cloud with files of its own, not part of the tool's config path.
-ONLY_IMPORTER = {"yaml": "crnotify/config/yaml_load.py", "jsonschema": "crnotify/config/schema.py"}
+# Retries likewise: one policy, on tenacity, for both providers (issue 7: no hand-written loops).
+ONLY_IMPORTER = {
+    "yaml": "crnotify/config/yaml_load.py",
+    "jsonschema": "crnotify/config/schema.py",
+    "tenacity": "crnotify/providers/retry.py",
+}
 OUTSIDE_THE_TOOL = "crnotify/emulator/"
 
 
@@ -117,3 +122,17 @@ def test_yaml_and_jsonschema_are_each_imported_by_one_module() -> None:
             continue
         for package in _imported_roots(path) & set(ONLY_IMPORTER):
             assert relative == ONLY_IMPORTER[package], f"{relative} imports {package}"
+
+
+def test_only_the_retry_policy_waits() -> None:
+    """A `sleep(…)` call anywhere else in the tool would be a retry loop of its own."""
+    for path in sorted(SRC.rglob("*.py")):
+        relative = path.relative_to(SRC).as_posix()
+        if relative.startswith(OUTSIDE_THE_TOOL) or relative == ONLY_IMPORTER["tenacity"]:
+            continue
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.Call):
+                name = getattr(node.func, "attr", getattr(node.func, "id", ""))
+                assert "sleep" not in name.lower(), (
+                    f"{relative}:{node.lineno} waits: retry through providers.retry"
+                )

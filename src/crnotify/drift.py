@@ -27,7 +27,7 @@ from crnotify.model import Config, LiveRule, LiveState, Provider, Registry, Rule
 from crnotify.planner import aws as aws_plan
 from crnotify.planner import desire
 from crnotify.planner.assess import Standing, assess, split_edits
-from crnotify.planner.fields import bus_fields, registry_fields
+from crnotify.planner.fields import bus_fields, registry_fields, tag_field
 
 
 class DriftKind(StrEnum):
@@ -127,6 +127,9 @@ def _declared(registry: Registry, rule: Rule, live: LiveRule | None) -> Found:
         return [*found, (DriftKind.REGISTRY_CHANGED, detail)]
     assert state.marker is not None
     if state.marker.digest != desired.digest:
+        tag = tag_field(state.observed, state.marker.digest, desired.spec)
+        if tag is not None:
+            shown = f": {_paths({f.path for f in (*visible, tag)})}"
         detail = (
             f"differs from the declared spec (last saved {state.marker.digest}, "
             f"declared {desired.digest}){shown}"

@@ -27,6 +27,7 @@ from crnotify.convention import (
     with_marker,
 )
 from crnotify.model import BusRule, LiveRule, NotifyMethod, Provider, Registry, Rule, ScopeKind
+from crnotify.planner.fields import last_saved_tag
 from crnotify.providers.aws import importer as aws_importer
 from crnotify.providers.aws import mapping as aws_mapping
 from crnotify.providers.aws import targets as aws_targets
@@ -130,10 +131,17 @@ def import_rule(registry: Registry, live: LiveRule) -> Imported:
         custom["template"] = template
     if custom:
         document["bus"] = custom
-    notes = (
-        "the tag regex is not visible on the bus: `tags` is left at `.*`; set it to the console's value",
-    )
-    owned = read_marker(live.bus.description).digest is not None
+    digest = read_marker(live.bus.description).digest
+    owned = digest is not None
+    notes: tuple[str, ...] = ()
+    if last_saved_tag(spec, digest, (".*",)) is None:  # unless crnotify's marker says it saved `.*`
+        notes = (
+            f"the tag regex is not visible on the bus, and crnotify last saved one other than `.*` "
+            f"(spec {digest}): `tags` is left at `.*`; set it to that regex, or the next plan changes it"
+            if owned
+            else "the tag regex is not visible on the bus: `tags` is left at `.*`; set it to the "
+            "console's value",
+        )
     return Imported(name=live.name, document=document, env=tuple(env), notes=notes, spec=spec, owned=owned)
 
 

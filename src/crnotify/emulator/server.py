@@ -60,7 +60,11 @@ MAX_BODY_BYTES = 1 << 20
 MAX_DRAINED_BYTES = 16 << 20
 THROTTLE_RETRY_AFTER_MS = 100
 ADMIN_PREFIX = "/_emulator/"
-FAULTS = ("throttle", "unavailable", "drop_before", "drop_after")
+FAULTS = ("throttle", "unavailable", "drop_before", "drop_after")  # drawn at the fault rate
+# Scripted only (`inject`), never drawn: a validation error whose message quotes the request's
+# parameters, as cloud validation messages quote the offending value — secrets included. It lets
+# tests check that crnotify masks what the cloud echoes back.
+REJECT = "reject"
 
 
 def load_instances(path: str) -> InstancePolicy:
@@ -200,9 +204,10 @@ class EmulatorServer:
     # --- faults -------------------------------------------------------------------------------------
 
     def inject(self, action: str, fault: str, times: int = 1) -> None:
-        """Make the next `times` calls of `action` (e.g. "CreateRule") fail with `fault` (one of FAULTS)."""
-        if fault not in FAULTS:
-            raise ValueError(f"unknown fault {fault!r}; expected one of {', '.join(FAULTS)}")
+        """Make the next `times` calls of `action` (e.g. "CreateRule") fail with `fault` (one of FAULTS,
+        or REJECT)."""
+        if fault not in (*FAULTS, REJECT):
+            raise ValueError(f"unknown fault {fault!r}; expected one of {', '.join((*FAULTS, REJECT))}")
         with self._stats_lock:
             self._scripted.setdefault(action, []).extend([fault] * times)
 
@@ -245,6 +250,9 @@ class EmulatorServer:
                 params.update(parse_qsl(request.body.decode("utf-8"), keep_blank_values=True))
             except UnicodeDecodeError:
                 raise errors.INVALID_PARAMETER.error("the form body is not UTF-8") from None
+        if fault == REJECT:
+            quoted = json.dumps(params, sort_keys=True, ensure_ascii=False)
+            raise errors.INVALID_PARAMETER.error(f"a parameter is invalid: {quoted}")
         call = Call(
             state=self.state,
             account=self.account_id,

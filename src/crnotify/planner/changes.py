@@ -23,12 +23,17 @@ class Action(StrEnum):
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class FieldChange:
-    """One field's `before → after`. For `secret` fields both sides are fingerprints (or None)."""
+    """One field's `before → after`. For `secret` fields both sides are fingerprints (or None).
+
+    `before_unknown` says why the live value cannot be read (then `before` is None, yet the field
+    is changed, not added): the tag regex of a registry rule is visible nowhere (convention.py A2).
+    """
 
     path: str
     before: JSON = None
     after: JSON = None
     secret: bool = False
+    before_unknown: str | None = None
 
     @property
     def sensitive_status(self) -> str:

@@ -33,7 +33,7 @@ from crnotify.planner.changes import (
     UpdateRegistryRule,
 )
 from crnotify.planner.desired import Desired, desire
-from crnotify.planner.fields import bus_fields, registry_fields
+from crnotify.planner.fields import bus_fields, registry_fields, tag_field
 
 REAPPLY_REASON = (
     "saving the registry side regenerates the bus rule from ACR's defaults; "
@@ -184,8 +184,9 @@ def _registry_write(
     fields: tuple[FieldChange, ...] = registry_fields(
         state.observed, desired.spec, url_secret=desired.url_is_secret, before_from_bus=True
     )
-    if not fields and state.marker is not None and state.marker.digest is not None:
-        reasons = (*reasons, "the difference is in a field the bus rule does not show (tag_pattern)")
+    tag = tag_field(state.observed, state.marker.digest if state.marker else None, desired.spec)
+    if tag is not None:
+        fields = tuple(sorted((*fields, tag), key=lambda change: change.path))
     discards = tuple(
         change
         for change in bus_fields(live.bus, desired.bus, url_secret=desired.url_is_secret)

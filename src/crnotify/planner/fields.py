@@ -9,7 +9,8 @@ values become `model.fingerprint`s here, so nothing downstream of this module ev
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
+from dataclasses import replace
 from urllib.parse import urlsplit
 
 from crnotify import normalise
@@ -139,11 +140,50 @@ def registry_fields(
     )
 
 
+def last_saved_tag(
+    observed: RegistrySpec | None, digest: str | None, candidates: Iterable[str]
+) -> str | None:
+    """The tag regex crnotify last saved, if one of `candidates` is it.
+
+    The regex is visible nowhere (convention.py A2), but the marker's `digest` hashes the whole spec
+    crnotify saved, and the bus shows every other field of it (`observed`): the candidate that,
+    put into the observed spec, reproduces the digest is the saved regex. A hash cannot be inverted,
+    so only the candidates worth trying (the declared regex, ACR's default `.*`) can be recognised.
+    """
+    if observed is None or digest is None:
+        return None
+    for tag in dict.fromkeys(candidates):
+        if replace(observed, tag_pattern=tag).digest() == digest:
+            return tag
+    return None
+
+
+def tag_field(
+    observed: RegistrySpec | None, digest: str | None, declared: RegistrySpec
+) -> FieldChange | None:
+    """`tag_pattern` before → after for a registry write planned from what the bus shows; None when
+    the saved regex is known to be the declared one. An unrecognised regex is shown as changed from
+    an unknown value, saying why (with the digest of the spec crnotify last saved, if any): the
+    write sends the declared regex whatever the live one is."""
+    before = last_saved_tag(observed, digest, (declared.tag_pattern, ".*"))
+    if before == declared.tag_pattern:
+        return None
+    if before is not None:
+        return FieldChange(path="tag_pattern", before=before, after=declared.tag_pattern)
+    why = (
+        f"not visible on the bus; crnotify last saved spec {digest}"
+        if digest is not None
+        else "not visible on the bus; saved outside crnotify"
+    )
+    return FieldChange(path="tag_pattern", after=declared.tag_pattern, before_unknown=why)
+
+
 def is_declared_path(path: str, *, description: bool, enabled: bool, template: bool) -> bool:
     """Whether a bus path is one the YAML's `bus:` block sets (the rest is ACR's default)."""
     if path == "description":
         return description
     if path == "enabled":
         return enabled
-    parts = path.split(".")
-    return template and len(parts) >= 4 and parts[0] == "targets" and parts[-2] == "Body"
+    # Every part of the message: form, format, title, text and each `variables.<name>` (the template
+    # declares its variables, explicitly or through the `${…}` it uses).
+    return template and path.startswith("targets.") and ".params.Body." in path

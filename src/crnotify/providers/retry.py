@@ -29,7 +29,7 @@ from typing import TypeVar
 
 from tenacity import RetryCallState, Retrying, retry_if_exception, stop_after_attempt
 
-from crnotify.errors import ConfigError, ProviderError
+from crnotify.errors import ConfigError, ProviderError, Throttled
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -105,4 +105,15 @@ def call(fn: Callable[[], T], policy: RetryPolicy = DEFAULT) -> T:
         before_sleep=_log_retry,
         reraise=True,
     )
-    return retrying(fn)
+    try:
+        return retrying(fn)
+    except ProviderError as exc:
+        if exc.retryable and exc.hint is None:  # what to do once the retries are spent
+            tries = f"{policy.attempts} tries" if policy.attempts > 1 else "1 try"
+            throttled = isinstance(exc, Throttled)
+            slower = ", with a lower --concurrency (CRNOTIFY_CONCURRENCY)" if throttled else ""
+            exc.hint = (
+                f"still failing after {tries} with backoff; run again later{slower}, "
+                f"or allow more tries with {ATTEMPTS_VARIABLE} (up to 20)"
+            )
+        raise

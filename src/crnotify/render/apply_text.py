@@ -28,7 +28,9 @@ def step_line(step: StepResult, *, color: bool = False) -> str:
     status = paint(step.status.value, color, fg=STATUS_COLOURS[step.status])
     name = safe(f"{step.change.registry}/{step.change.rule}")
     line = f"{paint(symbol, color, fg=colour)} {name}: {verb}: {status}"
-    return f"{line}\n    {safe(step.error)}" if step.error else line
+    if not step.error:
+        return line
+    return "\n".join([line, *(f"    {part}" for part in safe(step.error).splitlines())])
 
 
 def outcome(result: ApplyResult, *, color: bool = False) -> str:

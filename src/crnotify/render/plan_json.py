@@ -3,7 +3,8 @@
     {"format_version": "1.0",
      "summary": {"create": N, "update": N, "delete": N},
      "changes": [{"action": "create|update|delete|reapply-bus", "registry", "rule",
-                  "fields": [{"path", "before", "after", "sensitive"}], "reasons": [...],
+                  "fields": [{"path", "before", "after", "sensitive", ("before_unknown")}],
+                  "reasons": [...],
                   "discards": [same shape as fields]}],
      "errors": [{"registry", "rule", "message", "hint"}],
      "unmanaged": [{"registry", "rule"}],
@@ -11,7 +12,8 @@
 
 A sensitive field never carries its value (research/anchors.md §c pain 3: JSON plans are where
 Terraform leaks): `before`/`after` are `"(sensitive)"` or null, and `sensitive_change` says
-`added`, `removed`, `changed` or `unchanged`.
+`added`, `removed`, `changed` or `unchanged`. `before_unknown`, present only when the live value
+cannot be read (a registry rule's tag regex), says why; `before` is null then, yet the field changes.
 """
 
 from __future__ import annotations
@@ -32,7 +34,15 @@ def field_document(field: FieldChange) -> dict[str, JSON]:
             "sensitive": True,
             "sensitive_change": field.sensitive_status,
         }
-    return {"path": field.path, "before": field.before, "after": field.after, "sensitive": False}
+    document: dict[str, JSON] = {
+        "path": field.path,
+        "before": field.before,
+        "after": field.after,
+        "sensitive": False,
+    }
+    if field.before_unknown is not None:
+        document["before_unknown"] = field.before_unknown
+    return document
 
 
 def change_document(change: Change) -> dict[str, JSON]:

@@ -131,7 +131,11 @@ def _change(change: Change) -> str:
 
 def _fields(fields: Sequence[FieldChange]) -> str:
     rows = [_field_row(f) for f in fields]
-    blocks = [_block(f) for f in fields if not f.secret and (is_block(f.before) or is_block(f.after))]
+    blocks = [
+        _block(f)
+        for f in fields
+        if not f.secret and f.before_unknown is None and (is_block(f.before) or is_block(f.after))
+    ]
     return "\n\n".join([md.table(["Field", "Before", "After"], rows), *blocks])
 
 
@@ -140,6 +144,8 @@ def _field_row(field: FieldChange) -> list[str]:
     if field.secret:
         before = "—" if field.before is None else "_sensitive_"
         return [path, before, f"_sensitive: {field.sensitive_status}_"]
+    if field.before_unknown is not None:
+        return [path, f"_unknown: {md.text(field.before_unknown)}_", _side(field.after)]
     if is_block(field.before) or is_block(field.after):
         return [path, _side(field.before), _side(field.after) + " (diff below)"]
     return [path, _side(field.before), _side(field.after)]

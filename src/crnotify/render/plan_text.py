@@ -27,7 +27,11 @@ def _value(field: FieldChange, side: str) -> str:
 
 def field_lines(field: FieldChange, color: bool) -> list[str]:
     """One line per field; a multi-line text (a message template) as a line diff under it."""
-    if field.secret or not (is_block(field.before) or is_block(field.after)):
+    if (
+        field.secret
+        or field.before_unknown is not None
+        or not (is_block(field.before) or is_block(field.after))
+    ):
         return [field_line(field, color)]
     symbol = "+" if field.before is None else "-" if field.after is None else "~"
     colour = {"+": "green", "-": "red", "~": "yellow"}[symbol]
@@ -41,6 +45,9 @@ def field_lines(field: FieldChange, color: bool) -> list[str]:
 def field_line(field: FieldChange, color: bool) -> str:
     if field.secret and field.before is not None and field.after is not None:
         return f"{paint('~', color, fg='yellow')} {safe(field.path)}: (sensitive: {field.sensitive_status})"
+    if field.before_unknown is not None:
+        before = f"(unknown: {safe(field.before_unknown)})"
+        return f"{paint('~', color, fg='yellow')} {safe(field.path)}: {before} → {_value(field, 'after')}"
     if field.before is None:
         return f"{paint('+', color, fg='green')} {safe(field.path)} = {_value(field, 'after')}"
     if field.after is None:

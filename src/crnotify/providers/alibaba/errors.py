@@ -138,8 +138,15 @@ def translate(exc: BaseException, ctx: CallContext) -> ProviderError:
             hint="a region allows 10 event rules (counted separately in ACR and EventBridge) and 5 targets "
             "per rule; delete unused rules first",
         )
-    if "NotExist" in code or "NotFound" in code or status == 404:
-        return NotFound(f"not found: {where}{detail}", code=code or None)
+    if "NotExist" in code or "NOT_EXIST" in code or "NotFound" in code or status == 404:
+        instance = "INSTANCE" in code.upper() or ctx.resource.startswith("instance")
+        return NotFound(
+            f"not found: {where}{detail}",
+            code=code or None,
+            hint=f"check instance_id and region of registry {ctx.registry or 'NAME'} in the YAML"
+            if instance
+            else "it was deleted outside crnotify while this ran: run `crnotify plan` again",
+        )
     if "AlreadyExist" in code or code.endswith("Exists"):
         return AlreadyExists(f"already exists: {where}{detail}", code=code)
     if isinstance(status, int) and status >= 500:

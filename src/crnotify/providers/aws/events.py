@@ -10,7 +10,8 @@ Writing follows the EventBridge API's upsert semantics (research/aws-facts.md §
 PutTargets replace the whole object, so the full desired state is always sent; PutRule ignores `Tags`
 on an existing rule, so tags are then written with TagResource; targets are removed before a rule is
 deleted; PutTargets and RemoveTargets report failures per entry (`FailedEntries`) without raising, so
-every response is checked, and entries failing with ConcurrentModificationException are retried.
+every response is checked, and entries failing with ConcurrentModificationException are retried
+(under `providers.retry`, like every call).
 
 Nothing that crnotify does not own is changed: rules need the `crnotify:managed` and
 `crnotify:registry` tags; connections and API destinations, which take no tags, need the `crnotify-`
@@ -22,7 +23,6 @@ from __future__ import annotations
 import contextlib
 import os
 import threading
-import time
 from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from dataclasses import replace
 from functools import partial
@@ -31,7 +31,7 @@ from typing import Any
 
 from crnotify import normalise
 from crnotify.convention import RegistrySpec
-from crnotify.errors import AlreadyExists, AuthError, CrnotifyError, NotFound, ProviderError
+from crnotify.errors import AlreadyExists, AuthError, CrnotifyError, NotFound, ProviderError, TransientError
 from crnotify.fanout import DEFAULT_CONCURRENCY, Fanout
 from crnotify.lock import LeaseRecord
 from crnotify.model import BusRule, LiveRule, LiveState, Registry, Target
@@ -42,7 +42,6 @@ from crnotify.providers.retry import call as retry_call
 
 BUS = mapping.BUS_NAME
 _BATCH = 10  # PutTargets / RemoveTargets entries per call
-_ENTRY_RETRIES = 3
 
 
 class AwsProvider:
@@ -57,7 +56,7 @@ class AwsProvider:
         env: Mapping[str, str] | None = None,
         session: Any = None,
         max_attempts: int | None = None,
-        sleep: Callable[[float], None] = time.sleep,
+        sleep: Callable[[float], None] | None = None,
         retry: RetryPolicy | None = None,
         concurrency: int = DEFAULT_CONCURRENCY,
     ) -> None:
@@ -67,8 +66,9 @@ class AwsProvider:
         # Every call is retried by `providers.retry`, the one policy of both providers (botocore's own
         # retries are off, see `_sdk`): throttling, 5xx and dropped connections, with full jitter.
         policy = retry if retry is not None else configured()
-        self._retry = policy if max_attempts is None else replace(policy, attempts=max_attempts)
-        self._sleep = sleep
+        if max_attempts is not None:
+            policy = replace(policy, attempts=max_attempts)
+        self._retry = policy if sleep is None else replace(policy, sleep=sleep)
         self._clients: dict[tuple[str, str], Any] = {}
         self._lock = threading.RLock()
         self._account: str | None = None
@@ -94,16 +94,7 @@ class AwsProvider:
 
     def _call(self, client: Any, operation: str, secrets: Sequence[str] = (), **params: Any) -> Any:
         """One API call, translated, and retried under the provider's policy when that can help."""
-
-        def once() -> Any:
-            try:
-                return getattr(client, operation)(**params)
-            except Exception as exc:
-                if isinstance(exc, _sdk.failures()):
-                    raise translate(exc, secrets=secrets) from None
-                raise
-
-        return retry_call(once, self._retry)
+        return retry_call(partial(_once, client, operation, secrets, **params), self._retry)
 
     def check_account(self, registry: Registry) -> None:
         """Refuse to touch an account other than the one the registry declares."""
@@ -504,25 +495,39 @@ class AwsProvider:
         """PutTargets/RemoveTargets, checking `FailedEntries` and retrying concurrent modifications."""
         key = "Targets" if operation == "put_targets" else "Ids"
         pending = list(params.pop(key))
-        for attempt in range(_ENTRY_RETRIES):
-            response = self._call(client, operation, **params, **{key: pending})
+        action = "PutTargets" if operation == "put_targets" else "RemoveTargets"
+
+        def once() -> None:
+            nonlocal pending
+            response = _once(client, operation, (), **params, **{key: pending})
             failed = response.get("FailedEntries") or []
             if not failed:
                 return
-            retry = {
+            busy = {
                 f.get("TargetId") for f in failed if f.get("ErrorCode") == "ConcurrentModificationException"
             }
-            if len(retry) < len(failed) or attempt == _ENTRY_RETRIES - 1:
-                detail = "; ".join(
-                    f"target {f.get('TargetId')}: {f.get('ErrorCode')}: {f.get('ErrorMessage')}"
-                    for f in failed
-                )
-                action = "PutTargets" if operation == "put_targets" else "RemoveTargets"
-                raise ProviderError(
-                    f"events:{action} on rule {rule} failed for {len(failed)} target(s): {detail}"
-                )
-            pending = [e for e in pending if (e["Id"] if isinstance(e, dict) else e) in retry]
-            self._sleep(0.2 * 2**attempt)
+            detail = "; ".join(
+                f"target {f.get('TargetId')}: {f.get('ErrorCode')}: {f.get('ErrorMessage')}" for f in failed
+            )
+            message = f"events:{action} on rule {rule} failed for {len(failed)} target(s): {detail}"
+            if len(busy) < len(failed):
+                raise ProviderError(message)
+            # Only a concurrent modification: send the entries that failed again, under the same policy
+            # as every other call (they are whole targets or ids: safe to repeat).
+            pending = [e for e in pending if (e["Id"] if isinstance(e, dict) else e) in busy]
+            raise TransientError(message, code="ConcurrentModificationException")
+
+        retry_call(once, self._retry)
+
+
+def _once(client: Any, operation: str, secrets: Sequence[str] = (), **params: Any) -> Any:
+    """One boto3 call, its failures translated into crnotify errors (the retry is the caller's)."""
+    try:
+        return getattr(client, operation)(**params)
+    except Exception as exc:
+        if isinstance(exc, _sdk.failures()):
+            raise translate(exc, secrets=secrets) from None
+        raise
 
 
 def _selects_ecr(rule: Mapping[str, Any]) -> bool:

@@ -59,7 +59,7 @@ def declared_rule(bus: BusRule, registry: Registry) -> Imported:
             raise ValueError(f"it has {len(bus.targets)} targets; crnotify declares exactly one")
         notify, template = _read_target(bus.name, bus.targets[0], event_type, notes)
     except ValueError as exc:
-        return Imported(name=bus.name, rule=None, notes=(f"not imported: {exc}",))
+        return Imported(name=bus.name, rule=None, notes=(str(exc),))
     rule = Rule(
         name=bus.name,
         registry=registry.name,
@@ -80,7 +80,7 @@ def declared_rule(bus: BusRule, registry: Registry) -> Imported:
         return Imported(
             name=bus.name,
             rule=None,
-            notes=("not imported: its pattern is not one crnotify writes (it would change on apply)",),
+            notes=("its pattern is not one crnotify writes (it would change on apply)",),
         )
     return Imported(name=bus.name, rule=rule, notes=tuple(notes))
 
