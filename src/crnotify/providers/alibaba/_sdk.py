@@ -9,6 +9,7 @@ own regional endpoints over HTTPS (research/alibaba-facts.md §1.2, §2.1).
 
 from __future__ import annotations
 
+import logging
 import threading
 from dataclasses import dataclass, field
 from typing import Any
@@ -24,6 +25,20 @@ from darabonba.runtime import RuntimeOptions
 from crnotify.providers.retry import DEFAULT, RetryPolicy
 
 CR_VERSION = "2018-12-01"
+
+
+def _route_credential_logs_through_crnotify() -> None:
+    """`alibabacloud_credentials` gives its `credentials` logger a stderr handler of its own when its
+    providers are imported (provider/ecs_ram_role.py, oauth.py, refreshable.py, external.py). Records
+    written there — the chain's failures, with tracebacks — would bypass crnotify's secret-masking
+    handler; without it they propagate to the root logger, where that handler sits."""
+    logger = logging.getLogger("credentials")
+    for handler in list(logger.handlers):
+        if type(handler) is logging.StreamHandler:
+            logger.removeHandler(handler)
+
+
+_route_credential_logs_through_crnotify()
 
 
 class SharedCredential:
