@@ -447,10 +447,12 @@ class AwsProvider:
             "AuthorizationType": "API_KEY",
             "AuthParameters": spec.auth_parameters(),
         }
+        created = False
         if connection is None:
-            connection = self._call(client, "create_connection", secrets, **fields)
-        else:
+            connection, created = self._create(client, "connection", secrets, fields)
+        if not created:
             _require_ours(connection, registry.name, rule, "connection")
+            # Secrets cannot be compared (AWS never returns them), so the whole auth is put again.
             if "InvocationHttpParameters" not in spec.auth_parameters():
                 fields["AuthParameters"] = {
                     **spec.auth_parameters(),
@@ -472,12 +474,33 @@ class AwsProvider:
             ),
         }
         destination = self._describe(client, "describe_api_destination", name)
+        created = False
         if destination is None:
-            created = self._call(client, "create_api_destination", **destination_fields)
-        else:
+            destination, created = self._create(client, "api_destination", (), destination_fields)
+        if not created:
             _require_ours(destination, registry.name, rule, "API destination")
-            created = self._call(client, "update_api_destination", **destination_fields)
-        return str(created["ApiDestinationArn"])  # ends in a UUID: always read back, never built
+            if any(destination.get(key) != value for key, value in destination_fields.items()):
+                destination = self._call(client, "update_api_destination", **destination_fields)
+        return str(destination["ApiDestinationArn"])  # ends in a UUID: always read back, never built
+
+    def _create(
+        self, client: Any, kind: str, secrets: Sequence[str], fields: Mapping[str, Any]
+    ) -> tuple[dict[str, Any], bool]:
+        """Create a connection or API destination; return it and whether this call created it.
+
+        Safe to repeat (issue 7): when AWS applied an earlier attempt whose reply was lost, the retry
+        answers ResourceAlreadyExistsException. The object is then described by name and returned as
+        not created, so the caller checks crnotify's marker (never taking over a foreign object) and
+        converges it like any existing one.
+        """
+        try:
+            result: dict[str, Any] = self._call(client, f"create_{kind}", secrets, **fields)
+        except AlreadyExists:
+            existing = self._describe(client, f"describe_{kind}", fields["Name"])
+            if existing is None:  # deleted again meanwhile: nothing to converge, report the conflict
+                raise
+            return existing, False
+        return result, True
 
     def _retag(
         self,
