@@ -5,6 +5,7 @@ from dataclasses import replace
 
 import pytest
 
+from crnotify import normalise
 from crnotify.convention import (
     RegistrySpec,
     customise,
@@ -12,7 +13,6 @@ from crnotify.convention import (
     default_bus_rule,
     infer_spec,
     split_marker,
-    strip_server_defaults,
 )
 from crnotify.model import (
     BusCustomization,
@@ -87,7 +87,7 @@ def test_digest_changes_with_any_registry_field() -> None:
     assert other.digest() != SPEC.digest()
 
 
-def test_strip_server_defaults() -> None:
+def test_server_added_params_are_normalised_away() -> None:
     target = default_bus_rule(SPEC, "cri-abc").targets[0]
     noisy = target.__class__(
         id=target.id,
@@ -96,7 +96,8 @@ def test_strip_server_defaults() -> None:
         retry_strategy=target.retry_strategy,
         params=(*target.params, Param(resource_key="IsBase64Encode", form=ParamForm.CONSTANT, value="false")),
     )
-    assert strip_server_defaults(noisy) == target
+    assert normalise.target(noisy) == normalise.target(target)
+    assert not [p for p in normalise.target(noisy).params if p.resource_key == "IsBase64Encode"]
 
 
 # --- A7: only the five ACR rule types -----------------------------------------------------------------

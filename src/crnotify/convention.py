@@ -22,7 +22,7 @@ A4. The generated target has id `acr-notify` and retry strategy `BACKOFF_RETRY`.
     `Network=PublicNetwork`, `Body` ORIGINAL (the whole CloudEvent) and `Token` when one is set.
 A5. The generated description is `DEFAULT_DESCRIPTION.format(...)`.
 A6. The backend adds `IsBase64Encode=false` to every target it stores (documented by the Terraform
-    provider, research/alibaba-facts.md §7); readers strip it with `strip_server_defaults`.
+    provider, research/alibaba-facts.md §7); readers strip it with `normalise.target`.
 A7. Only `EventType.acr_rule_types()` can be saved in an ACR rule (the `EventType` enum of
     UpdateEventCenterRule). `cr:Artifact:PushCompleted` reaches the bus but no rule selects it, so a
     `RegistrySpec` refuses it and a bus rule selecting it is never read as one ACR generated.
@@ -368,14 +368,6 @@ def bus_digest(rule: BusRule) -> str:
     """A hash of a bus rule in canonical form, its marker excluded: what the marker's bus part holds."""
     text = split_marker(rule.description)[0]
     return normalise.digest(normalise.bus_rule_document(replace(rule, description=text)))
-
-
-def strip_server_defaults(target: Target) -> Target:
-    """A6: drop params the backend adds on its own, so a fresh apply diffs as no change."""
-    params = tuple(
-        p for p in target.params if (p.resource_key, p.form.value, p.value) not in SERVER_DEFAULT_PARAMS
-    )
-    return replace(target, params=tuple(sorted(params, key=lambda p: p.resource_key)))
 
 
 # --- reading a live bus rule back (the inverse of the functions above) ---------------------------
