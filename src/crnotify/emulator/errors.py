@@ -80,6 +80,5 @@ TARGET_LIMIT = _code("EventTargetCountExceedLimit", 409, "a 6th target (CreateRu
 TARGET_NOT_FOUND = _code("EventTargetNotExisted", 404, "DeleteTargets entry for an unknown target id")
 TARGET_INVALID = _code("EventTargetInvalid", 400, "a PutTargets entry without Id/Type or with bad params")
 EVENT_INVALID = _code("InvalidEvent", 400, "a PutEvents entry that is not a valid CloudEvent")
-NOT_IMPLEMENTED = _code("NotImplemented", 501, "TestEventPattern while `crnotify.patterns` is absent")
 
 ALL_CODES: tuple[ErrorCode, ...] = tuple(v for v in list(globals().values()) if isinstance(v, ErrorCode))

@@ -11,8 +11,13 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from crnotify.emulator import errors
-from crnotify.emulator.eventbridge import DEFAULT_PAGE, LIST_RULES_TARGET_KEYS, LIST_TARGETS_KEYS, MAX_PAGE
-from crnotify.emulator.eventbridge import pattern_engine as _pattern_engine
+from crnotify.emulator.eventbridge import (
+    DEFAULT_PAGE,
+    LIST_RULES_TARGET_KEYS,
+    LIST_TARGETS_KEYS,
+    MAX_PAGE,
+    compile_alibaba,
+)
 from crnotify.emulator.state import BusRef, ErrorEntry, RuleRecord
 from crnotify.emulator.wire import EVENTBRIDGE_VERSION, Body, Call, Route, eventbridge_ok
 
@@ -172,15 +177,8 @@ def list_targets(call: Call) -> Body:
 
 
 def test_event_pattern(call: Call) -> Body:
-    engine = _pattern_engine()
-    if engine is None:
-        raise errors.NOT_IMPLEMENTED.error("the pattern engine (crnotify.patterns) is not installed")
     event = call.json_value("Event")
-    pattern_text = call.required("EventPattern")
-    try:
-        pattern = engine.compile_pattern(pattern_text, dialect="alibaba")
-    except engine.InvalidPatternError as exc:
-        raise errors.PATTERN_INVALID.error(f"Event pattern is not valid, reason: {exc}") from None
+    pattern = compile_alibaba(call.required("EventPattern"))
     return eventbridge_ok(call, {"Result": bool(pattern.matches(event))})
 
 
