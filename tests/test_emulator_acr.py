@@ -12,7 +12,7 @@ import pytest
 from alibabacloud_cr20181201 import models as cr
 from alibabacloud_eventbridge20200401 import models as eb
 from alibabacloud_tea_openapi.exceptions import ClientException
-from alibabacloud_tea_openapi.utils_models import OpenApiRequest, Params
+from alibabacloud_tea_openapi.utils_models import OpenApiRequest
 from darabonba.runtime import RuntimeOptions
 
 from crnotify import convention
@@ -28,20 +28,11 @@ from crnotify.model import (
     ScopeKind,
     TemplateFormat,
 )
+from crnotify.providers.alibaba import _sdk
 
 INSTANCE = "cri-kmsiwlxxdcva0001"
 # UpdateEventCenterRule by the client's generic call, to send values the typed request cannot hold.
-UPDATE_EVENT_CENTER_RULE = Params(
-    action="UpdateEventCenterRule",
-    version="2018-12-01",
-    protocol="HTTP",
-    pathname="/",
-    method="POST",
-    auth_type="AK",
-    style="RPC",
-    req_body_type="formData",
-    body_type="json",
-)
+UPDATE_EVENT_CENTER_RULE = _sdk.rpc_params("UpdateEventCenterRule")
 Create = Callable[..., dict[str, Any]]
 
 

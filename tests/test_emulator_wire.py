@@ -12,12 +12,13 @@ from typing import Any
 import pytest
 from alibabacloud_eventbridge20200401 import models as eb
 from alibabacloud_tea_openapi.exceptions import ClientException, ServerException, ThrottlingException
-from alibabacloud_tea_openapi.utils_models import OpenApiRequest, Params
+from alibabacloud_tea_openapi.utils_models import OpenApiRequest
 from darabonba.exceptions import UnretryableException
 from darabonba.runtime import RuntimeOptions
 
 from crnotify.emulator.clock import ManualClock
 from crnotify.emulator.server import DEFAULT_ACCESS_KEY_ID, EmulatorServer
+from crnotify.providers.alibaba import _sdk
 
 LIST_RULES = eb.ListRulesRequest(event_bus_name="default")
 
@@ -79,17 +80,7 @@ def test_unsigned_and_tampered_requests_are_rejected(emulator: EmulatorServer) -
 
 def test_unknown_actions_and_versions(emulator: EmulatorServer, eventbridge_client: Any) -> None:
     for action, version in (("CreateEventBus", "2020-04-01"), ("ListRules", "2018-12-01")):
-        params = Params(
-            action=action,
-            version=version,
-            protocol="HTTP",
-            pathname="/",
-            method="POST",
-            auth_type="AK",
-            style="RPC",
-            req_body_type="formData",
-            body_type="json",
-        )
+        params = _sdk.rpc_params(action, version)
         with pytest.raises(ClientException) as info:
             eventbridge_client.call_api(params, OpenApiRequest(query={}), RuntimeOptions())
         assert (info.value.code, info.value.status_code) == ("InvalidAction.NotFound", 404)

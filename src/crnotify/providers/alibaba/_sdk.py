@@ -101,13 +101,12 @@ def clients(connection: Connection, retry: RetryPolicy = DEFAULT) -> Clients:
     )
 
 
-def create_event_center_rule(cr: Any, query: dict[str, str]) -> dict[str, Any]:
-    """`CreateEventCenterRule` is not in the published SDK (research/alibaba-facts.md §1.1): call it
-    as a raw RPC action through the client's generic `call_api`, shaped like its sibling
-    `UpdateEventCenterRule` (POST, parameters in the query, ACS3-HMAC-SHA256 signed)."""
-    params = Params(
-        action="CreateEventCenterRule",
-        version=CR_VERSION,
+def rpc_params(action: str, version: str = CR_VERSION) -> Any:
+    """An RPC action for a client's generic `call_api`, shaped like the SDK's own (POST, parameters in
+    the query, ACS3-HMAC-SHA256 signed). The client's `Config.protocol` decides HTTP or HTTPS."""
+    return Params(
+        action=action,
+        version=version,
         protocol="HTTPS",
         pathname="/",
         method="POST",
@@ -116,7 +115,13 @@ def create_event_center_rule(cr: Any, query: dict[str, str]) -> dict[str, Any]:
         req_body_type="formData",
         body_type="json",
     )
-    response = cr.call_api(params, OpenApiRequest(query=query), runtime())
+
+
+def create_event_center_rule(cr: Any, query: dict[str, str]) -> dict[str, Any]:
+    """`CreateEventCenterRule` is not in the published SDK (research/alibaba-facts.md §1.1): call it
+    as a raw RPC action through the client's generic `call_api`, like its sibling
+    `UpdateEventCenterRule`."""
+    response = cr.call_api(rpc_params("CreateEventCenterRule"), OpenApiRequest(query=query), runtime())
     body = response.get("body") if isinstance(response, dict) else None
     return body if isinstance(body, dict) else {}
 
@@ -129,5 +134,6 @@ __all__ = [
     "cr_models",
     "create_event_center_rule",
     "eventbridge_models",
+    "rpc_params",
     "runtime",
 ]
