@@ -44,7 +44,6 @@ class FakeCloud:
     bus: dict[str, dict[str, BusRule]] = field(default_factory=dict)  # region → name
     calls: list[str] = field(default_factory=list)
     _ids: itertools.count[int] = field(default_factory=itertools.count)
-    has_registry_side: bool = True
 
     # --- out-of-band edits, as the console or another tool would make them ----------------------
 

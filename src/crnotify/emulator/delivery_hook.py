@@ -132,11 +132,6 @@ class DeliveryHook:
                 self._queue.task_done()
         self._queue.task_done()
 
-    def drain(self) -> None:
-        """Wait until every queued delivery has finished (background mode)."""
-        if self._queue is not None:
-            self._queue.join()
-
     def close(self) -> None:
         if self._queue is not None and self._worker is not None:
             self._queue.put(None)

@@ -44,7 +44,6 @@ STATUS_VALUES: Mapping[EventType, tuple[str, ...]] = {
     EventType.DELIVERY_CHAIN: ("SUCCESS", "FAILED", "CANCELED", "DENIED"),
     EventType.SIGNING: ("SUCCESS", "FAILED"),
 }
-SYNTHETIC_TYPES = frozenset({EventType.SYNCHRONIZATION, EventType.DELIVERY_CHAIN, EventType.SIGNING})
 SEVERITIES = ("HighSeverity", "MediumSeverity", "LowSeverity", "UnknownSeverity")
 
 Event = dict[str, Any]

@@ -5,8 +5,8 @@ parsed, targets and params sorted, server-added defaults such as `IsBase64Encode
 writes the two halves of an event rule:
 
 - the **registry side** — an Alibaba Cloud Container Registry event rule. Only Alibaba has one;
-  a provider without it (AWS: an ECR rule *is* its EventBridge rule) sets `has_registry_side = False`
-  and raises `NotImplementedError` from the three registry methods, which the planner never plans for it.
+  a provider without it (AWS: an ECR rule *is* its EventBridge rule) raises `NotImplementedError`
+  from the three registry methods, which the planner never plans for it.
 - the **bus side** — the EventBridge rule on the `default` bus and its targets. `put_bus_rule`
   converges a rule to `desired` in the fewest calls given `live` (what it is now): the rule's pattern,
   description and state, the full target list, and the removal of targets no longer wanted.
@@ -34,8 +34,6 @@ from crnotify.model import BusRule, LiveState, Registry
 
 
 class Provider(Protocol):
-    has_registry_side: bool
-
     def read(
         self, registries: Sequence[Registry], *, names: Mapping[str, Collection[str]] | None = None
     ) -> LiveState:

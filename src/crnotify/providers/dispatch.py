@@ -17,9 +17,7 @@ from crnotify.providers.base import Provider
 
 
 class ByRegistryKind:
-    """Dispatches to `providers[registry.provider]`; `has_registry_side` is per registry, see there."""
-
-    has_registry_side = True
+    """Dispatches each call to `providers[registry.provider]`."""
 
     def __init__(self, providers: Mapping[ProviderKind, Provider]) -> None:
         self.providers = dict(providers)

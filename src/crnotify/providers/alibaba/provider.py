@@ -36,8 +36,6 @@ class AlibabaProvider:
     `requests` sessions over urllib3's thread-safe connection pools.
     """
 
-    has_registry_side = True
-
     def __init__(
         self,
         *,

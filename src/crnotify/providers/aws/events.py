@@ -48,7 +48,6 @@ class AwsProvider:
     """One provider for every `aws` registry of a config; clients are made per region on first use."""
 
     name = "aws"
-    has_registry_side = False
 
     def __init__(
         self,
@@ -551,10 +550,6 @@ def _once(client: Any, operation: str, secrets: Sequence[str] = (), **params: An
         if isinstance(exc, _sdk.failures()):
             raise translate(exc, secrets=secrets) from None
         raise
-
-
-def _selects_ecr(rule: Mapping[str, Any]) -> bool:
-    return mapping.is_ecr_rule(live.parse_pattern(rule.get("EventPattern")))
 
 
 def _aws_target(target: Target, destination_arn: str) -> dict[str, Any]:
