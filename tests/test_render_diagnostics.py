@@ -142,3 +142,31 @@ def test_diagnostics_alone_for_commands_that_stop_on_an_invalid_config() -> None
     assert render_text(DIAGNOSTICS, config=None, files=[]).startswith(lines)
     assert lines.count("\n") == 4  # three diagnostics, one hint
     assert render_diagnostics([]) == ""
+
+
+def test_one_line_per_diagnostic_even_when_its_text_spans_lines() -> None:
+    """Editors and CI annotators read one diagnostic per line: a line break in a message or hint
+    (a multi-line schema example, a user's key) is shown escaped, never as a new line."""
+    broken = error("CRN102", "missing 'text'\nin the template", hint="for example: a\nb").at(
+        Mark("a\nb.yaml", 3, 4)
+    )
+    assert render_diagnostics([broken]) == (
+        "a\\nb.yaml:3:4: error CRN102 missing 'text'\\nin the template\n  hint: for example: a\\nb\n"
+    )
+
+
+def test_a_missing_multi_line_field_is_hinted_as_one_yaml_line(tmp_path: Path) -> None:
+    """Found by the CLI fuzzer: the schema's example of a template `text` spans two lines."""
+    from crnotify.config import load  # noqa: PLC0415
+
+    (tmp_path / "c.yaml").write_text(
+        "version: 1\nregistries:\n  - {name: r, provider: alibaba, region: cn-hangzhou, instance_id: cri-a}\n"
+        "rules:\n  - name: x\n    registry: r\n    event: scan\n    scope: instance\n"
+        "    notify: {http: {url: 'http://h.example.com/x'}}\n"
+        "    bus: {template: {format: markdown, title: t}}\n",
+        encoding="utf-8",
+    )
+    (missing,) = [d for d in load([str(tmp_path / "c.yaml")]).diagnostics if d.code == "CRN102"]
+    assert missing.hint is not None
+    assert "\n" not in missing.hint
+    assert 'text: "### ${RepoNamespaceName}/${RepoName}:${Tag}\\n- high: ${HighSeverity}"' in missing.hint

@@ -174,8 +174,11 @@ def _examples_hint(
 
 
 def _example(value: object) -> str:
-    """Text as YAML would show it (no JSON escaping of backslashes); other values as JSON flow."""
-    return quote(value) if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
+    """Text as YAML would show it (no JSON escaping of backslashes), in double quotes with escapes
+    when it spans lines, so a hint stays one copy-pasteable line; other values as JSON flow."""
+    if isinstance(value, str) and not any(c in value for c in "\n\r\t"):
+        return quote(value)
+    return json.dumps(value, ensure_ascii=False)
 
 
 def _missing_hint(schema: Mapping[str, Any], name: str) -> str | None:

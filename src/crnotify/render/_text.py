@@ -16,6 +16,11 @@ def safe(text: str) -> str:
     return _CONTROL.sub(_escape, text)
 
 
+def one_line(text: str) -> str:
+    """`safe`, and line breaks shown as \\n: for formats with one record per line."""
+    return safe(text).replace("\r", "\\r").replace("\n", "\\n").replace("\t", "\\t")
+
+
 def _escape(match: re.Match[str]) -> str:
     code = ord(match.group(0))
     return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"

@@ -15,7 +15,7 @@ from collections.abc import Sequence
 
 from crnotify.diagnostics import Diagnostic, count
 from crnotify.model import Config
-from crnotify.render._text import json_document, paint, plural, safe
+from crnotify.render._text import json_document, one_line, paint, plural, safe
 from crnotify.render.rules import rule_record, rules_table
 
 FORMAT_VERSION = 1
@@ -26,10 +26,10 @@ def render_diagnostics(diagnostics: Sequence[Diagnostic], *, color: bool = False
     lines = []
     for d in diagnostics:
         severity = paint(d.severity.value, "red" if d.is_error else "yellow", enabled=color)
-        where = f"{safe(d.location)}: " if d.location else ""
-        lines.append(f"{where}{severity} {d.code} {safe(d.message)}")
+        where = f"{one_line(d.location)}: " if d.location else ""
+        lines.append(f"{where}{severity} {d.code} {one_line(d.message)}")
         if d.hint:
-            lines.append(f"  hint: {safe(d.hint)}")
+            lines.append(f"  hint: {one_line(d.hint)}")
     return "".join(f"{line}\n" for line in lines)
 
 
