@@ -98,10 +98,10 @@ def main() -> None:
         return
 
     from crnotify.apply import apply, read_live  # noqa: PLC0415
+    from crnotify.cli.session import load_config  # noqa: PLC0415
     from crnotify.emulator.server import DEFAULT_ACCESS_KEY_ID, DEFAULT_ACCESS_KEY_SECRET  # noqa: PLC0415
     from crnotify.planner import plan  # noqa: PLC0415
     from crnotify.providers.alibaba import AlibabaProvider  # noqa: PLC0415
-    from crnotify.session import load_config  # noqa: PLC0415
 
     with tempfile.TemporaryDirectory(prefix="crnotify-bench-") as tmp:
         (Path(tmp) / "crnotify.yaml").write_text(config_yaml(), encoding="utf-8")

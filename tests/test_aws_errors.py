@@ -33,7 +33,7 @@ from crnotify.errors import (
 )
 from crnotify.model import Provider, Registry
 from crnotify.providers.aws.errors import translate
-from crnotify.providers.aws.events import AwsProvider
+from crnotify.providers.aws.provider import AwsProvider
 
 REGISTRY = Registry(name="ecr-prod", provider=Provider.AWS, region="eu-west-1")  # no account: no STS call
 

@@ -10,7 +10,7 @@ from dataclasses import replace
 
 from crnotify.model import Provider, Registry
 from crnotify.providers.aws import mapping
-from crnotify.providers.aws.events import AwsProvider
+from crnotify.providers.aws.provider import AwsProvider
 from test_aws_provider import SECRETS, Calls, scan_rule, sync_rule
 
 EU = Registry(name="ecr-eu", provider=Provider.AWS, region="eu-west-1", account="123456789012")

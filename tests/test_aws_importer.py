@@ -26,7 +26,7 @@ from crnotify.model import (
     TemplateFormat,
 )
 from crnotify.providers.aws import importer, mapping
-from crnotify.providers.aws.events import AwsProvider
+from crnotify.providers.aws.provider import AwsProvider
 
 ENV = {"WEBHOOK": "https://oapi.dingtalk.com/robot/send?access_token=t0k", "TOKEN": "s3cr3t"}
 

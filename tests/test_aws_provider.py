@@ -27,7 +27,7 @@ from crnotify.model import (
     TemplateFormat,
 )
 from crnotify.providers.aws import mapping
-from crnotify.providers.aws.events import AwsProvider
+from crnotify.providers.aws.provider import AwsProvider
 
 SECRETS = {
     "DINGTALK_WEBHOOK": "https://oapi.dingtalk.com/robot/send?access_token=tok-0123456789",

@@ -23,7 +23,7 @@ from aws_rules import ECR_PROD as REGISTRY
 from crnotify.apply import ApplyResult, apply, read_live
 from crnotify.model import Config
 from crnotify.planner import plan
-from crnotify.providers.aws.events import AwsProvider
+from crnotify.providers.aws.provider import AwsProvider
 from test_aws_provider import SECRETS, scan_rule
 
 NAME = "crnotify-scan-to-dingtalk"

@@ -248,9 +248,11 @@ def test_verbose_says_what_was_read_and_where_calls_go(
 ) -> None:
     code, _, err = run(capsys, "-v", "plan", "config", "--endpoint", emulator.endpoint)
     assert code == 0, err
-    assert "INFO crnotify.session: read 2 YAML file(s): config/registries.yaml, config/rules.yaml\n" in err
-    assert "INFO crnotify.session: config: 1 registries, 2 rules\n" in err
-    assert f"INFO crnotify.session: Alibaba Cloud calls go to {emulator.endpoint}\n" in err
+    assert (
+        "INFO crnotify.cli.session: read 2 YAML file(s): config/registries.yaml, config/rules.yaml\n" in err
+    )
+    assert "INFO crnotify.cli.session: config: 1 registries, 2 rules\n" in err
+    assert f"INFO crnotify.cli.session: Alibaba Cloud calls go to {emulator.endpoint}\n" in err
     assert "DEBUG" not in err  # -vv for those
     code, _, err = run(capsys, "plan", "config", "--endpoint", emulator.endpoint)
     assert (code, err) == (0, "")

@@ -10,7 +10,7 @@ import pytest
 from alibabacloud_eventbridge20200401 import models as eb
 from alibabacloud_tea_openapi.exceptions import ClientException
 
-from crnotify.emulator.clock import ManualClock
+from crnotify.clock import ManualClock
 from crnotify.emulator.server import EmulatorServer
 
 BUS = "default"

@@ -20,8 +20,8 @@ from alibabacloud_eventbridge20200401 import models as eb
 from alibabacloud_eventbridge20200401.client import Client as EventBridgeClient
 
 from conftest import sdk_config
+from crnotify.cli.session import open_session
 from crnotify.emulator.server import EmulatorServer
-from crnotify.session import open_session
 
 Captured = tuple[str, str, dict[str, str], bytes]
 

@@ -16,7 +16,7 @@ from alibabacloud_tea_openapi.utils_models import OpenApiRequest
 from darabonba.exceptions import UnretryableException
 from darabonba.runtime import RuntimeOptions
 
-from crnotify.emulator.clock import ManualClock
+from crnotify.clock import ManualClock
 from crnotify.emulator.server import DEFAULT_ACCESS_KEY_ID, EmulatorServer
 from crnotify.providers.alibaba import _sdk
 

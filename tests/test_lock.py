@@ -215,7 +215,7 @@ def aws_leases(store: Any) -> list[lock.Lease]:
 
 
 def test_aws_lock_is_a_lease_bus_taken_released_and_contended(aws_env: dict[str, str]) -> None:
-    from crnotify.providers.aws.events import AwsProvider  # noqa: PLC0415
+    from crnotify.providers.aws.provider import AwsProvider  # noqa: PLC0415
 
     aws = AwsProvider(env=aws_env)
     with lock.ApplyLock(aws, [AWS_REGISTRY], holder="alice", now=Clock()):
@@ -242,8 +242,8 @@ def test_aws_lock_is_a_lease_bus_taken_released_and_contended(aws_env: dict[str,
 
 
 def test_one_lock_over_both_clouds(aws_env: dict[str, str], cloud: AlibabaProvider) -> None:
-    from crnotify.providers.aws.events import AwsProvider  # noqa: PLC0415
-    from crnotify.providers.dispatch import ByRegistryKind  # noqa: PLC0415
+    from crnotify.providers.aws.provider import AwsProvider  # noqa: PLC0415
+    from crnotify.providers.by_kind import ByRegistryKind  # noqa: PLC0415
 
     both = ByRegistryKind({ProviderKind.ALIBABA: cloud, ProviderKind.AWS: AwsProvider(env=aws_env)})
     with lock.hold(both, [REGISTRY, AWS_REGISTRY]) as check:

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from crnotify.cli import main
-from crnotify.emulator.dingtalk import signed_url
+from crnotify.delivery.dingtalk import signed_url
 
 SRC = str(Path(__file__).resolve().parents[2] / "src")
 

@@ -10,7 +10,7 @@ import pytest
 from local_receiver import http_receiver, self_signed_certificate
 
 from crnotify.cli import main
-from crnotify.emulator.clock import SystemClock
+from crnotify.clock import SystemClock
 from crnotify.emulator.dingtalk_server import DingTalkRobots, running
 
 REPO = Path(__file__).resolve().parents[2]

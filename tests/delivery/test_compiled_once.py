@@ -10,12 +10,12 @@ from typing import Any
 from local_receiver import http_receiver
 from test_delivery_emulator import INSTANCE, put, spec
 
+from crnotify.clock import ManualClock
 from crnotify.emulator import delivery_hook
-from crnotify.emulator.clock import ManualClock
 from crnotify.emulator.delivery_hook import DeliveryHook
-from crnotify.emulator.events import acr_event
 from crnotify.emulator.server import EmulatorServer
 from crnotify.model import EventType, NotifyMethod
+from crnotify.offline.samples import acr_event
 
 EVENTS = 30
 

@@ -16,8 +16,8 @@ from collections.abc import Iterator
 
 import pytest
 
-from crnotify.emulator import dingtalk
-from crnotify.emulator.clock import ManualClock
+from crnotify.clock import ManualClock
+from crnotify.delivery import dingtalk
 from crnotify.emulator.dingtalk_server import DingTalkRobots, DingTalkServer, running
 
 SECRET = "SEC0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcd"

@@ -7,12 +7,12 @@ from dataclasses import replace
 
 from local_receiver import http_receiver
 
+from crnotify.clock import ManualClock
 from crnotify.convention import RegistrySpec, default_bus_rule
-from crnotify.emulator.clock import ManualClock
+from crnotify.emulator.bus_router import Dispatcher, Route
 from crnotify.emulator.dingtalk_server import DingTalkRobots, running
-from crnotify.emulator.dispatch import Dispatcher, Route
-from crnotify.emulator.events import acr_event
 from crnotify.model import EventType, NotifyMethod, Scope, ScopeKind, Target
+from crnotify.offline.samples import acr_event
 from crnotify.patterns import compile_pattern
 
 

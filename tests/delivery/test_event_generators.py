@@ -8,8 +8,8 @@ from datetime import datetime
 import pytest
 
 from crnotify.convention import COMMON_FIELDS, TYPE_FIELDS, RegistrySpec, default_pattern
-from crnotify.emulator import events
 from crnotify.model import EventType, NotifyMethod, ScanStatus, Scope, ScopeKind
+from crnotify.offline import samples as events
 
 AT = 1_605_791_081.0  # 2020-11-19T21:04:41+08:00, the time of Alibaba's BuildCompleted sample
 

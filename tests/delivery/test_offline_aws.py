@@ -6,10 +6,8 @@ import json
 
 from local_receiver import http_receiver
 
-from crnotify.emulator.clock import ManualClock
-from crnotify.emulator.delivery import HttpSender
-from crnotify.emulator.events import ecr_image_action, ecr_image_scan
-from crnotify.emulator.offline import RuleBook, prepare, send
+from crnotify.clock import ManualClock
+from crnotify.delivery.send import HttpSender
 from crnotify.model import (
     BusCustomization,
     Config,
@@ -25,6 +23,8 @@ from crnotify.model import (
     SecretText,
     TemplateFormat,
 )
+from crnotify.offline.runner import RuleBook, prepare, send
+from crnotify.offline.samples import ecr_image_action, ecr_image_scan
 
 ENV = {"ECR_TOKEN": "ecr-token-value", "DT": "dingtalk-token-value"}
 ECR = Registry(name="ecr", provider=Provider.AWS, region="us-east-1", account="123456789012")

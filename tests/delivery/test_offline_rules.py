@@ -7,12 +7,8 @@ import json
 import pytest
 from local_receiver import http_receiver
 
-from crnotify.emulator.clock import ManualClock
-from crnotify.emulator.delivery import HttpSender
-from crnotify.emulator.events import acr_event
-from crnotify.emulator.expectations import EventCase
-from crnotify.emulator.offline import RuleBook, deliver_spec, prepare, send
-from crnotify.emulator.offline_report import EventResult, render_json, render_text
+from crnotify.clock import ManualClock
+from crnotify.delivery.send import HttpSender
 from crnotify.model import (
     BusCustomization,
     Config,
@@ -29,6 +25,10 @@ from crnotify.model import (
     SecretText,
     TemplateFormat,
 )
+from crnotify.offline.expectations import EventCase
+from crnotify.offline.runner import RuleBook, deliver_spec, prepare, send
+from crnotify.offline.samples import acr_event
+from crnotify.render.test_report import EventResult, render_json, render_text
 
 ENV = {"DT_TOKEN": "tok-secret-123", "DT_SECRET": "SECsecret456", "HOOK_TOKEN": "hook-secret-789"}
 PROD = Registry(name="prod", provider=Provider.ALIBABA, region="cn-hangzhou", instance_id="cri-prod")

@@ -7,7 +7,7 @@ import itertools
 from hypothesis import given
 from hypothesis import strategies as st
 
-from crnotify.emulator.ratelimit import Limits, RateLimiter, RobotState, admit
+from crnotify.delivery.ratelimit import Limits, RateLimiter, RobotState, admit
 
 LIMITS = Limits()
 

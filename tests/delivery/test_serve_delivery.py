@@ -15,11 +15,11 @@ from alibabacloud_eventbridge20200401 import models as eb
 from local_receiver import http_receiver
 
 from crnotify.cli import main
+from crnotify.clock import SystemClock
 from crnotify.convention import RegistrySpec
-from crnotify.emulator.clock import SystemClock
 from crnotify.emulator.dingtalk_server import DingTalkRobots, running
-from crnotify.emulator.events import acr_event
 from crnotify.model import EventType, NotifyMethod, Scope
+from crnotify.offline.samples import acr_event
 
 SRC = str(Path(__file__).resolve().parents[2] / "src")
 

@@ -7,8 +7,7 @@ import json
 import pytest
 
 from crnotify.convention import RegistrySpec, customise, default_bus_rule, default_target
-from crnotify.emulator.events import acr_event
-from crnotify.emulator.transform import (
+from crnotify.delivery.transform import (
     TOKEN_HEADER,
     DingTalkDelivery,
     HttpDelivery,
@@ -27,6 +26,7 @@ from crnotify.model import (
     Target,
     TemplateFormat,
 )
+from crnotify.offline.samples import acr_event
 
 # The sample event of the event-transformation doc.
 DOC_EVENT = {

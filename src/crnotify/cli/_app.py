@@ -15,8 +15,8 @@ from crnotify import __version__
 from crnotify.errors import EXIT_ERROR, EXIT_INTERRUPTED, CrnotifyError
 
 if TYPE_CHECKING:
+    from crnotify.cli.session import Session
     from crnotify.model import Config, LiveState
-    from crnotify.session import Session
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -201,9 +201,9 @@ def cloud_session(
     *,
     config: Config | None = None,
 ) -> AbstractContextManager[Session]:
-    """The command's session (`crnotify.session.open_session`), pointed where its `cloud_options`
+    """The command's session (`crnotify.cli.session.open_session`), pointed where its `cloud_options`
     (or the group's) say, making `--concurrency` calls at once."""
-    from crnotify.session import open_session  # noqa: PLC0415 -- the SDKs load with the session
+    from crnotify.cli.session import open_session  # noqa: PLC0415 -- the SDKs load with the session
 
     use_local, use_endpoint = cloud_target(ctx, local, endpoint)
     return open_session(

@@ -15,7 +15,7 @@ from crnotify.errors import EXIT_ERROR, EXIT_OK, ApplyError, StalePlanError
 from crnotify.model import Registry
 
 if TYPE_CHECKING:
-    from crnotify.session import Session
+    from crnotify.cli.session import Session
 
 
 @click.command("apply")

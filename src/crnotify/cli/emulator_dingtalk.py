@@ -55,7 +55,7 @@ def dingtalk(
 
     def body() -> int:
         # Imported here so `crnotify --help` does not load the servers.
-        from crnotify.emulator.clock import SystemClock  # noqa: PLC0415
+        from crnotify.clock import SystemClock  # noqa: PLC0415
         from crnotify.emulator.dingtalk_server import DingTalkRobots, DingTalkServer  # noqa: PLC0415
 
         robots = DingTalkRobots(

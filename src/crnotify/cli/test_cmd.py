@@ -67,12 +67,12 @@ def test(
 
     def body() -> int:
         # Imported here: `crnotify --help` must stay light.
+        from crnotify.clock import SystemClock  # noqa: PLC0415
         from crnotify.config import load  # noqa: PLC0415
-        from crnotify.emulator import offline_report  # noqa: PLC0415
-        from crnotify.emulator.clock import SystemClock  # noqa: PLC0415
-        from crnotify.emulator.delivery import HttpSender  # noqa: PLC0415
-        from crnotify.emulator.expectations import check, load_cases  # noqa: PLC0415
-        from crnotify.emulator.offline import RuleBook, send  # noqa: PLC0415
+        from crnotify.delivery.send import HttpSender  # noqa: PLC0415
+        from crnotify.offline.expectations import check, load_cases  # noqa: PLC0415
+        from crnotify.offline.runner import RuleBook, send  # noqa: PLC0415
+        from crnotify.render import test_report as offline_report  # noqa: PLC0415
         from crnotify.render.diagnostics import render_text  # noqa: PLC0415
 
         if dingtalk_robot is not None:

@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from crnotify import convention
-from crnotify.emulator import errors
+from crnotify.emulator import cloud_errors as errors
 from crnotify.emulator.eventbridge import EventBridgeState, check_rule_name
 from crnotify.model import EventType, NotifyMethod, ScanStatus, ScopeKind
 

@@ -20,9 +20,9 @@ from collections import deque
 from collections.abc import Mapping, Sequence
 from typing import Any, Protocol
 
-from crnotify.emulator.clock import Clock
-from crnotify.emulator.delivery import HttpSender
-from crnotify.emulator.dispatch import Dispatcher, DispatchResult, Route, TraceSink
+from crnotify.clock import Clock
+from crnotify.delivery.send import HttpSender
+from crnotify.emulator.bus_router import Dispatcher, DispatchResult, Route, TraceSink
 from crnotify.model import BusRule
 from crnotify.patterns import CompiledPattern, InvalidPatternError, compile_pattern
 

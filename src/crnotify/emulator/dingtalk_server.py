@@ -17,9 +17,9 @@ from dataclasses import asdict, dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
-from crnotify.emulator import dingtalk
-from crnotify.emulator.clock import Clock
-from crnotify.emulator.ratelimit import DEFAULT_LIMITS, Limits, RateLimiter
+from crnotify.clock import Clock
+from crnotify.delivery import dingtalk
+from crnotify.delivery.ratelimit import DEFAULT_LIMITS, Limits, RateLimiter
 
 SEND_PATH = "/robot/send"
 RECEIVED_PATH = "/_received"

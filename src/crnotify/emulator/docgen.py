@@ -14,7 +14,7 @@ import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from crnotify.emulator import errors
+from crnotify.emulator import cloud_errors as errors
 from crnotify.emulator.routing import ROUTES
 
 

@@ -15,9 +15,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from crnotify import convention
-from crnotify.emulator import errors
+from crnotify.emulator import cloud_errors as errors
 from crnotify.emulator.store import StateBase, offset_page
-from crnotify.emulator.targets import ErrorEntry, model_target, normalise_target, wire_target
+from crnotify.emulator.target_shapes import ErrorEntry, model_target, normalise_target, wire_target
 from crnotify.model import BusRule
 from crnotify.patterns import CompiledPattern, InvalidPatternError, compile_pattern
 

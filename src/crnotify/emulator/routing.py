@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from crnotify.emulator import errors, wire_acr, wire_eventbridge
+from crnotify.emulator import cloud_errors as errors
+from crnotify.emulator import wire_acr, wire_eventbridge
 from crnotify.emulator.wire import Route
 
 ROUTES: Mapping[tuple[str, str], Route] = {

@@ -42,9 +42,10 @@ from urllib.parse import parse_qsl, urlsplit
 
 import yaml
 
-from crnotify.emulator import errors, routing
+from crnotify.clock import Clock, SystemClock
+from crnotify.emulator import cloud_errors as errors
+from crnotify.emulator import routing
 from crnotify.emulator.acr import INSTANCE_ID, InstancePolicy
-from crnotify.emulator.clock import Clock, SystemClock
 from crnotify.emulator.signing import SignedRequest, verify
 from crnotify.emulator.state import EmulatorState, account_id_for
 from crnotify.emulator.wire import Call, OnEvents, error_body

@@ -21,7 +21,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from urllib.parse import quote
 
-from crnotify.emulator import errors
+from crnotify.emulator import cloud_errors as errors
 
 ALGORITHM = "ACS3-HMAC-SHA256"
 _AUTHORIZATION = re.compile(

@@ -14,12 +14,12 @@ from __future__ import annotations
 
 import hashlib
 
+from crnotify.clock import Clock, SystemClock
 from crnotify.emulator.acr import InstancePolicy
-from crnotify.emulator.clock import Clock, SystemClock
-from crnotify.emulator.errors import ServiceError
+from crnotify.emulator.cloud_errors import ServiceError
 from crnotify.emulator.eventbridge import RuleRecord
 from crnotify.emulator.store import Store
-from crnotify.emulator.targets import ErrorEntry
+from crnotify.emulator.target_shapes import ErrorEntry
 from crnotify.emulator.traces import BusRef, PutResult, TraceState
 
 __all__ = [

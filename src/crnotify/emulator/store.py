@@ -14,8 +14,8 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from crnotify.emulator import errors
-from crnotify.emulator.clock import Clock
+from crnotify.clock import Clock
+from crnotify.emulator import cloud_errors as errors
 
 SCHEMA_VERSION = "1"
 

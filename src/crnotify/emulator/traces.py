@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Literal
 
-from crnotify.emulator import errors
+from crnotify.emulator import cloud_errors as errors
 from crnotify.emulator.acr import AcrState
 
 RETENTION_MS = 3 * 24 * 3600 * 1000

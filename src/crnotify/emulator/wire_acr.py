@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from crnotify import convention
-from crnotify.emulator import errors
+from crnotify.emulator import cloud_errors as errors
 from crnotify.emulator.acr import spec_from_params
 from crnotify.emulator.wire import ACR_VERSION, Body, Call, Route
 

@@ -10,7 +10,7 @@ import logging
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from crnotify.emulator import errors
+from crnotify.emulator import cloud_errors as errors
 from crnotify.emulator.eventbridge import (
     DEFAULT_PAGE,
     LIST_RULES_TARGET_KEYS,

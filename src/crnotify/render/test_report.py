@@ -6,9 +6,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from crnotify.emulator.dingtalk import parse_message
-from crnotify.emulator.expectations import Check, EventCase
-from crnotify.emulator.offline import Message, Sent, Verdict
+from crnotify.delivery.dingtalk import parse_message
+from crnotify.offline.runner import Message, Sent, Verdict
+from crnotify.offline.verdicts import Check, EventCase
 from crnotify.render._text import json_document, safe
 
 REPORT_VERSION = 1

@@ -17,8 +17,9 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, Literal, Protocol
 
-from crnotify.emulator.clock import Clock
-from crnotify.emulator.delivery import (
+from crnotify.clock import Clock
+from crnotify.delivery.dingtalk import redact_url
+from crnotify.delivery.send import (
     Attempt,
     DeliveryRefused,
     DeliveryResult,
@@ -27,8 +28,7 @@ from crnotify.emulator.delivery import (
     endpoint_of,
     to_robot,
 )
-from crnotify.emulator.dingtalk import redact_url
-from crnotify.emulator.transform import TransformError, render_target
+from crnotify.delivery.transform import TransformError, render_target
 from crnotify.model import Target
 
 TraceAction = Literal["PutEvent", "FilterEvent", "PushEvent"]

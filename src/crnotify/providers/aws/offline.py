@@ -18,7 +18,7 @@ from collections.abc import Mapping
 from dataclasses import replace
 from typing import Any
 
-from crnotify.emulator.transform import (
+from crnotify.delivery.transform import (
     HttpDelivery,
     TransformError,
     content_type,

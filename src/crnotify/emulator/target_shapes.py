@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from crnotify import convention
-from crnotify.emulator import errors
+from crnotify.emulator import cloud_errors as errors
 from crnotify.model import Param, ParamForm, Target
 
 MAX_PARAM_TEXT = 10_240

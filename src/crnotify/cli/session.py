@@ -151,8 +151,8 @@ def _with_aws(
     environment = os.environ if env is None else env
     if local and not environment.get("AWS_ENDPOINT_URL"):
         return alibaba, names
-    from crnotify.providers.aws.events import AwsProvider
-    from crnotify.providers.dispatch import ByRegistryKind
+    from crnotify.providers.aws.provider import AwsProvider
+    from crnotify.providers.by_kind import ByRegistryKind
 
     aws = AwsProvider(env=environment, concurrency=concurrency)
     return ByRegistryKind({ProviderKind.ALIBABA: alibaba, ProviderKind.AWS: aws}), ()

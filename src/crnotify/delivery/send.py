@@ -22,10 +22,10 @@ import urllib.parse
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 
-from crnotify.emulator import dingtalk
-from crnotify.emulator.clock import Clock
-from crnotify.emulator.retry import retry_delays
-from crnotify.emulator.transform import Delivery, DingTalkDelivery
+from crnotify.clock import Clock
+from crnotify.delivery import dingtalk
+from crnotify.delivery.push_retry import retry_delays
+from crnotify.delivery.transform import Delivery, DingTalkDelivery
 from crnotify.errors import CrnotifyError
 
 RETRYABLE_STATUS = frozenset({408, 429, 500, 502, 503, 504})

@@ -14,15 +14,11 @@ A rule is named by its name, or by `registry/name` when several registries decla
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
-import yaml
-
-from crnotify.emulator.offline import Verdict
+from crnotify.config import yaml_load
 from crnotify.errors import CrnotifyError
+from crnotify.offline.verdicts import Check, EventCase, Expectations, check
 
 EXPECT_SUFFIX = ".expect.yaml"
 _KEYS = ("fires", "does_not_fire", "message_contains")
@@ -30,28 +26,6 @@ _KEYS = ("fires", "does_not_fire", "message_contains")
 
 class EventFileError(CrnotifyError):
     """An event or expectation file that cannot be read."""
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class Expectations:
-    path: str
-    fires: tuple[str, ...] = ()
-    does_not_fire: tuple[str, ...] = ()
-    message_contains: tuple[tuple[str, tuple[str, ...]], ...] = ()
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class EventCase:
-    path: str
-    event: Mapping[str, Any]
-    expectations: Expectations | None
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class Check:
-    description: str
-    passed: bool
-    detail: str = ""
 
 
 def find_event_files(location: str) -> list[Path]:
@@ -100,13 +74,17 @@ def load_case(path: Path) -> EventCase:
 
 def load_expectations(path: Path) -> Expectations:
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise EventFileError(f"{path}: cannot read: {exc}") from None
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"{path}:{mark.line + 1}:{mark.column + 1}" if mark is not None else str(path)
-        raise EventFileError(f"{where}: invalid YAML: {getattr(exc, 'problem', exc)}") from None
+    # The config's YAML reader: the same limits and located errors as a config file.
+    documents, problems = yaml_load.parse(text, str(path))
+    if problems:
+        first = problems[0]
+        raise EventFileError(f"{first.location}: {first.message}")
+    if len(documents) > 1:
+        raise EventFileError(f"{path}: holds {len(documents)} YAML documents; expected one")
+    data = documents[0].data if documents else None
     if data is None:
         data = {}
     if not isinstance(data, dict):
@@ -139,45 +117,14 @@ def _names(path: Path, key: str, value: object) -> tuple[str, ...]:
     raise EventFileError(f"{path}: {key} must be a string or a list of strings")
 
 
-def _find(verdicts: Sequence[Verdict], name: str) -> Verdict | str:
-    """The verdict for a rule reference, or an error text."""
-    found = [v for v in verdicts if name in (v.rule, v.qualified)]
-    if len(found) == 1:
-        return found[0]
-    if not found:
-        return f"no declared rule named {name!r}"
-    choices = ", ".join(v.qualified for v in found)
-    return f"{name!r} is ambiguous ({choices}); write registry/name"
-
-
-def check(expectations: Expectations, verdicts: Sequence[Verdict]) -> list[Check]:
-    checks: list[Check] = []
-    for name in expectations.fires:
-        checks.append(_fire_check(name, verdicts, want=True))
-    for name in expectations.does_not_fire:
-        checks.append(_fire_check(name, verdicts, want=False))
-    for name, texts in expectations.message_contains:
-        verdict = _find(verdicts, name)
-        for text in texts:
-            description = f"{name} message contains {text!r}"
-            if isinstance(verdict, str):
-                checks.append(Check(description=description, passed=False, detail=verdict))
-            elif not verdict.fires:
-                checks.append(Check(description=description, passed=False, detail="the rule does not fire"))
-            else:
-                missing = [m.target_id for m in verdict.messages if text not in m.body]
-                detail = f"not in the message of target(s) {', '.join(missing)}" if missing else ""
-                checks.append(Check(description=description, passed=not missing, detail=detail))
-    return checks
-
-
-def _fire_check(name: str, verdicts: Sequence[Verdict], *, want: bool) -> Check:
-    description = f"{name} {'fires' if want else 'does not fire'}"
-    verdict = _find(verdicts, name)
-    if isinstance(verdict, str):
-        return Check(description=description, passed=False, detail=verdict)
-    if verdict.skipped:
-        return Check(description=description, passed=False, detail=f"not evaluated: {verdict.reason}")
-    if verdict.fires == want:
-        return Check(description=description, passed=True)
-    return Check(description=description, passed=False, detail=verdict.reason or "it fires")
+__all__ = [
+    "Check",
+    "EventCase",
+    "EventFileError",
+    "Expectations",
+    "check",
+    "find_event_files",
+    "load_case",
+    "load_cases",
+    "load_expectations",
+]

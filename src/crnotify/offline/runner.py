@@ -18,15 +18,15 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from crnotify.clock import Clock
 from crnotify.convention import RegistrySpec, customise, default_bus_rule
-from crnotify.emulator import offline_aws
-from crnotify.emulator.clock import Clock
-from crnotify.emulator.delivery import DeliveryRefused, HttpSender, deliver, to_robot
-from crnotify.emulator.dingtalk import redact_url
-from crnotify.emulator.retry import NO_RETRY
-from crnotify.emulator.transform import Delivery, DingTalkDelivery, TransformError, render_target
+from crnotify.delivery.dingtalk import redact_url
+from crnotify.delivery.push_retry import NO_RETRY
+from crnotify.delivery.send import DeliveryRefused, HttpSender, deliver, to_robot
+from crnotify.delivery.transform import Delivery, DingTalkDelivery, TransformError, render_target
 from crnotify.model import BusRule, Config, Provider, Registry, Rule, Target
 from crnotify.patterns import CompiledPattern, InvalidPatternError, compile_pattern
+from crnotify.providers.aws import offline as offline_aws
 from crnotify.providers.aws.targets import RULE_HEADER
 
 MASK = "***"
