@@ -22,11 +22,11 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 from crnotify.clock import SystemClock
-from crnotify.convention import RegistrySpec, default_bus_rule
 from crnotify.emulator.bus_router import Dispatcher, Route
 from crnotify.model import EventType, NotifyMethod, Scope
 from crnotify.offline.samples import acr_event
 from crnotify.patterns import compile_pattern
+from crnotify.providers.alibaba.convention import RegistrySpec, default_bus_rule
 
 
 class Handler(BaseHTTPRequestHandler):

@@ -34,11 +34,11 @@ from alibabacloud_eventbridge20200401.client import Client as EventBridgeClient
 from alibabacloud_tea_openapi import models as open_api_models
 from hypothesis import HealthCheck, settings
 
-from crnotify.convention import RegistrySpec
 from crnotify.emulator.server import DEFAULT_ACCESS_KEY_ID, DEFAULT_ACCESS_KEY_SECRET, EmulatorServer
 from crnotify.model import EventType, Notify, NotifyMethod, Rule, SecretText
 from crnotify.providers import retry
 from crnotify.providers.alibaba import _sdk
+from crnotify.providers.alibaba.convention import RegistrySpec
 
 FAST_RETRIES = retry.RetryPolicy(initial=0.001, maximum=0.005)
 

@@ -1,5 +1,5 @@
 """An in-memory cloud for pure planner/apply tests: ACR rules and `default`-bus rules that follow
-`crnotify.convention` (a registry save regenerates the bus rule; the backend adds IsBase64Encode).
+the ACR convention (a registry save regenerates the bus rule; the backend adds IsBase64Encode).
 
 The HTTP emulator is the real test double for the provider; this one exists so that property tests
 of plan → apply → plan can run thousands of cases without sockets.
@@ -11,7 +11,6 @@ import itertools
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 
-from crnotify.convention import RegistrySpec, default_bus_rule, instance_ids
 from crnotify.errors import NotFound
 from crnotify.model import (
     BusRule,
@@ -27,6 +26,9 @@ from crnotify.model import (
     Rule,
     SecretText,
 )
+from crnotify.planner.changes import RegistryWrite
+from crnotify.providers.alibaba.convention import RegistrySpec, default_bus_rule, instance_ids
+from crnotify.providers.alibaba.desired import SaveEventRule
 
 SERVER_DEFAULT = Param(resource_key="IsBase64Encode", form=ParamForm.CONSTANT, value="false")
 
@@ -86,6 +88,16 @@ class FakeCloud:
     def read_bus_rule(self, registry: Registry, name: str) -> BusRule | None:
         self.calls.append(f"read_bus_rule {name}")
         return self.bus.get(registry.region, {}).get(name)
+
+    def registry_side(self, registry: Registry) -> FakeCloud:
+        return self
+
+    def save_registry_rule(self, registry: Registry, write: RegistryWrite) -> None:
+        assert isinstance(write, SaveEventRule)
+        if write.rule_id is None:
+            self.create_registry_rule(registry, write.spec)
+        else:
+            self.update_registry_rule(registry, write.rule_id, write.spec)
 
     def create_registry_rule(self, registry: Registry, spec: RegistrySpec) -> str:
         self.calls.append(f"create_registry_rule {spec.rule_name}")

@@ -18,13 +18,14 @@ from alibabacloud_eventbridge20200401 import models as eb_models
 
 from crnotify import planfile
 from crnotify.apply import StepResult, StepStatus, apply, read_live
-from crnotify.convention import RegistrySpec, read_marker
 from crnotify.drift import DriftKind, detect
 from crnotify.emulator.server import DEFAULT_ACCESS_KEY_ID, DEFAULT_ACCESS_KEY_SECRET, EmulatorServer
 from crnotify.errors import ApplyError, AuthError
+from crnotify.marker import read_marker
 from crnotify.model import BusCustomization, Config, ScanStatus, Scope, ScopeKind
 from crnotify.planner import Action, config_digest, plan
-from crnotify.providers.alibaba import AlibabaProvider
+from crnotify.providers.alibaba.convention import RegistrySpec
+from crnotify.providers.alibaba.provider import AlibabaProvider
 from crnotify.providers.retry import NO_RETRY, RetryPolicy
 from crnotify.render import apply_text
 from fakecloud import ENV, REGISTRY, http, rule

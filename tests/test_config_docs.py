@@ -7,8 +7,8 @@ from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
-from crnotify.config import codes
 from crnotify.config.schema import config_schema
+from crnotify.diagnostics import codes
 
 DOC = (Path(__file__).resolve().parent.parent / "docs" / "config.md").read_text()
 

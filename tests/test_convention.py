@@ -6,14 +6,7 @@ from dataclasses import replace
 import pytest
 
 from crnotify import normalise
-from crnotify.convention import (
-    RegistrySpec,
-    customise,
-    data_fields,
-    default_bus_rule,
-    infer_spec,
-    split_marker,
-)
+from crnotify.marker import split_marker
 from crnotify.model import (
     BusCustomization,
     EventType,
@@ -25,6 +18,13 @@ from crnotify.model import (
     Scope,
     ScopeKind,
     TemplateFormat,
+)
+from crnotify.providers.alibaba.convention import (
+    RegistrySpec,
+    customise,
+    data_fields,
+    default_bus_rule,
+    infer_spec,
 )
 
 SPEC = RegistrySpec(

@@ -15,8 +15,6 @@ from alibabacloud_tea_openapi.exceptions import ClientException
 from alibabacloud_tea_openapi.utils_models import OpenApiRequest
 from darabonba.runtime import RuntimeOptions
 
-from crnotify import convention
-from crnotify.convention import RegistrySpec
 from crnotify.emulator.server import EmulatorServer
 from crnotify.errors import ConfigError
 from crnotify.model import (
@@ -28,7 +26,8 @@ from crnotify.model import (
     ScopeKind,
     TemplateFormat,
 )
-from crnotify.providers.alibaba import _sdk
+from crnotify.providers.alibaba import _sdk, convention
+from crnotify.providers.alibaba.convention import RegistrySpec
 
 INSTANCE = "cri-kmsiwlxxdcva0001"
 # UpdateEventCenterRule by the client's generic call, to send values the typed request cannot hold.

@@ -18,11 +18,11 @@ from alibabacloud_cr20181201 import models as cr
 from alibabacloud_eventbridge20200401 import models as eb
 from alibabacloud_tea_openapi.exceptions import ClientException
 
-from crnotify.convention import RegistrySpec
 from crnotify.emulator.server import DEFAULT_ACCESS_KEY_ID, EmulatorServer
 from crnotify.emulator.state import EmulatorState, account_id_for
 from crnotify.emulator.store import Store
 from crnotify.model import EventType, NotifyMethod, Scope
+from crnotify.providers.alibaba.convention import RegistrySpec
 
 SRC = Path(__file__).resolve().parents[1] / "src"
 INSTANCE = "cri-persistence0test"

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from crnotify.cli import main
-from crnotify.config import codes
+from crnotify.diagnostics import codes
 
 REPO = Path(__file__).resolve().parent.parent
 EXAMPLES = REPO / "examples"
@@ -106,7 +106,7 @@ def test_literal_secrets_in_examples_are_not_printed(
 
 def test_each_semantic_check_of_the_issue_has_its_case_in_a_golden() -> None:
     """Codes alone are not enough: checks with several cases show each one (issue 2, item 5)."""
-    from crnotify.config.registries import UNAVAILABLE_REGIONS  # noqa: PLC0415
+    from crnotify.providers.alibaba.limits import UNAVAILABLE_REGIONS  # noqa: PLC0415
 
     def golden(name: str) -> str:
         return (EXAMPLES / "invalid" / f"{name}.expected.txt").read_text()

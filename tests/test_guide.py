@@ -9,7 +9,7 @@ from pathlib import Path
 import click
 
 from crnotify.cli import cli
-from crnotify.config.codes import TITLES
+from crnotify.diagnostics.codes import TITLES
 from crnotify.docgen_schema import slug
 from crnotify.drift import DriftKind
 

@@ -22,7 +22,7 @@ from crnotify.errors import ConcurrentApplyError
 from crnotify.model import Config, Registry
 from crnotify.model import Provider as ProviderKind
 from crnotify.planner import plan
-from crnotify.providers.alibaba import AlibabaProvider
+from crnotify.providers.alibaba.provider import AlibabaProvider
 from fakecloud import REGISTRY, rule
 
 KEYS = (DEFAULT_ACCESS_KEY_ID, DEFAULT_ACCESS_KEY_SECRET)

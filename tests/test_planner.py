@@ -9,10 +9,10 @@ import pytest
 import yaml
 
 from crnotify.apply import apply, read_live
-from crnotify.convention import RegistrySpec, customise, read_marker
 from crnotify.drift import DriftKind, detect
 from crnotify.errors import ApplyError, TransientError
-from crnotify.importer import adopted, import_rule, render_yaml
+from crnotify.importer import import_rule, render_yaml
+from crnotify.marker import read_marker
 from crnotify.model import (
     BusCustomization,
     Config,
@@ -26,6 +26,7 @@ from crnotify.model import (
     TemplateFormat,
 )
 from crnotify.planner import Action, plan
+from crnotify.providers.alibaba.convention import RegistrySpec, customise
 from fakecloud import ENV, REGISTRY, FakeCloud, dingtalk, http, rule
 
 TEMPLATE = MessageTemplate(
@@ -312,8 +313,8 @@ def test_import_writes_placeholders_and_adoption_makes_the_plan_empty() -> None:
     assert document["notify"]["dingtalk"]["webhook"].endswith("access_token=${env:SCAN_API_DINGTALK_TOKEN}")
     assert document["bus"]["enabled"] is False
     assert document["bus"]["template"]["text"] == TEMPLATE.text
-    assert item.spec is not None
-    cloud.put_bus_rule(REGISTRY, adopted(live.bus, item.spec), live.bus)  # type: ignore[arg-type]
+    assert item.adoption is not None
+    cloud.put_bus_rule(REGISTRY, item.adoption, live.bus)
     same = config(replace(declared, bus=template))
     assert plan(same, read_live(same, cloud)).is_empty
 

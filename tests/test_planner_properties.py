@@ -11,7 +11,6 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from crnotify.apply import apply, read_live
-from crnotify.convention import RegistrySpec, customisation_of, customise, default_bus_rule, infer_spec
 from crnotify.drift import detect
 from crnotify.model import (
     BusCustomization,
@@ -28,6 +27,13 @@ from crnotify.model import (
     TemplateFormat,
 )
 from crnotify.planner import plan
+from crnotify.providers.alibaba.convention import (
+    RegistrySpec,
+    customisation_of,
+    customise,
+    default_bus_rule,
+    infer_spec,
+)
 from crnotify.render import plan_json, plan_text
 from fakecloud import REGISTRY, FakeCloud
 

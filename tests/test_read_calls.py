@@ -23,7 +23,7 @@ from crnotify.apply import StepStatus, apply, read_live
 from crnotify.emulator.server import DEFAULT_ACCESS_KEY_ID, DEFAULT_ACCESS_KEY_SECRET, EmulatorServer
 from crnotify.model import Config, Provider, Registry
 from crnotify.planner import Action, plan
-from crnotify.providers.alibaba import AlibabaProvider
+from crnotify.providers.alibaba.provider import AlibabaProvider
 from fakecloud import http, rule
 
 KEYS = (DEFAULT_ACCESS_KEY_ID, DEFAULT_ACCESS_KEY_SECRET)
@@ -187,7 +187,7 @@ def test_the_default_credential_chain_serves_concurrent_reads(regions: dict[str,
     code = (
         "from crnotify.apply import read_live\n"
         "from crnotify.model import Config, Provider, Registry\n"
-        "from crnotify.providers.alibaba import AlibabaProvider\n"
+        "from crnotify.providers.alibaba.provider import AlibabaProvider\n"
         f"registries = tuple(Registry(name=n, provider=Provider.ALIBABA, region=r, instance_id=i) "
         f"for n, r, i in {[(r.name, r.region, r.instance_id) for r in REGISTRIES]!r})\n"
         f"provider = AlibabaProvider(endpoints={endpoints!r}, concurrency=8)\n"

@@ -10,11 +10,11 @@ from pathlib import Path
 import pytest
 
 from crnotify.apply import apply, read_live
-from crnotify.convention import RegistrySpec
 from crnotify.drift import detect
 from crnotify.importer import import_rule, render_yaml
 from crnotify.model import BusCustomization, Config, MessageTemplate, ScanStatus, TemplateFormat
 from crnotify.planner import Plan, plan
+from crnotify.providers.alibaba.convention import RegistrySpec
 from crnotify.render import drift as drift_render
 from crnotify.render import plan_json, plan_markdown, plan_text
 from fakecloud import ENV, REGISTRY, FakeCloud, http, rule

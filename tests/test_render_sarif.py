@@ -18,8 +18,8 @@ from jsonschema import Draft4Validator
 
 from crnotify.cli import main
 from crnotify.config import load
-from crnotify.config.codes import TITLES
 from crnotify.diagnostics import Diagnostic, error, warning
+from crnotify.diagnostics.codes import TITLES
 from crnotify.render.github import escape_data, escape_property, render_github
 from crnotify.render.sarif import artifact_uri, render_sarif
 from crnotify.source import Mark

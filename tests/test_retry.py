@@ -14,7 +14,6 @@ from typing import Any
 import pytest
 from alibabacloud_eventbridge20200401 import models as eb_models
 
-from crnotify.convention import RegistrySpec, customise, default_bus_rule
 from crnotify.emulator.server import DEFAULT_ACCESS_KEY_ID, DEFAULT_ACCESS_KEY_SECRET, EmulatorServer
 from crnotify.errors import (
     AlreadyExists,
@@ -28,7 +27,8 @@ from crnotify.errors import (
 )
 from crnotify.model import BusCustomization, BusRule, Registry
 from crnotify.providers import retry
-from crnotify.providers.alibaba import AlibabaProvider
+from crnotify.providers.alibaba.convention import RegistrySpec, customise, default_bus_rule
+from crnotify.providers.alibaba.provider import AlibabaProvider
 from fakecloud import REGISTRY, http, rule
 
 KEYS = (DEFAULT_ACCESS_KEY_ID, DEFAULT_ACCESS_KEY_SECRET)

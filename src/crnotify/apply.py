@@ -24,19 +24,11 @@ from functools import partial
 from crnotify.errors import ApplyError, CrnotifyError, ProviderError
 from crnotify.fanout import DEFAULT_CONCURRENCY, Fanout
 from crnotify.model import Config, LiveState
-from crnotify.planner import (
-    Action,
-    Change,
-    CreateRegistryRule,
-    DeleteRule,
-    Plan,
-    PutBusRule,
-    UpdateRegistryRule,
-)
+from crnotify.planner import Action, Change, DeleteRule, Plan, PutBusRule, RegistryWrite
 from crnotify.planner import (
     plan as make_plan,
 )
-from crnotify.providers.base import Provider
+from crnotify.providers.base import Provider, RegistrySide
 
 
 class StepStatus(StrEnum):
@@ -189,10 +181,8 @@ def _attempt(
 def _execute(change: Change, plan: Plan, provider: Provider) -> None:
     registry = plan.registry(change.registry)
     operation = change.operation
-    if isinstance(operation, CreateRegistryRule):
-        provider.create_registry_rule(registry, operation.spec)
-    elif isinstance(operation, UpdateRegistryRule):
-        provider.update_registry_rule(registry, operation.rule_id, operation.spec)
+    if isinstance(operation, RegistryWrite):
+        _registry_side(provider, change, plan).save_registry_rule(registry, operation)
     elif isinstance(operation, PutBusRule):
         live = operation.live
         if operation.after_registry_write:  # the cloud just regenerated it: converge from what is there
@@ -200,8 +190,15 @@ def _execute(change: Change, plan: Plan, provider: Provider) -> None:
         provider.put_bus_rule(registry, operation.desired, live)
     elif isinstance(operation, DeleteRule):
         if operation.rule_id is not None:
-            provider.delete_registry_rule(registry, operation.rule_id)
+            _registry_side(provider, change, plan).delete_registry_rule(registry, operation.rule_id)
         if operation.bus_name is not None:
             provider.delete_bus_rule(registry, operation.bus_name)
     else:  # a Change without an operation comes only from a plan file, which is never executed
         raise ApplyError(f"{change.registry}/{change.rule}: nothing to execute for {change.action}")
+
+
+def _registry_side(provider: Provider, change: Change, plan: Plan) -> RegistrySide:
+    side = provider.registry_side(plan.registry(change.registry))
+    if side is None:  # only a cloud with a registry side plans registry writes
+        raise ApplyError(f"{change.registry}/{change.rule}: this registry's cloud has no registry-side rules")
+    return side

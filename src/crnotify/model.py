@@ -11,7 +11,7 @@ Live side (from a provider, see `crnotify.providers`):
     LiveState ─ LiveRule (registry, name, rule_id, bus: BusRule | None)
 
 `BusRule`/`Target`/`Param` are the EventBridge shapes, shared by what a provider reads,
-what `crnotify.convention` says ACR generates, and what the planner wants.
+what `crnotify.providers.alibaba.convention` says ACR generates, and what the planner wants.
 """
 
 from __future__ import annotations
@@ -116,7 +116,8 @@ class ScanStatus(StrEnum):
 
 # --- secrets -------------------------------------------------------------------------------------
 
-_ENV_REF = re.compile(r"\$\{env:([A-Za-z_][A-Za-z0-9_]*)\}")
+# The one grammar of `${env:NAME}` references (config, model and import all read it).
+ENV_REFERENCE = re.compile(r"\$\{env:([A-Za-z_][A-Za-z0-9_]*)\}")
 
 
 def fingerprint(value: str) -> str:
@@ -140,7 +141,7 @@ class SecretText:
 
     @property
     def env_names(self) -> tuple[str, ...]:
-        return tuple(_ENV_REF.findall(self.template))
+        return tuple(ENV_REFERENCE.findall(self.template))
 
     @property
     def is_secret(self) -> bool:
@@ -158,7 +159,7 @@ class SecretText:
         for name in names:
             remember(env[name])  # so that logs can mask it (crnotify.redact)
         return SecretText(
-            template=self.template, value=_ENV_REF.sub(lambda m: env[m.group(1)], self.template)
+            template=self.template, value=ENV_REFERENCE.sub(lambda m: env[m.group(1)], self.template)
         )
 
     def __str__(self) -> str:

@@ -13,13 +13,13 @@ import pytest
 from local_receiver import http_receiver, self_signed_certificate
 
 from crnotify.clock import ManualClock
-from crnotify.convention import RegistrySpec, default_target
 from crnotify.delivery import push_retry as retry
 from crnotify.delivery.send import DeliveryRefused, HttpSender, check_destination, deliver, send_once
 from crnotify.delivery.transform import DingTalkDelivery, HttpDelivery, render_target
 from crnotify.emulator.dingtalk_server import DingTalkRobots, running
 from crnotify.model import EventType, NotifyMethod, Scope
 from crnotify.offline.samples import acr_event
+from crnotify.providers.alibaba.convention import RegistrySpec, default_target
 
 EVENT = acr_event(EventType.SCAN, instance_id="cri-1", namespace="team-a", repository="api", tag="v1.0", at=0)
 

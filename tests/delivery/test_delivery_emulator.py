@@ -14,12 +14,12 @@ from local_receiver import http_receiver
 
 from crnotify.cli import main
 from crnotify.clock import ManualClock
-from crnotify.convention import RegistrySpec
 from crnotify.emulator.delivery_hook import DeliveryHook
 from crnotify.emulator.dingtalk_server import DingTalkRobots, running
 from crnotify.emulator.server import EmulatorServer
 from crnotify.model import EventType, NotifyMethod, ScanStatus, Scope, ScopeKind
 from crnotify.offline.samples import acr_event
+from crnotify.providers.alibaba.convention import RegistrySpec
 
 INSTANCE = "cri-deliverytest01"
 

@@ -8,12 +8,12 @@ from dataclasses import replace
 from local_receiver import http_receiver
 
 from crnotify.clock import ManualClock
-from crnotify.convention import RegistrySpec, default_bus_rule
 from crnotify.emulator.bus_router import Dispatcher, Route
 from crnotify.emulator.dingtalk_server import DingTalkRobots, running
 from crnotify.model import EventType, NotifyMethod, Scope, ScopeKind, Target
 from crnotify.offline.samples import acr_event
 from crnotify.patterns import compile_pattern
+from crnotify.providers.alibaba.convention import RegistrySpec, default_bus_rule
 
 
 def route(name: str, event_type: EventType, method: NotifyMethod, url: str, *, secret: str | None = None,

@@ -7,9 +7,9 @@ from datetime import datetime
 
 import pytest
 
-from crnotify.convention import COMMON_FIELDS, TYPE_FIELDS, RegistrySpec, default_pattern
 from crnotify.model import EventType, NotifyMethod, ScanStatus, Scope, ScopeKind
 from crnotify.offline import samples as events
+from crnotify.providers.alibaba.convention import COMMON_FIELDS, TYPE_FIELDS, RegistrySpec, default_pattern
 
 AT = 1_605_791_081.0  # 2020-11-19T21:04:41+08:00, the time of Alibaba's BuildCompleted sample
 

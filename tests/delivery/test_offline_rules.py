@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 
-import pytest
 from local_receiver import http_receiver
 
 from crnotify.clock import ManualClock
@@ -26,8 +25,9 @@ from crnotify.model import (
     TemplateFormat,
 )
 from crnotify.offline.expectations import EventCase
-from crnotify.offline.runner import RuleBook, deliver_spec, prepare, send
+from crnotify.offline.runner import RuleBook, prepare, send
 from crnotify.offline.samples import acr_event
+from crnotify.providers import cloud
 from crnotify.render.test_report import EventResult, render_json, render_text
 
 ENV = {"DT_TOKEN": "tok-secret-123", "DT_SECRET": "SECsecret456", "HOOK_TOKEN": "hook-secret-789"}
@@ -170,14 +170,18 @@ def test_reports_never_contain_secret_values() -> None:
     assert json.loads(json_report)["summary"]["firings"] == 2
 
 
-def test_deliver_spec_resolves_secrets_or_names_the_missing_variable() -> None:
-    assert deliver_spec(RULES[0]).secret == "SECsecret456"
+def test_delivery_resolves_secrets_or_names_the_missing_variable() -> None:
+    resolved = cloud(PROD.provider).offline_bus_rule(PROD, RULES[0], resolved=True)
+    assert "SECsecret456" in str(resolved.targets)
+    shown = cloud(PROD.provider).offline_bus_rule(PROD, RULES[0], resolved=False)
+    assert "SECsecret456" not in str(shown.targets)
     unresolved = Rule(
         name="x", registry="prod", event_type=EventType.SCAN,
         notify=Notify(method=NotifyMethod.DINGTALK, url=SecretText(template="${env:NOPE}")),
     )  # fmt: skip
-    with pytest.raises(ValueError, match="NOPE"):
-        deliver_spec(unresolved)
+    (failed,) = send(prepare(PROD, unresolved), scan("v1"), sender=HttpSender(), clock=ManualClock())
+    assert not failed.ok
+    assert "NOPE" in failed.detail
 
 
 def test_send_delivers_once_with_resolved_secrets_and_reports_failures() -> None:

@@ -16,10 +16,10 @@ from local_receiver import http_receiver
 
 from crnotify.cli import main
 from crnotify.clock import SystemClock
-from crnotify.convention import RegistrySpec
 from crnotify.emulator.dingtalk_server import DingTalkRobots, running
 from crnotify.model import EventType, NotifyMethod, Scope
 from crnotify.offline.samples import acr_event
+from crnotify.providers.alibaba.convention import RegistrySpec
 
 SRC = str(Path(__file__).resolve().parents[2] / "src")
 

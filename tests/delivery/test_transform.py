@@ -6,7 +6,6 @@ import json
 
 import pytest
 
-from crnotify.convention import RegistrySpec, customise, default_bus_rule, default_target
 from crnotify.delivery.transform import (
     TOKEN_HEADER,
     DingTalkDelivery,
@@ -27,6 +26,7 @@ from crnotify.model import (
     TemplateFormat,
 )
 from crnotify.offline.samples import acr_event
+from crnotify.providers.alibaba.convention import RegistrySpec, customise, default_bus_rule, default_target
 
 # The sample event of the event-transformation doc.
 DOC_EVENT = {

@@ -49,9 +49,7 @@ def import_command(  # noqa: PLR0917 (click passes every option as an argument)
     def body() -> int:
         from crnotify import lock
         from crnotify.cli._progress import progress
-        from crnotify.importer import adopted, import_rule, render_yaml
-        from crnotify.model import Provider
-        from crnotify.providers.aws.mapping import adopted as aws_adopted
+        from crnotify.importer import import_rule, render_yaml
 
         with cloud_session(ctx, paths, local, endpoint) as session:
             try:
@@ -80,18 +78,11 @@ def import_command(  # noqa: PLR0917 (click passes every option as an argument)
                 items = [import_rule(registry, rule) for rule in live]
                 taken = []
                 for item, rule in zip(items, live, strict=True) if adopt else ():
-                    if rule.bus is None or item.owned:
+                    if rule.bus is None or item.owned or item.adoption is None:
                         continue
-                    if registry.provider is Provider.AWS and item.document is not None:
-                        guard()
-                        session.provider.put_bus_rule(
-                            registry, aws_adopted(rule.bus, registry.name), rule.bus
-                        )
-                        taken.append(item.name)
-                    elif item.spec is not None:
-                        guard()
-                        session.provider.put_bus_rule(registry, adopted(rule.bus, item.spec), rule.bus)
-                        taken.append(item.name)
+                    guard()
+                    session.provider.put_bus_rule(registry, item.adoption, rule.bus)
+                    taken.append(item.name)
         text = render_yaml(registry, items, adopting=adopt)
         if out is None:
             click.echo(text, nl=False)

@@ -48,8 +48,9 @@ def trace_command(  # noqa: PLR0917 (click passes every option as an argument)
     def body() -> int:
         from crnotify.config import load
         from crnotify.fanout import Fanout
-        from crnotify.model import Config, Provider, Registry
-        from crnotify.providers.alibaba import AlibabaProvider
+        from crnotify.model import Config
+        from crnotify.providers import cloud
+        from crnotify.providers.alibaba.provider import AlibabaProvider, trace_registries
         from crnotify.render.diagnostics import render_diagnostics
         from crnotify.render.traces import render_json, render_text
 
@@ -63,13 +64,12 @@ def trace_command(  # noqa: PLR0917 (click passes every option as an argument)
                 raise ConfigError(
                     "give --region, or PATHS with a valid config to take the regions from:\n" + problems
                 )
-            wanted = sorted({r.region for r in loaded.config.registries if r.provider is Provider.ALIBABA})
+            registries = loaded.config.registries
+            wanted = sorted({r.region for r in registries if cloud(r.provider).has_traces})
             if not wanted:
                 raise ConfigError("the config declares no Alibaba Cloud registry; give --region")
         # A config of just the regions: the session then starts (or points at) one cloud per region.
-        config = Config(
-            registries=tuple(Registry(name=r, provider=Provider.ALIBABA, region=r) for r in wanted)
-        )
+        config = Config(registries=trace_registries(wanted))
         with cloud_session(ctx, paths, local, endpoint, config=config) as session:
             provider = session.provider
             assert isinstance(provider, AlibabaProvider)  # a config of Alibaba regions only

@@ -36,7 +36,7 @@ def validate(ctx: click.Context, paths: tuple[str, ...], fmt: str) -> int:
     def body() -> int:
         # Imported here so that `crnotify --help` does not pay for YAML and JSON Schema.
         from crnotify.config import load  # noqa: PLC0415
-        from crnotify.config.codes import TITLES  # noqa: PLC0415
+        from crnotify.diagnostics.codes import TITLES  # noqa: PLC0415
         from crnotify.render.diagnostics import render_json, render_text  # noqa: PLC0415
         from crnotify.render.github import render_github  # noqa: PLC0415
         from crnotify.render.sarif import render_sarif  # noqa: PLC0415

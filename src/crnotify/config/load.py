@@ -13,9 +13,9 @@ import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from crnotify.config import codes, schema, semantic, yaml_load
-from crnotify.config._items import Item
-from crnotify.diagnostics import Diagnostic, error, has_errors, sort_diagnostics
+from crnotify.config import schema, semantic, yaml_load
+from crnotify.diagnostics import Diagnostic, codes, error, has_errors, sort_diagnostics
+from crnotify.diagnostics.reporter import Item
 from crnotify.model import Config
 from crnotify.source import Mark
 

@@ -14,11 +14,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from urllib.parse import parse_qsl, urlsplit
 
-from crnotify.config import codes
-from crnotify.config._items import Item, Reporter
-from crnotify.convention import default_variables
-from crnotify.diagnostics import quote
+from crnotify.delivery import dingtalk
+from crnotify.diagnostics import codes, quote
+from crnotify.diagnostics.reporter import Item, Reporter
 from crnotify.model import (
+    ENV_REFERENCE,
     BusCustomization,
     EventType,
     MessageTemplate,
@@ -28,11 +28,8 @@ from crnotify.model import (
     SecretText,
     TemplateFormat,
 )
-from crnotify.providers.aws import targets as aws_targets
+from crnotify.providers import cloud
 
-DINGTALK_HOSTS = ("oapi.dingtalk.com", "oapi.dingtalk.io")
-DINGTALK_PATH = "/robot/send"
-ENV_REFERENCE = re.compile(r"\$\{env:([A-Za-z_][A-Za-z0-9_]*)\}")
 _PLACEHOLDER_START = re.compile(r"\$\{")
 _TEMPLATE_VARIABLE = re.compile(r"\$\{([^{}]*)\}")
 _URL_FIELD = {NotifyMethod.DINGTALK: "webhook", NotifyMethod.HTTP: "url", NotifyMethod.HTTPS: "url"}
@@ -108,14 +105,14 @@ def _check_dingtalk_webhook(
             )
         return
     parts = urlsplit(url)
-    if parts.scheme != "https" or parts.hostname not in DINGTALK_HOSTS or parts.path != DINGTALK_PATH:
+    if parts.scheme != "https" or parts.hostname not in dingtalk.HOSTS or parts.path != dingtalk.PATH:
         where = f"{parts.scheme}://{parts.netloc}{parts.path}"
         rep.error(
             codes.DINGTALK_WEBHOOK,
             item,
             sub,
             f"{quote(where)} is not a DingTalk robot webhook "
-            f"(expected https://{DINGTALK_HOSTS[0]}{DINGTALK_PATH} or {DINGTALK_HOSTS[1]})",
+            f"(expected https://{dingtalk.HOSTS[0]}{dingtalk.PATH} or {dingtalk.HOSTS[1]})",
             hint=shape_hint,
         )
         return
@@ -154,8 +151,8 @@ def _is_dingtalk_url(url: str) -> bool:
     parts = urlsplit(url)
     return (
         parts.scheme == "https"
-        and parts.hostname in DINGTALK_HOSTS
-        and parts.path == DINGTALK_PATH
+        and parts.hostname in dingtalk.HOSTS
+        and parts.path == dingtalk.PATH
         and any(name == "access_token" for name, _ in parse_qsl(parts.query))
     )
 
@@ -218,20 +215,15 @@ def check_bus(
     *,
     provider: Provider | None = None,
 ) -> BusCustomization:
-    """`provider` decides the variables every template has: ACR's `$.data` fields, or on `aws` the
-    ECR event fields of `crnotify.providers.aws.targets.default_variables`."""
+    """`provider` decides the variables every template has (its cloud's `template_variables`: ACR's
+    `$.data` fields, or on `aws` the ECR event fields)."""
     bus = item.data.get("bus")
     if bus is None:
         return BusCustomization()
     template = None
     if "template" in bus:
-        defaults: tuple[tuple[str, str], ...] | None
-        if provider is Provider.AWS:
-            defaults = aws_targets.default_variables(event_type)
-        elif event_type.is_acr_rule_type:
-            defaults = default_variables(event_type)
-        else:
-            defaults = None  # the rule's event is already an error (CRN222 or CRN205)
+        # An unknown registry is already an error: its variables are not checked.
+        defaults = None if provider is None else cloud(provider).template_variables(event_type)
         template = _check_template(rep, item, bus["template"], method, defaults)
     return BusCustomization(template=template, description=bus.get("description"), enabled=bus.get("enabled"))
 

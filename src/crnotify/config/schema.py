@@ -23,8 +23,7 @@ from typing import Any
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError
 
-from crnotify.config import codes
-from crnotify.diagnostics import Diagnostic, error, quote
+from crnotify.diagnostics import Diagnostic, codes, error, quote
 from crnotify.source import Path, SourceMap, format_path
 
 SCHEMA_RESOURCE = "schemas/crnotify.schema.json"

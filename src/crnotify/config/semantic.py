@@ -1,13 +1,9 @@
 """Semantic checks (CRN2xx, CRN3xx) over the schema-valid registries and rules of all documents, and
 the construction of the `Config` model from them. Registries are checked in `registries`, notify and
-bus blocks in `notify`, what only AWS imposes in `aws`; this module checks the rules themselves.
-
-Facts relied on (research/alibaba-facts.md): each region allows 10 event rules (§6); EventBridge
-rule names are ≤127 letters, digits and `-`, starting with a letter or digit, not
-`eventbridge-reserved-…` (§2.5); saving an ACR rule creates a bus rule of the same name on the
-region's `default` bus (§6), so names must be unique per region across instances; DingTalk robots
-take 20 messages a minute, then are throttled for 10 minutes (§5). AWS rule names are ≤64 of
-`[.\\-_A-Za-z0-9]` (research/aws-facts.md §2).
+bus blocks in `notify`; this module checks the rules themselves. What one cloud imposes (name rules,
+event types, quotas, sizes) is asked of that cloud's rules (`providers.cloud(kind)`), never decided
+here. Rules whose bus key and name agree write the same bus rule, so names are unique per bus (on
+Alibaba: per region across instances, since every ACR rule generates a rule on `default`).
 """
 
 from __future__ import annotations
@@ -18,12 +14,11 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from crnotify import tagregex
-from crnotify.config import codes
-from crnotify.config._items import Item, Reporter
-from crnotify.config.aws import check_aws_built, check_aws_rule
 from crnotify.config.notify import EnvUses, check_bus, check_notify
-from crnotify.config.registries import DOCS, check_registries
-from crnotify.diagnostics import Diagnostic, quote
+from crnotify.config.registries import check_registries
+from crnotify.delivery import dingtalk
+from crnotify.diagnostics import Diagnostic, codes, quote
+from crnotify.diagnostics.reporter import Item, Reporter
 from crnotify.model import (
     EventType,
     NotifyMethod,
@@ -34,12 +29,9 @@ from crnotify.model import (
     Scope,
     ScopeKind,
 )
+from crnotify.providers import cloud
 
-RULES_PER_REGION = 10
-DINGTALK_PER_MINUTE = 20
-_ALIBABA_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9-]*")
-_AWS_NAME = re.compile(r"[.\-_A-Za-z0-9]+")
-_RESERVED_PREFIX = "eventbridge-reserved-"
+_RESERVED_PREFIX = "eventbridge-reserved-"  # dropped from a suggested name
 _MATCH_ALL = {".*", "^.*", ".*$", "^.*$", "(.*)", "^(.*)$"}
 
 
@@ -64,7 +56,7 @@ def check(
     env_uses = EnvUses()
     built: list[Rule] = []
     per_bus: dict[tuple[str, ...], Item] = {}
-    per_region: dict[str, list[tuple[Item, str]]] = {}
+    per_cloud: dict[Provider, list[tuple[Item, Registry]]] = {}
     for item in rules:
         registry_name = str(item.data["registry"])
         registry = declared.get(registry_name)
@@ -85,9 +77,10 @@ def check(
             )
         rule = _check_rule(rep, item, registry, env=env, env_uses=env_uses, per_bus=per_bus)
         built.append(rule)
-        if registry is not None and registry.provider is Provider.ALIBABA:
-            per_region.setdefault(registry.region, []).append((item, registry.name))
-    _check_quota(rep, per_region)
+        if registry is not None:
+            per_cloud.setdefault(registry.provider, []).append((item, registry))
+    for kind, entries in per_cloud.items():
+        cloud(kind).check_rule_set(rep, entries)
     _check_env(rep, env_uses, env, for_cloud=for_cloud)
     return Checked(
         registries=tuple(declared.values()), rules=tuple(built), diagnostics=tuple(rep.diagnostics)
@@ -106,10 +99,9 @@ def _check_rule(
     data = item.data
     name = item.name
     event_type = EventType.parse(str(data["event"]))
+    rules = None if registry is None else cloud(registry.provider)
     if registry is not None:
         _check_rule_name(rep, item, registry)
-    if registry is not None and registry.provider is Provider.ALIBABA and not event_type.is_acr_rule_type:
-        _refuse_acr_event(rep, item, event_type)
     _check_unique(rep, item, registry, per_bus)
     scope = _check_scope(rep, item)
     tags = data.get("tags")
@@ -137,12 +129,12 @@ def _check_rule(
             item,
             ("scope",),
             f"rule {quote(name)} sends every {event_type.short_name} event of the whole registry to one "
-            f"DingTalk robot; DingTalk accepts {DINGTALK_PER_MINUTE} messages a minute per robot and then "
-            "throttles it for 10 minutes",
+            f"DingTalk robot; DingTalk accepts {dingtalk.PER_MINUTE} messages a minute per robot and then "
+            f"throttles it for {dingtalk.LOCK_SECONDS // 60} minutes",
             hint="narrow the scope to namespaces or repositories, or filter tags",
         )
-    if registry is not None and registry.provider is Provider.AWS:
-        check_aws_rule(rep, item, event_type, notify.method, tags_ok)
+    if rules is not None:
+        rules.check_rule(rep, item, event_type, notify.method, tags_ok=tags_ok)
     rule = Rule(
         name=name,
         registry=str(data["registry"]),
@@ -153,42 +145,14 @@ def _check_rule(
         scan_status=tuple(ScanStatus(s) for s in sorted(data.get("scan_status", ()))),
         bus=bus,
     )
-    if registry is not None and registry.provider is Provider.AWS:
-        check_aws_built(rep, item, rule, registry, clean=item.path not in rep.failed)
+    if rules is not None and registry is not None:
+        rules.check_built(rep, item, rule, registry, clean=item.path not in rep.failed)
     return rule
-
-
-def _refuse_acr_event(rep: Reporter, item: Item, event_type: EventType) -> None:
-    """`push` on ACR: Container Registry publishes PushCompleted to the `default` bus, but the
-    EventType of its event rules offers only five types (research/acr-events.md §1)."""
-    *first, last = (t.short_name for t in EventType.acr_rule_types())
-    rep.error(
-        codes.ACR_EVENT,
-        item,
-        ("event",),
-        f"event {event_type.short_name} cannot be selected by an ACR event rule: Container Registry "
-        f"publishes {event_type.value} to the EventBridge bus default, but its event rules select only "
-        f"{', '.join(first)} and {last} events",
-        hint=f"a plain EventBridge rule on the bus default could select {event_type.value}, but crnotify "
-        "manages ACR event rules only; instead use `event: scan` with automatic scanning on push, a "
-        "repository trigger (ACR's push webhook), or an aws registry, where push is ECR Image Action",
-    )
 
 
 def _check_rule_name(rep: Reporter, item: Item, registry: Registry) -> None:
     name = item.name
-    problem = None
-    if registry.provider is Provider.ALIBABA:
-        if len(name) > 127:
-            problem = f"is {len(name)} characters long; EventBridge allows 127"
-        elif not _ALIBABA_NAME.fullmatch(name):
-            problem = "may contain only letters, digits and '-' on Alibaba Cloud EventBridge"
-        elif name.startswith(_RESERVED_PREFIX):
-            problem = f"starts with {quote(_RESERVED_PREFIX)}, which EventBridge reserves"
-    elif len(name) > 64:
-        problem = f"is {len(name)} characters long; Amazon EventBridge allows 64"
-    elif not _AWS_NAME.fullmatch(name):
-        problem = "may contain only letters, digits, '.', '-' and '_' on Amazon EventBridge"
+    problem = cloud(registry.provider).rule_name_problem(name)
     if problem:
         suggestion = re.sub(r"[^A-Za-z0-9-]+", "-", name.removeprefix(_RESERVED_PREFIX)).strip("-")
         if len(suggestion) > 64:  # cut at a word boundary, not mid-word
@@ -211,10 +175,8 @@ def _check_unique(
     registry_name = str(item.data["registry"])
     if registry is None:
         bus: tuple[str, ...] = ("registry", registry_name)
-    elif registry.provider is Provider.ALIBABA:
-        bus = ("alibaba", registry.region)
     else:
-        bus = ("aws", str(registry.account), registry.region)
+        bus = cloud(registry.provider).bus_key(registry)
     key = (*bus, item.name)
     first = per_bus.get(key)
     if first is None:
@@ -308,25 +270,6 @@ def _check_tags(rep: Reporter, item: Item, tags: str) -> bool:
             hint=f"to match tags that start this way, end it with .* ({quote(tags + '.*')})",
         )
     return True
-
-
-def _check_quota(rep: Reporter, per_region: Mapping[str, list[tuple[Item, str]]]) -> None:
-    for region, entries in per_region.items():
-        if len(entries) <= RULES_PER_REGION:
-            continue
-        counts: dict[str, int] = {}
-        for _, registry in entries:
-            counts[registry] = counts.get(registry, 0) + 1
-        breakdown = ", ".join(f"{name}: {n}" for name, n in counts.items())
-        item, _ = entries[RULES_PER_REGION]
-        rep.error(
-            codes.RULE_QUOTA,
-            item,
-            ("name",),
-            f"region {region} has {len(entries)} event rules ({breakdown}); ACR allows at most "
-            f"{RULES_PER_REGION} per region, and EventBridge counts the generated rules the same way",
-            hint=f"rule {quote(item.name)} is the first over the limit; remove or merge rules (see {DOCS})",
-        )
 
 
 def _check_env(rep: Reporter, env_uses: EnvUses, env: Mapping[str, str], *, for_cloud: bool) -> None:

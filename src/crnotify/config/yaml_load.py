@@ -16,8 +16,7 @@ from dataclasses import dataclass
 import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
-from crnotify.config import codes
-from crnotify.diagnostics import Diagnostic, error, quote, warning
+from crnotify.diagnostics import Diagnostic, codes, error, quote, warning
 from crnotify.source import Mark, Path, SourceMap
 
 MAX_DEPTH = 64  # the format nests 6 levels; deeper data is a mistake or an attack

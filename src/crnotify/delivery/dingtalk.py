@@ -16,13 +16,19 @@ import urllib.parse
 from typing import Any
 
 MAX_SKEW_MS = 3_600_000
+# The webhook's address: https://oapi.dingtalk.com/robot/send?access_token=… (or the .io host).
+HOSTS = ("oapi.dingtalk.com", "oapi.dingtalk.io")
+PATH = "/robot/send"
+# A robot takes 20 messages a minute, then refuses every message for 10 minutes (research §5).
+PER_MINUTE = 20
+LOCK_SECONDS = 600
 
 # Answers ({"errcode": N, "errmsg": "…"}); the messages are the ones DingTalk is observed to send.
 OK = (0, "ok")
 SIGN_NOT_MATCH = (310000, "sign not match")
 KEYWORDS_NOT_IN_CONTENT = (310000, "keywords not in content")
 INVALID_TIMESTAMP = (310000, "invalid timestamp")
-SEND_TOO_FAST = (130101, "send too fast, exceed 20 times per minute")
+SEND_TOO_FAST = (130101, f"send too fast, exceed {PER_MINUTE} times per minute")
 # Not confirmed by a public source (research §5): the emulator's answers for a bad token or body.
 TOKEN_NOT_EXIST = (300001, "token is not exist")
 INVALID_MESSAGE = (40035, "invalid message body")

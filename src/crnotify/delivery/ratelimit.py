@@ -12,12 +12,14 @@ from __future__ import annotations
 import threading
 from dataclasses import dataclass, replace
 
+from crnotify.delivery import dingtalk
+
 
 @dataclass(frozen=True, slots=True)
 class Limits:
-    per_window: int = 20
+    per_window: int = dingtalk.PER_MINUTE
     window: float = 60.0
-    lock: float = 600.0
+    lock: float = dingtalk.LOCK_SECONDS
 
 
 DEFAULT_LIMITS = Limits()

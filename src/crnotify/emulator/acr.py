@@ -1,6 +1,6 @@
 """Container Registry (API 2018-12-01) event rules as a state machine: no HTTP here.
 
-Every save of an ACR rule regenerates its bus rule through `crnotify.convention` (the overwrite
+Every save of an ACR rule regenerates its bus rule through the ACR convention (the overwrite
 behaviour, DESIGN.md §2); the registry spec is kept server-side but no API reads it back, as in the
 real cloud (research/alibaba-facts.md §1.1). Emulator-only choices, documented in docs/emulator.md:
 
@@ -25,16 +25,13 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from crnotify import convention
 from crnotify.emulator import cloud_errors as errors
 from crnotify.emulator.eventbridge import EventBridgeState, check_rule_name
 from crnotify.model import EventType, NotifyMethod, ScanStatus, ScopeKind
+from crnotify.providers.alibaba import convention, limits
 
-MAX_ACR_RULES = 10
-# research/alibaba-facts.md §6: regions where ACR event notification does not exist.
-UNSUPPORTED_REGIONS = frozenset(
-    {"cn-hangzhou-finance", "cn-shanghai-finance-1", "cn-shenzhen-finance-1", "cn-north-2-gov-1", "eu-west-1"}
-)
+MAX_ACR_RULES = limits.RULES_PER_REGION
+UNSUPPORTED_REGIONS = frozenset(limits.UNAVAILABLE_REGIONS)
 INSTANCE_ID = re.compile(r"cri-[a-z0-9]+")
 _ID_ALPHABET = string.ascii_lowercase + string.digits
 

@@ -8,28 +8,26 @@ stored, plus the `IsBase64Encode=false` parameter the real backend adds (convent
 from __future__ import annotations
 
 import json
-import re
 import sqlite3
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from crnotify import convention
 from crnotify.emulator import cloud_errors as errors
 from crnotify.emulator.store import StateBase, offset_page
 from crnotify.emulator.target_shapes import ErrorEntry, model_target, normalise_target, wire_target
 from crnotify.model import BusRule
 from crnotify.patterns import CompiledPattern, InvalidPatternError, compile_pattern
+from crnotify.providers.alibaba import convention, limits
 
 BUSES = (convention.BUS_NAME,)  # only the default bus: custom buses are not emulated
-MAX_RULES_PER_BUS = 50
-MAX_TARGETS_PER_RULE = 5
-MAX_ACR_GENERATED_RULES = 10  # per region, counted on the bus apart from ACR's own count
+MAX_RULES_PER_BUS = limits.RULES_PER_BUS
+MAX_TARGETS_PER_RULE = limits.TARGETS_PER_RULE
+# per region, counted on the bus apart from ACR's own count
+MAX_ACR_GENERATED_RULES = limits.RULES_PER_REGION
 MAX_PAGE = 100
 DEFAULT_PAGE = 10
 
-_RULE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9-]{0,126}")
-_RESERVED_PREFIX = "eventbridge-reserved-"
 _STATUSES = ("ENABLE", "DISABLE")
 # The fields a ListRules target carries (no ParamList), and a ListTargets target.
 LIST_RULES_TARGET_KEYS = ("Id", "Type", "Endpoint", "ErrorsTolerance", "PushSelector")
@@ -79,11 +77,11 @@ class RuleRecord:
 
 
 def check_rule_name(name: str) -> None:
-    """research/alibaba-facts.md §2.5: ≤127 chars, starts alphanumeric, letters digits `-`."""
-    if not _RULE_NAME.fullmatch(name) or name.lower().startswith(_RESERVED_PREFIX):
+    """The cloud's name rule (`providers.alibaba.limits`, research/alibaba-facts.md §2.5)."""
+    if limits.rule_name_problem(name) is not None:
         raise errors.RULE_NAME_INVALID.error(
-            f"The event rule name [{name}] is invalid: up to 127 letters, digits and '-', starting with "
-            f"a letter or digit, not starting with '{_RESERVED_PREFIX}'"
+            f"The event rule name [{name}] is invalid: up to {limits.NAME_MAX} letters, digits and '-', "
+            f"starting with a letter or digit, not starting with '{limits.RESERVED_PREFIX}'"
         )
 
 

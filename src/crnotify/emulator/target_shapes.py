@@ -11,9 +11,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from crnotify import convention
 from crnotify.emulator import cloud_errors as errors
 from crnotify.model import Param, ParamForm, Target
+from crnotify.providers.alibaba import convention
 
 MAX_PARAM_TEXT = 10_240
 _RETRY_STRATEGIES = ("BACKOFF_RETRY", "EXPONENTIAL_DECAY_RETRY")

@@ -10,10 +10,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from crnotify import convention
 from crnotify.emulator import cloud_errors as errors
 from crnotify.emulator.acr import spec_from_params
 from crnotify.emulator.wire import ACR_VERSION, Body, Call, Route
+from crnotify.providers.alibaba import convention
 
 # The parameters that make up a rule's registry side (convention.RegistrySpec.to_params keys).
 SPEC_PARAMS = (

@@ -1,13 +1,11 @@
 """`crnotify test` without a cloud: which declared rules fire for an event, and what each target receives.
 
-For every declared Alibaba rule, the bus rule is computed exactly as `apply` would leave it —
-`convention.customise(convention.default_bus_rule(spec, instance), rule.bus, …)` — its pattern is
-compiled with the pattern engine, and ACR's own tag filter is applied on top: the generated pattern
-cannot express `RepoTagFilterPattern` (convention A2), so ACR applies it before publishing. The regex must
-match the whole tag (`re.fullmatch`), as Java's `String.matches` would; ACR's semantics are not documented.
+For every declared rule, its cloud's offline rules (`providers.<cloud>.offline`) give the bus rule
+exactly as `apply` would leave it, and any tag filter the cloud applies outside the bus pattern (ACR's);
+the pattern is compiled with the pattern engine in the cloud's dialect.
 
 Secrets are never resolved for display: URLs and secrets are shown as written in YAML (`${env:…}`), and
-a literal DingTalk `access_token` is masked. `deliver_spec` gives the resolved spec for `--deliver`.
+a literal DingTalk `access_token` is masked. `send` (`--deliver`) resolves them.
 """
 
 from __future__ import annotations
@@ -19,14 +17,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from crnotify.clock import Clock
-from crnotify.convention import RegistrySpec, customise, default_bus_rule
 from crnotify.delivery.dingtalk import redact_url
 from crnotify.delivery.push_retry import NO_RETRY
 from crnotify.delivery.send import DeliveryRefused, HttpSender, deliver, to_robot
-from crnotify.delivery.transform import Delivery, DingTalkDelivery, TransformError, render_target
-from crnotify.model import BusRule, Config, Provider, Registry, Rule, Target
+from crnotify.delivery.transform import DingTalkDelivery, TransformError
+from crnotify.model import BusRule, Config, NotifyMethod, Registry, Rule, Target
 from crnotify.patterns import CompiledPattern, InvalidPatternError, compile_pattern
-from crnotify.providers.aws import offline as offline_aws
+from crnotify.providers import cloud
 from crnotify.providers.aws.targets import RULE_HEADER
 
 MASK = "***"
@@ -96,38 +93,17 @@ class RuleBook:
         return [evaluate(prepared, event) for prepared in self.rules]
 
 
-def display_spec(rule: Rule) -> RegistrySpec:
-    """The registry spec with secrets as written (`${env:…}`), never their values."""
-    secret = rule.notify.secret
-    return RegistrySpec(
-        rule_name=rule.name,
-        event_type=rule.event_type,
-        scope=rule.scope,
-        tag_pattern=rule.tag_pattern,
-        method=rule.notify.method,
-        url=rule.notify.url.template,
-        secret=None if secret is None else (secret.template if secret.is_secret else MASK),
-        scan_status=rule.scan_status,
-    )
-
-
-def bus_rule(registry: Registry, rule: Rule, spec: RegistrySpec) -> BusRule:
-    """The bus rule crnotify's apply leaves for `rule`: ACR's generated rule plus the declared edits."""
-    generated = default_bus_rule(spec, registry.instance_id or "")
-    return customise(generated, rule.bus, digest=spec.digest())
-
-
 def prepare(registry: Registry, rule: Rule) -> PreparedRule:
+    rules = cloud(registry.provider)
+    try:
+        bus = rules.offline_bus_rule(registry, rule, resolved=False)
+    except ValueError as exc:
+        return PreparedRule(registry, rule, None, None, None, skip_reason=str(exc))
     tag_regex: re.Pattern[str] | None = None
-    if registry.provider is Provider.AWS:
-        try:  # tag filters are part of the AWS pattern (the mapping translates them)
-            bus = offline_aws.bus_rule(registry, offline_aws.display_rule(rule))
-        except ValueError as exc:
-            return PreparedRule(registry, rule, None, None, None, skip_reason=str(exc))
-    else:
-        bus = bus_rule(registry, rule, display_spec(rule))
-        try:  # ACR applies the tag regex itself; its generated pattern cannot (convention A2)
-            tag_regex = re.compile(rule.tag_pattern)
+    tags = rules.offline_tag_filter(rule)
+    if tags is not None:
+        try:
+            tag_regex = re.compile(tags)
         except re.error as exc:
             return PreparedRule(registry, rule, bus, None, None, skip_reason=f"invalid tag pattern: {exc}")
     try:
@@ -174,32 +150,23 @@ def _mask(headers: tuple[tuple[str, str], ...]) -> tuple[tuple[str, str], ...]:
 
 
 def _message(prepared: PreparedRule, target: Target, event: Mapping[str, Any]) -> Message:
-    delivery: Delivery
+    rule = prepared.rule
+    kind = "dingtalk" if rule.notify.method is NotifyMethod.DINGTALK else "http"
     try:
-        if prepared.registry.provider is Provider.AWS:
-            rule = offline_aws.display_rule(prepared.rule)
-            delivery = offline_aws.delivery(rule, target, event)
-            return Message(
-                target_id=target.id,
-                kind=offline_aws.message_kind(rule),
-                endpoint=redact_url(rule.notify.url.template),
-                body=delivery.body,
-                headers=_mask(delivery.headers),
-            )
-        delivery = render_target(target, event)
+        delivery = cloud(prepared.registry.provider).offline_delivery(rule, target, event, resolved=False)
     except TransformError as exc:
-        return Message(target_id=target.id, kind=target.type, endpoint=redact_url(target.endpoint), body="",
+        return Message(target_id=target.id, kind=kind, endpoint=redact_url(target.endpoint), body="",
                        error=exc.message)  # fmt: skip
     if isinstance(delivery, DingTalkDelivery):
         return Message(
             target_id=delivery.target_id,
-            kind="dingtalk",
+            kind=kind,
             endpoint=redact_url(delivery.webhook),
             body=delivery.body,
             signed=bool(delivery.secret),
         )
     return Message(
-        target_id=delivery.target_id, kind="http", endpoint=redact_url(delivery.url), body=delivery.body,
+        target_id=delivery.target_id, kind=kind, endpoint=redact_url(delivery.url), body=delivery.body,
         headers=_mask(delivery.headers),
     )  # fmt: skip
 
@@ -218,19 +185,17 @@ def send(
     oapi.dingtalk.com, with the same path, access token and signature: `crnotify emulator dingtalk`.
     """
     rule, name = prepared.rule, f"{prepared.registry.name}/{prepared.rule.name}"
-    aws = prepared.registry.provider is Provider.AWS
+    rules = cloud(prepared.registry.provider)
     try:
-        spec = deliver_spec(rule)
-        bus = (
-            offline_aws.bus_rule(prepared.registry, rule) if aws else bus_rule(prepared.registry, rule, spec)
-        )
+        _check_resolved(rule)
+        bus = rules.offline_bus_rule(prepared.registry, rule, resolved=True)
     except ValueError as exc:
         return [Sent(rule=name, target_id="-", endpoint=redact_url(rule.notify.url.template), ok=False,
                      detail=str(exc))]  # fmt: skip
     sent = []
     for target in bus.targets:
         try:
-            delivery = offline_aws.delivery(rule, target, event) if aws else render_target(target, event)
+            delivery = rules.offline_delivery(rule, target, event, resolved=True)
             delivery = to_robot(delivery, dingtalk_robot)
             result = deliver(delivery, sender=sender, clock=clock, strategy=NO_RETRY, rng=random.Random(0))
         except (TransformError, DeliveryRefused) as exc:
@@ -243,10 +208,9 @@ def send(
     return sent
 
 
-def deliver_spec(rule: Rule) -> RegistrySpec:
-    """The spec with secrets resolved, for `--deliver`. Raises ValueError naming an unset variable."""
+def _check_resolved(rule: Rule) -> None:
+    """Raises ValueError naming the unset variables `--deliver` needs."""
     for text in (rule.notify.url, rule.notify.secret):
         if text is not None and text.value is None:
             names = ", ".join(text.env_names)
             raise ValueError(f"rule {rule.name}: cannot deliver, environment variable(s) {names} not set")
-    return RegistrySpec.of(rule)

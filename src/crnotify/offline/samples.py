@@ -3,7 +3,7 @@
 ACR events follow the one full sample Alibaba Cloud publishes, `cr:Artifact:BuildCompleted`
 (research/acr-events.md §2.1, https://www.alibabacloud.com/help/en/eventbridge/user-guide/container-registry-events):
 a CloudEvents envelope with `source: acs.cr`, `time` at +08:00, `aliyun*` extensions, and PascalCase
-`data`. The `data` field names come from `crnotify.convention` (COMMON_FIELDS + TYPE_FIELDS), the same
+`data`. The `data` field names come from the ACR convention (COMMON_FIELDS + TYPE_FIELDS), the same
 names the default message template binds, so a generated event always renders.
 
 Only BuildCompleted is a real sample. ScanCompleted's field list is documented (acr-events.md §2.2);

@@ -1,7 +1,8 @@
 """The planner: a pure function from (declared config, live state) to a typed plan. No I/O.
 
-`plan(config, live)` diffs; `crnotify.drift` reuses its assessment of each live rule. The plan's
-vocabulary (`Change`, `FieldChange`, …) is defined in `changes`; deepdiff never leaks out.
+`plan(config, live)` diffs through one assessment per rule (`assessment`, decided by each cloud's
+planning rules); `crnotify.drift` reads the same assessments. The plan's vocabulary (`Change`,
+`FieldChange`, …) is defined in `changes`; deepdiff never leaks out.
 """
 
 from __future__ import annotations
@@ -9,36 +10,30 @@ from __future__ import annotations
 from crnotify.planner.changes import (
     Action,
     Change,
-    CreateRegistryRule,
     DeleteRule,
     FieldChange,
     Operation,
     Plan,
     PlanError,
     PutBusRule,
+    RegistryWrite,
     RuleRef,
     Summary,
-    UpdateRegistryRule,
 )
-from crnotify.planner.core import plan
-from crnotify.planner.desired import Desired, config_digest, desire, desired_digest
+from crnotify.planner.core import config_digest, plan
 
 __all__ = [
     "Action",
     "Change",
-    "CreateRegistryRule",
     "DeleteRule",
-    "Desired",
     "FieldChange",
     "Operation",
     "Plan",
     "PlanError",
     "PutBusRule",
+    "RegistryWrite",
     "RuleRef",
     "Summary",
-    "UpdateRegistryRule",
     "config_digest",
-    "desire",
-    "desired_digest",
     "plan",
 ]

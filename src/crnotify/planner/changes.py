@@ -10,7 +10,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from enum import StrEnum
 
-from crnotify.convention import RegistrySpec
 from crnotify.model import JSON, BusRule, Registry
 
 
@@ -49,14 +48,12 @@ class FieldChange:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class CreateRegistryRule:
-    spec: RegistrySpec = field(repr=False)
+class RegistryWrite:
+    """Save a rule's registry side (create it when `rule_id` is None). Only a cloud whose registry has a
+    side of its own plans one — Alibaba's ACR event rule — with a subclass holding what to save, which
+    that cloud's `providers.base.RegistrySide` executes."""
 
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class UpdateRegistryRule:
-    rule_id: str
-    spec: RegistrySpec = field(repr=False)
+    rule_id: str | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -74,7 +71,7 @@ class DeleteRule:
     bus_name: str | None  # the bus side, if it exists
 
 
-Operation = CreateRegistryRule | UpdateRegistryRule | PutBusRule | DeleteRule
+Operation = RegistryWrite | PutBusRule | DeleteRule
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -89,7 +86,7 @@ class Change:
 
     @property
     def writes_registry(self) -> bool:
-        return isinstance(self.operation, CreateRegistryRule | UpdateRegistryRule)
+        return isinstance(self.operation, RegistryWrite)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -9,12 +9,12 @@ values become `model.fingerprint`s here, so nothing downstream of this module ev
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
-from dataclasses import replace
+from collections.abc import Mapping
 from urllib.parse import urlsplit
 
 from crnotify import normalise
-from crnotify.convention import RegistrySpec, read_marker, template_of
+from crnotify.delivery.templates import template_of
+from crnotify.marker import read_marker
 from crnotify.model import JSON, BusRule, fingerprint
 from crnotify.planner.changes import FieldChange
 
@@ -77,30 +77,6 @@ def flatten_bus(rule: BusRule | None) -> dict[str, JSON]:
     return {path: value for path, value in out.items() if value is not None}
 
 
-def flatten_spec(spec: RegistrySpec | None, *, tag_pattern: bool = True) -> dict[str, JSON]:
-    """A registry spec as fields. `tag_pattern=False` for a spec inferred from the bus, which cannot
-    show it (convention.py A2)."""
-    if spec is None:
-        return {}
-    out: dict[str, JSON] = {
-        "event_type": spec.event_type.value,
-        "scope.kind": spec.scope.kind.value,
-        "notify.method": spec.method.value,
-        "notify.url": spec.url,
-    }
-    if spec.scope.namespaces:
-        out["scope.namespaces"] = list(spec.scope.namespaces)
-    if spec.scope.repositories:
-        out["scope.repositories"] = list(spec.scope.repositories)
-    if spec.scan_status:
-        out["scan_status"] = [s.value for s in spec.scan_status]
-    if tag_pattern:
-        out["tag_pattern"] = spec.tag_pattern
-    if spec.secret:
-        out["notify.secret"] = spec.secret
-    return out
-
-
 def diff(
     before: Mapping[str, JSON], after: Mapping[str, JSON], *, url_secret: bool
 ) -> tuple[FieldChange, ...]:
@@ -122,60 +98,6 @@ def diff(
 
 def bus_fields(before: BusRule | None, after: BusRule | None, *, url_secret: bool) -> tuple[FieldChange, ...]:
     return diff(flatten_bus(before), flatten_bus(after), url_secret=url_secret)
-
-
-def registry_fields(
-    before: RegistrySpec | None,
-    after: RegistrySpec | None,
-    *,
-    url_secret: bool,
-    before_from_bus: bool = False,
-) -> tuple[FieldChange, ...]:
-    """`before_from_bus`: `before` was inferred from the bus rule, so the tag regex is unknown and is
-    left out of the comparison on both sides."""
-    return diff(
-        flatten_spec(before, tag_pattern=not before_from_bus),
-        flatten_spec(after, tag_pattern=not (before_from_bus and before is not None)),
-        url_secret=url_secret,
-    )
-
-
-def last_saved_tag(
-    observed: RegistrySpec | None, digest: str | None, candidates: Iterable[str]
-) -> str | None:
-    """The tag regex crnotify last saved, if one of `candidates` is it.
-
-    The regex is visible nowhere (convention.py A2), but the marker's `digest` hashes the whole spec
-    crnotify saved, and the bus shows every other field of it (`observed`): the candidate that,
-    put into the observed spec, reproduces the digest is the saved regex. A hash cannot be inverted,
-    so only the candidates worth trying (the declared regex, ACR's default `.*`) can be recognised.
-    """
-    if observed is None or digest is None:
-        return None
-    for tag in dict.fromkeys(candidates):
-        if replace(observed, tag_pattern=tag).digest() == digest:
-            return tag
-    return None
-
-
-def tag_field(
-    observed: RegistrySpec | None, digest: str | None, declared: RegistrySpec
-) -> FieldChange | None:
-    """`tag_pattern` before → after for a registry write planned from what the bus shows; None when
-    the saved regex is known to be the declared one. An unrecognised regex is shown as changed from
-    an unknown value, saying why (with the digest of the spec crnotify last saved, if any): the
-    write sends the declared regex whatever the live one is."""
-    before = last_saved_tag(observed, digest, (declared.tag_pattern, ".*"))
-    if before == declared.tag_pattern:
-        return None
-    if before is not None:
-        return FieldChange(path="tag_pattern", before=before, after=declared.tag_pattern)
-    why = (
-        f"not visible on the bus; crnotify last saved spec {digest}"
-        if digest is not None
-        else "not visible on the bus; saved outside crnotify"
-    )
-    return FieldChange(path="tag_pattern", after=declared.tag_pattern, before_unknown=why)
 
 
 def is_declared_path(path: str, *, description: bool, enabled: bool, template: bool) -> bool:

@@ -8,12 +8,11 @@ from __future__ import annotations
 
 from collections.abc import Collection, Mapping, Sequence
 
-from crnotify.convention import RegistrySpec
 from crnotify.errors import ConfigError
 from crnotify.lock import LeaseRecord, LeaseStore
 from crnotify.model import BusRule, LiveRule, LiveState, Registry
 from crnotify.model import Provider as ProviderKind
-from crnotify.providers.base import Provider
+from crnotify.providers.base import Provider, RegistrySide
 
 
 class ByRegistryKind:
@@ -46,14 +45,8 @@ class ByRegistryKind:
     def read_bus_rule(self, registry: Registry, name: str) -> BusRule | None:
         return self._for(registry).read_bus_rule(registry, name)
 
-    def create_registry_rule(self, registry: Registry, spec: RegistrySpec) -> str:
-        return self._for(registry).create_registry_rule(registry, spec)
-
-    def update_registry_rule(self, registry: Registry, rule_id: str, spec: RegistrySpec) -> None:
-        self._for(registry).update_registry_rule(registry, rule_id, spec)
-
-    def delete_registry_rule(self, registry: Registry, rule_id: str) -> None:
-        self._for(registry).delete_registry_rule(registry, rule_id)
+    def registry_side(self, registry: Registry) -> RegistrySide | None:
+        return self._for(registry).registry_side(registry)
 
     def put_bus_rule(self, registry: Registry, desired: BusRule, live: BusRule | None) -> None:
         self._for(registry).put_bus_rule(registry, desired, live)

@@ -1,11 +1,8 @@
-"""The Alibaba Cloud provider: Container Registry event rules and their EventBridge rules.
+"""Alibaba Cloud: Container Registry (ACR) event rules and the EventBridge rules they generate.
 
-Importing this package imports the vendor SDKs (through `_sdk`, the only module that does): import it
-inside a command, never at the top of a CLI module.
+Rules (pure, importable anywhere): `convention` (what ACR generates: the one place our assumptions
+about the real cloud live), `limits`, `checks`, `desired`, `fields`, `assess`, `importer`, `offline`,
+and `cloud` (the `Cloud` the table hands out). API: `provider` (the `Provider`), `cr`, `eventbridge`,
+`read`, `errors` (the one translation of vendor errors) and `_sdk` (the only module that imports the
+vendor SDKs) — import those inside a command, never at the top of a CLI module.
 """
-
-from __future__ import annotations
-
-from crnotify.providers.alibaba.provider import AlibabaProvider
-
-__all__ = ["AlibabaProvider"]

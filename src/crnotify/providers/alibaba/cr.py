@@ -12,9 +12,9 @@ import json
 from collections.abc import Callable
 from typing import Any
 
-from crnotify.convention import RegistrySpec
 from crnotify.errors import NotFound, ProviderError
 from crnotify.providers.alibaba import _sdk
+from crnotify.providers.alibaba.convention import RegistrySpec
 from crnotify.providers.alibaba.errors import CallContext, call, failed_response
 
 ContextFor = Callable[[str, str], CallContext]

@@ -21,10 +21,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from crnotify import normalise
-from crnotify.convention import BUS_NAME
 from crnotify.errors import AlreadyExists, NotFound
 from crnotify.model import BusRule, Param, ParamForm, Target
 from crnotify.providers.alibaba import _sdk
+from crnotify.providers.alibaba.convention import BUS_NAME
 from crnotify.providers.alibaba.errors import CallContext, call, failed_response
 
 ContextFor = Callable[[str, str], CallContext]  # (RAM action, resource) → context

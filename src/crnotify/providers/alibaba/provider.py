@@ -7,12 +7,14 @@ from collections.abc import Collection, Mapping, Sequence
 from typing import Any
 
 from crnotify import normalise
-from crnotify.convention import RegistrySpec, bus_digest, default_bus_rule
 from crnotify.errors import AlreadyExists, ConfigError
 from crnotify.fanout import DEFAULT_CONCURRENCY
 from crnotify.lock import LeaseRecord
-from crnotify.model import BusRule, LiveState, Registry
+from crnotify.model import BusRule, LiveState, Provider, Registry
+from crnotify.planner.changes import RegistryWrite
 from crnotify.providers.alibaba import _sdk, cr, eventbridge, read
+from crnotify.providers.alibaba.convention import RegistrySpec, bus_digest, default_bus_rule
+from crnotify.providers.alibaba.desired import SaveEventRule
 from crnotify.providers.alibaba.errors import CallContext
 from crnotify.providers.retry import RetryPolicy, configured
 
@@ -105,6 +107,17 @@ class AlibabaProvider:
 
     # --- registry side --------------------------------------------------------------------------
 
+    def registry_side(self, registry: Registry) -> AlibabaProvider:
+        return self
+
+    def save_registry_rule(self, registry: Registry, write: RegistryWrite) -> None:
+        if not isinstance(write, SaveEventRule):  # only Alibaba's planning rules plan registry writes
+            raise TypeError(f"not an ACR registry write: {type(write).__name__}")
+        if write.rule_id is None:
+            self.create_registry_rule(registry, write.spec)
+        else:
+            self.update_registry_rule(registry, write.rule_id, write.spec)
+
     def _instance(self, registry: Registry) -> str:
         if not registry.instance_id:
             raise ConfigError(f"registry {registry.name} has no instance_id")
@@ -188,3 +201,8 @@ class AlibabaProvider:
 
     def lease_location(self, registry: Registry, name: str) -> str:
         return f"the EventBridge rule {name} on the default bus in {registry.region}"
+
+
+def trace_registries(regions: Sequence[str]) -> tuple[Registry, ...]:
+    """A registry per region, for `crnotify trace`: EventBridge traces are read per region."""
+    return tuple(Registry(name=region, provider=Provider.ALIBABA, region=region) for region in regions)

@@ -24,10 +24,10 @@ from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import partial
 
-from crnotify.convention import instance_ids
 from crnotify.fanout import Fanout
 from crnotify.model import BusRule, LiveRule, LiveState, Registry
 from crnotify.providers.alibaba import _sdk, cr, eventbridge
+from crnotify.providers.alibaba.convention import instance_ids
 from crnotify.providers.alibaba.eventbridge import RuleSummary
 
 ClientsFor = Callable[[str], _sdk.Clients]  # region → clients, created on the calling thread

@@ -1,7 +1,8 @@
-"""The AWS provider: Amazon ECR events delivered by Amazon EventBridge rules on the `default` bus.
+"""AWS: Amazon ECR events delivered by Amazon EventBridge rules on the `default` bus.
 
-Pure modules (no SDK, importable anywhere): `mapping` (declared rule → EventBridge rule, and the
-checks validation runs for `aws` registries), `targets` (API destination, connection and message
-template of a rule), `importer` (EventBridge rule → declared rule). I/O: `events` (the provider),
-`errors` (the one translation of botocore errors) and `_sdk` (the only module that imports boto3).
+Rules (pure, importable anywhere): `mapping` (declared rule → EventBridge rule), `targets` (API
+destination, connection and message template of a rule), `limits`, `checks`, `assess`, `importer`,
+`offline`, and `cloud` (the `Cloud` the table hands out). API: `provider` (the `Provider`), `live`,
+`lease`, `errors` (the one translation of botocore errors) and `_sdk` (the only module that imports
+boto3).
 """

@@ -16,11 +16,13 @@ from dataclasses import dataclass, replace
 from urllib.parse import urlsplit
 
 from crnotify import normalise
+from crnotify.delivery import dingtalk
 from crnotify.model import (
     JSON,
     BusCustomization,
     BusRule,
     EventType,
+    LiveRule,
     MessageTemplate,
     Notify,
     NotifyMethod,
@@ -35,15 +37,15 @@ from crnotify.model import (
     TemplateFormat,
 )
 from crnotify.providers.aws import mapping, targets
+from crnotify.providers.base import Imported
 
-DINGTALK_HOSTS = ("oapi.dingtalk.com", "oapi.dingtalk.io")
 _EVENTS = {(e.source, e.detail_type): (t, e) for t, events in mapping.EVENTS.items() for e in events}
 _STATUS = {"COMPLETE": ScanStatus.COMPLETE, "FAILED": ScanStatus.FAILED}
 _PLAIN = re.compile(r"[A-Za-z0-9_-]")
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class Imported:
+class Declared:
     """The declared rule (None when the live rule cannot be declared exactly), and notes for the user."""
 
     name: str
@@ -51,7 +53,7 @@ class Imported:
     notes: tuple[str, ...] = ()
 
 
-def declared_rule(bus: BusRule, registry: Registry) -> Imported:
+def declared_rule(bus: BusRule, registry: Registry) -> Declared:
     notes: list[str] = []
     try:
         event_type, scope, tag_pattern, statuses = _read_pattern(bus.pattern)
@@ -59,7 +61,7 @@ def declared_rule(bus: BusRule, registry: Registry) -> Imported:
             raise ValueError(f"it has {len(bus.targets)} targets; crnotify declares exactly one")
         notify, template = _read_target(bus.name, bus.targets[0], event_type, notes)
     except ValueError as exc:
-        return Imported(name=bus.name, rule=None, notes=(str(exc),))
+        return Declared(name=bus.name, rule=None, notes=(str(exc),))
     rule = Rule(
         name=bus.name,
         registry=registry.name,
@@ -77,12 +79,12 @@ def declared_rule(bus: BusRule, registry: Registry) -> Imported:
     )
     rule = replace(rule, bus=customisation)
     if normalise.pattern(mapping.desired_pattern(rule, registry)) != normalise.pattern(bus.pattern):
-        return Imported(
+        return Declared(
             name=bus.name,
             rule=None,
             notes=("its pattern is not one crnotify writes (it would change on apply)",),
         )
-    return Imported(name=bus.name, rule=rule, notes=tuple(notes))
+    return Declared(name=bus.name, rule=rule, notes=tuple(notes))
 
 
 # --- pattern -------------------------------------------------------------------------------------------
@@ -198,7 +200,7 @@ def _read_target(
     auth_param = target.param("Auth")
     auth = targets.AuthSummary.from_param(auth_param) if auth_param is not None else None
     host = urlsplit(target.endpoint).hostname or ""
-    method = NotifyMethod.DINGTALK if host in DINGTALK_HOSTS else NotifyMethod.HTTPS
+    method = NotifyMethod.DINGTALK if host in dingtalk.HOSTS else NotifyMethod.HTTPS
     if auth is not None and auth.url is not None:  # written by crnotify: the templates are recorded
         url = SecretText(template=auth.url)
         token = None if auth.token is None else SecretText(template=auth.token)
@@ -253,3 +255,82 @@ def _template(form: ParamForm, value: str | None, text: str | None) -> MessageTe
             variables=variables,
         )
     return MessageTemplate(format=TemplateFormat.JSON, text=body, variables=variables)
+
+
+# --- the YAML of an imported rule -------------------------------------------------------------------
+
+
+def import_rule(registry: Registry, live: LiveRule) -> Imported:
+    """An ECR rule on the bus → YAML (`providers.aws.importer` decides what can be declared exactly).
+
+    Adopting it (`--adopt`) tags it as crnotify's as it is (`providers.aws.mapping.adopted`).
+    """
+    if live.bus is None:
+        return Imported(name=live.name, document=None, notes=("no EventBridge rule",))
+    result = declared_rule(live.bus, registry)
+    owned = mapping.owner(live.bus) == registry.name
+    if result.rule is None:
+        return Imported(name=live.name, document=None, notes=result.notes, owned=owned)
+    rule = result.rule
+    env = [
+        (name, f"a value of rule {rule.name} that AWS does not return")
+        for text in (rule.notify.url, rule.notify.secret)
+        if text is not None
+        for name in text.env_names
+        if name.startswith("CRNOTIFY_")
+    ]
+    notes = tuple(note for note in result.notes if "AWS does not return" not in note)
+    adoption = None if owned else mapping.adopted(live.bus, registry.name)
+    return Imported(
+        name=live.name,
+        document=_document(rule),
+        env=tuple(env),
+        notes=notes,
+        owned=owned,
+        adoption=adoption,
+    )
+
+
+def _document(rule: Rule) -> dict[str, object]:
+    document: dict[str, object] = {
+        "name": rule.name,
+        "registry": rule.registry,
+        "event": rule.event_type.short_name,
+    }
+    scope = rule.scope
+    if scope.kind is ScopeKind.INSTANCE:
+        document["scope"] = "instance"
+    elif scope.kind is ScopeKind.NAMESPACE:
+        document["scope"] = {"namespaces": list(scope.namespaces)}
+    else:
+        document["scope"] = {"namespace": scope.namespaces[0], "repositories": list(scope.repositories)}
+    if rule.tag_pattern != ".*":
+        document["tags"] = rule.tag_pattern
+    if rule.scan_status:
+        document["scan_status"] = [s.value for s in rule.scan_status]
+    if rule.notify.method is NotifyMethod.DINGTALK:
+        document["notify"] = {"dingtalk": {"webhook": rule.notify.url.template}}
+    else:
+        body: dict[str, object] = {"url": rule.notify.url.template}
+        if rule.notify.secret is not None:
+            body["token"] = rule.notify.secret.template
+        document["notify"] = {rule.notify.method.value: body}
+    custom: dict[str, object] = {}
+    if rule.bus.description is not None:
+        custom["description"] = rule.bus.description
+    if rule.bus.enabled is not None:
+        custom["enabled"] = rule.bus.enabled
+    template = rule.bus.template
+    if template is not None:
+        block: dict[str, object] = {"format": template.format.value}
+        if template.title:
+            block["title"] = template.title
+        block["text"] = template.text
+        defaults = dict(targets.default_variables(rule.event_type))
+        extra = {k: v for k, v in template.variables if defaults.get(k) != v}
+        if extra:
+            block["variables"] = extra
+        custom["template"] = block
+    if custom:
+        document["bus"] = custom
+    return document

@@ -27,7 +27,7 @@ from crnotify.delivery.transform import (
     render_template,
     resolve_variables,
 )
-from crnotify.model import BusRule, NotifyMethod, Param, ParamForm, Registry, Rule, SecretText, Target
+from crnotify.model import BusRule, Param, ParamForm, Registry, Rule, SecretText, Target
 from crnotify.providers.aws import mapping
 from crnotify.providers.aws.targets import RULE_HEADER, TOKEN_HEADER
 
@@ -44,9 +44,14 @@ def display_rule(rule: Rule) -> Rule:
     return replace(rule, notify=replace(rule.notify, url=url, secret=secret))
 
 
-def bus_rule(registry: Registry, rule: Rule) -> BusRule:
-    """The EventBridge rule apply writes for `rule` (its secrets must be resolved)."""
-    return mapping.desired_bus_rule(rule, registry)
+def bus_rule(registry: Registry, rule: Rule, *, resolved: bool) -> BusRule:
+    """The EventBridge rule apply writes for `rule` (with `resolved`, its secrets must be)."""
+    return mapping.desired_bus_rule(rule if resolved else display_rule(rule), registry)
+
+
+def tag_filter(rule: Rule) -> str | None:
+    """Tag filters are part of the AWS pattern (the mapping translates them)."""
+    return None
 
 
 def render_body(param: Param | None, event: Mapping[str, Any]) -> str:
@@ -66,12 +71,10 @@ def headers(rule: Rule, token: str | None, body: str) -> tuple[tuple[str, str], 
     return (("content-type", content_type(body)), key_header)
 
 
-def message_kind(rule: Rule) -> str:
-    return "dingtalk" if rule.notify.method is NotifyMethod.DINGTALK else "http"
-
-
-def delivery(rule: Rule, target: Target, event: Mapping[str, Any]) -> HttpDelivery:
-    """The request the API destination makes, from a rule whose secrets are resolved."""
+def delivery(rule: Rule, target: Target, event: Mapping[str, Any], *, resolved: bool = True) -> HttpDelivery:
+    """The request the API destination makes (`resolved` False: secrets as written)."""
+    if not resolved:
+        rule = display_rule(rule)
     body = render_body(target.param("Body"), event)
     token = None if rule.notify.secret is None else rule.notify.secret.value
     return HttpDelivery(

@@ -30,7 +30,6 @@ from itertools import groupby
 from typing import Any
 
 from crnotify import normalise
-from crnotify.convention import RegistrySpec
 from crnotify.errors import AlreadyExists, AuthError, CrnotifyError, NotFound, ProviderError, TransientError
 from crnotify.fanout import DEFAULT_CONCURRENCY, Fanout
 from crnotify.lock import LeaseRecord
@@ -160,16 +159,9 @@ class AwsProvider:
             return None
         return self._complete(client, [rule])[0]
 
-    # The registry side is Alibaba's: on AWS an ECR rule *is* its EventBridge rule.
-
-    def create_registry_rule(self, registry: Registry, spec: RegistrySpec) -> str:
-        raise NotImplementedError("AWS registries have no registry-side rule")
-
-    def update_registry_rule(self, registry: Registry, rule_id: str, spec: RegistrySpec) -> None:
-        raise NotImplementedError("AWS registries have no registry-side rule")
-
-    def delete_registry_rule(self, registry: Registry, rule_id: str) -> None:
-        raise NotImplementedError("AWS registries have no registry-side rule")
+    def registry_side(self, registry: Registry) -> None:
+        """ECR has no registry-side event rules: an ECR rule *is* its EventBridge rule."""
+        return
 
     def _read_region(
         self, fan: Fanout, region: str, declared: set[str], then: Callable[[list[BusRule]], None]

@@ -32,7 +32,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from urllib.parse import parse_qsl, urlsplit, urlunsplit
 
-from crnotify import convention, normalise
+from crnotify import normalise
+from crnotify.delivery import templates
 from crnotify.model import (
     EventType,
     MessageTemplate,
@@ -330,7 +331,7 @@ def body_param(template: MessageTemplate | None) -> Param:
         return Param(resource_key="Body", form=ParamForm.ORIGINAL)
     used = set(_PLACEHOLDER.findall(template.text + (template.title or "")))
     used_only = replace(template, variables=tuple(v for v in template.variables if v[0] in used))
-    body = convention.body_param(used_only)
+    body = templates.body_param(used_only)
     return Param(
         resource_key="Body",
         form=ParamForm.TEMPLATE,

@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from crnotify.diagnostics import Diagnostic, Severity
+from crnotify.diagnostics import Diagnostic, Severity, codes, quote
 from crnotify.source import Mark, Path, SourceMap
 
 
@@ -72,3 +72,26 @@ class Reporter:
         path = (*item.path, *sub)
         diagnostic = Diagnostic(code=code, severity=severity, message=message, hint=hint, path=path)
         self.diagnostics.append(diagnostic.located(item.source, key=key))
+
+
+def provider_fields(rep: Reporter, item: Item, *, needed: str | None, forbidden: str, why: str) -> None:
+    """A registry field its provider needs (`needed`) or cannot take (`forbidden`)."""
+    provider = item.data["provider"]
+    if needed is not None and needed not in item.data:
+        rep.error(
+            codes.PROVIDER_FIELDS,
+            item,
+            (),
+            f"{provider} registry {quote(item.name)} needs {needed} ({why})",
+            hint=f"add `{needed}:`"
+            + (" (the cri-… id from the ACR console)" if needed == "instance_id" else ""),
+        )
+    if forbidden in item.data:
+        rep.error(
+            codes.PROVIDER_FIELDS,
+            item,
+            (forbidden,),
+            f"{forbidden} does not apply to {provider} registries",
+            hint=f"remove {forbidden}, or set the provider it belongs to",
+            key=True,
+        )

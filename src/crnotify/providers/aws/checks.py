@@ -1,4 +1,5 @@
-"""Rules only the `aws` provider imposes: what Amazon ECR emits and what Amazon EventBridge can do.
+"""What validation checks only for `aws` registries and their rules: what Amazon ECR emits and what
+Amazon EventBridge can do.
 
 Sources: research/aws-facts.md §1.2 (ECR detail-types and their closest ACR types), §2 (API
 destinations must be HTTPS, input transformers), §4 (pattern operators), §5 (sizes). What ECR emits
@@ -8,11 +9,11 @@ and how a rule becomes an EventBridge rule is `crnotify.providers.aws.mapping`, 
 from __future__ import annotations
 
 from crnotify import tagregex
-from crnotify.config import codes
-from crnotify.config._items import Item, Reporter
-from crnotify.diagnostics import quote
+from crnotify.diagnostics import codes, quote
+from crnotify.diagnostics.reporter import Item, Reporter, provider_fields
 from crnotify.model import EventType, NotifyMethod, Registry, Rule
 from crnotify.providers.aws import mapping
+from crnotify.providers.base import RegistryTarget
 
 
 def check_aws_rule(
@@ -77,3 +78,11 @@ def check_aws_built(rep: Reporter, item: Item, rule: Rule, registry: Registry, *
     if clean:
         for problem in mapping.size_problems(rule, registry):
             rep.error(codes.AWS_SIZE, item, problem.path, problem.message, hint=problem.hint)
+
+
+def check_registry(rep: Reporter, item: Item) -> RegistryTarget | None:
+    provider_fields(rep, item, needed="account", forbidden="instance_id", why="an AWS account")
+    account, region = item.data.get("account"), str(item.data["region"])
+    if account is None:
+        return None
+    return RegistryTarget(key=("aws", str(account), region), where=f"AWS account {account} in {region}")

@@ -1,17 +1,24 @@
 """What the declared config wants on the cloud: per rule, the registry spec and the bus rule.
 
-Everything here comes from `crnotify.convention`: the desired bus rule is ACR's generated rule with
+Everything here comes from the ACR convention: the desired bus rule is ACR's generated rule with
 the declared customisations and the ownership marker (`customise(default_bus_rule(...))`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from crnotify import normalise
-from crnotify.convention import RegistrySpec, bus_digest, customise, default_bus_rule
-from crnotify.model import BusRule, Config, Provider, Registry, Rule
+from crnotify.model import BusRule, Registry, Rule
+from crnotify.planner.changes import RegistryWrite
+from crnotify.providers.alibaba.convention import RegistrySpec, bus_digest, customise, default_bus_rule
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SaveEventRule(RegistryWrite):
+    """Create (no `rule_id`) or save an ACR event rule; executed by `AlibabaProvider`."""
+
+    spec: RegistrySpec = field(repr=False)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -51,40 +58,8 @@ def desire(registry: Registry, rule: Rule) -> Desired:
     )
 
 
-def desired_digest(items: Iterable[Desired]) -> str:
-    """One hash of the whole desired state, secrets entering only through digests.
-
-    A saved plan stores it; `apply --plan` recomputes it from the config and refuses on a mismatch.
-    """
-    document = sorted(
-        [
-            item.registry.name,
-            item.registry.region,
-            item.instance_id,
-            item.rule.name,
-            item.digest,
-            bus_digest(item.bus),
-        ]
-        for item in items
-    )
-    return normalise.digest(document, length=64)
-
-
-def config_digest(config: Config) -> str:
-    """`desired_digest` of every plannable rule of the config (rules the planner rejects are skipped:
-    a plan with errors is never applied); aws rules add their content digests."""
-    from crnotify.planner import aws  # noqa: PLC0415 (aws imports the planner's changes)
-
-    items = []
-    for rule in config.rules:
-        try:
-            registry = config.registry(rule.registry)
-            if registry.provider is Provider.ALIBABA:
-                items.append(desire(registry, rule))
-        except (KeyError, ValueError):
-            continue
-    digest = desired_digest(items)
-    aws_items = sorted(aws.digest_items(config))
-    if not aws_items:
-        return digest
-    return normalise.digest([digest, aws_items], length=64)
+def digest_items(registry: Registry, rule: Rule) -> list[str]:
+    """What a saved plan's desired digest covers for one rule, secrets entering only through digests
+    (`apply --plan` recomputes it from the config and refuses on a mismatch). ValueError: unplannable."""
+    item = desire(registry, rule)
+    return [registry.name, registry.region, item.instance_id, rule.name, item.digest, bus_digest(item.bus)]

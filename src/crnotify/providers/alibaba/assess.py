@@ -1,0 +1,372 @@
+"""Alibaba's planning rules: one `Assessment` per rule of an ACR registry — plan's changes and drift's
+findings, decided once (DESIGN.md §2, the linked pair).
+
+Ownership: the marker on the bus rule says crnotify wrote it. A registry save made outside crnotify
+regenerates the bus rule and drops the marker, so a *declared* rule whose bus rule is exactly what ACR
+generates (pristine) and carries no marker is taken as "registry side saved outside crnotify" and
+restored; this is also what an apply interrupted between the registry write and the bus write leaves
+behind, so reruns converge. A declared rule whose unmarked bus rule carries edits is someone else's:
+the plan refuses it and points at `crnotify import --adopt`.
+
+    declared, absent                  → create (registry) + reapply-bus              missing
+    declared, not ours                → error: adopt it first                         conflict
+    declared, bus rule missing        → update (registry, regenerates it) + reapply   missing
+    declared, registry saved outside  → update (registry) + reapply-bus               registry_changed
+    declared, registry rule missing   → create (registry) + reapply-bus               missing
+    declared, owned, spec changed     → update (registry) + reapply-bus               registry_changed
+    declared, owned, bus differs      → update (bus only)                             bus_changed | pending
+    declared, owned, bus as declared  → nothing                                       nothing
+    undeclared, owned                 → delete                                        pending
+    undeclared, not owned             → nothing                                       unmanaged
+
+"Bus as declared" compares the live bus rule with the declared one field by field; a bus edit made
+outside crnotify and then adopted into the YAML is therefore in sync, whatever the marker's record of
+the last bus rule crnotify wrote says.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+from crnotify import normalise
+from crnotify.marker import Marker, read_marker
+from crnotify.model import BusCustomization, BusRule, LiveRule, Registry, Rule
+from crnotify.planner.assessment import (
+    ADOPT_HINT,
+    PENDING_DELETE,
+    Assessment,
+    DriftKind,
+    Finding,
+    Standing,
+    in_sync,
+    refused,
+    unmanaged,
+)
+from crnotify.planner.changes import Action, Change, DeleteRule, FieldChange, PlanError, PutBusRule
+from crnotify.planner.fields import bus_fields, is_declared_path
+from crnotify.providers.alibaba.convention import (
+    RegistrySpec,
+    bus_digest,
+    customise,
+    default_bus_rule,
+    infer_spec,
+)
+from crnotify.providers.alibaba.desired import Desired, SaveEventRule, desire
+from crnotify.providers.alibaba.fields import registry_fields, tag_field
+
+REAPPLY_REASON = (
+    "saving the registry side regenerates the bus rule from ACR's defaults; "
+    "re-apply the declared bus customisations and the crnotify marker"
+)
+
+
+class Ownership(StrEnum):
+    ABSENT = "absent"  # nothing live
+    OWNED = "owned"  # marker present
+    PRISTINE = "pristine"  # no marker, bus rule exactly as ACR generates it
+    BUS_MISSING = "bus-missing"  # registry rule without a bus rule
+    FOREIGN = "foreign"  # no marker and edited, or a bus rule that is no ACR rule: not ours
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Facts:
+    """What the live rule shows, before any decision."""
+
+    ownership: Ownership
+    marker: Marker | None = None
+    observed: RegistrySpec | None = None  # the registry spec the bus rule shows (tag regex unknown)
+    bus_edited: bool = False  # edited outside crnotify since crnotify last wrote it
+    edited_paths: frozenset[str] = frozenset()  # bus paths that differ from what crnotify expects
+
+
+def _pristine(bus: BusRule, observed: RegistrySpec | None, instance_id: str) -> bool:
+    if observed is None:
+        return False
+    return bus_digest(normalise.bus_rule(bus)) == bus_digest(
+        normalise.bus_rule(default_bus_rule(observed, instance_id))
+    )
+
+
+def facts(
+    live: LiveRule | None,
+    *,
+    instance_id: str,
+    rule: Rule | None = None,
+    declared_spec: RegistrySpec | None = None,
+) -> Facts:
+    """Classify `live`. `rule`/`declared_spec` are the declaration, when there is one."""
+    if live is None:
+        return Facts(ownership=Ownership.ABSENT)
+    if live.bus is None:
+        return Facts(ownership=Ownership.BUS_MISSING)
+    bus = normalise.bus_rule(live.bus)
+    marker = read_marker(bus.description)
+    observed = infer_spec(bus)
+    if marker.digest is None:
+        if live.rule_id is not None and _pristine(bus, observed, instance_id):
+            return Facts(ownership=Ownership.PRISTINE, marker=marker, observed=observed)
+        return Facts(ownership=Ownership.FOREIGN, marker=marker, observed=observed)
+    # What crnotify expects to find: its last write, rebuilt from the registry spec the marker names
+    # (the declared one when the digests agree, else what the bus shows) and the declared `bus:`.
+    if declared_spec is not None and marker.digest == declared_spec.digest():
+        reference_spec: RegistrySpec | None = declared_spec
+    else:
+        reference_spec = observed or declared_spec
+    edited_paths: frozenset[str] = frozenset()
+    if reference_spec is not None:
+        customisation = rule.bus if rule is not None else BusCustomization()
+        reference = customise(
+            default_bus_rule(reference_spec, instance_id), customisation, digest=marker.digest
+        )
+        edited_paths = frozenset(
+            change.path for change in bus_fields(reference, bus, url_secret=False) if change.path != "marker"
+        )
+    # The older marker form has no record of the bus rule written: judge by the differences.
+    edited = bool(edited_paths) if marker.bus_digest is None else marker.bus_digest != bus_digest(bus)
+    return Facts(
+        ownership=Ownership.OWNED,
+        marker=marker,
+        observed=observed,
+        bus_edited=edited,
+        edited_paths=edited_paths if edited else frozenset(),
+    )
+
+
+def split_edits(found: Facts, rule: Rule | None) -> tuple[frozenset[str], frozenset[str]]:
+    """(edited paths the YAML declares — restored from it, edited paths it does not — lost)."""
+    bus = rule.bus if rule is not None else BusCustomization()
+    declared = frozenset(
+        path
+        for path in found.edited_paths
+        if is_declared_path(
+            path,
+            description=bus.description is not None,
+            enabled=bus.enabled is not None,
+            template=bus.template is not None,
+        )
+    )
+    return declared, found.edited_paths - declared
+
+
+def assess(registry: Registry, rule: Rule | None, live: LiveRule | None) -> Assessment:
+    if rule is None:
+        assert live is not None
+        return _undeclared(registry, live)
+    try:
+        desired = desire(registry, rule)
+    except ValueError as exc:
+        error = PlanError(registry=registry.name, rule=rule.name, message=str(exc))
+        return refused(
+            registry.name, rule.name, kind=DriftKind.MISSING, error=error, detail=f"cannot be compared: {exc}"
+        )
+    return _declared(desired, live)
+
+
+def _paths(paths: frozenset[str] | set[str]) -> str:
+    return ", ".join(sorted(paths))
+
+
+def _declared(desired: Desired, live: LiveRule | None) -> Assessment:
+    registry, name = desired.registry.name, desired.rule.name
+    found = facts(live, instance_id=desired.instance_id, rule=desired.rule, declared_spec=desired.spec)
+
+    def differs(*changes: Change, findings: list[Finding]) -> Assessment:
+        return Assessment(
+            registry=registry, rule=name, standing=Standing.DIFFERS, changes=changes, findings=tuple(findings)
+        )
+
+    if found.ownership is Ownership.ABSENT:
+        create = Change(
+            action=Action.CREATE,
+            registry=registry,
+            rule=name,
+            fields=registry_fields(None, desired.spec, url_secret=desired.url_is_secret),
+            operation=SaveEventRule(spec=desired.spec),
+        )
+        missing = Finding(kind=DriftKind.MISSING, detail="declared but not found in the cloud")
+        return differs(create, _reapply(desired), findings=[missing])
+    assert live is not None
+    if found.ownership is Ownership.FOREIGN:
+        where = "an EventBridge rule" if live.rule_id is None else "an event rule"
+        error = PlanError(
+            registry=registry,
+            rule=name,
+            message=f"{where} named {name!r} already exists and is not managed by crnotify "
+            "(its bus rule has no crnotify marker and carries edits crnotify did not make)",
+            hint=ADOPT_HINT.format(registry=registry),
+        )
+        detail = (
+            "a live rule of this name is not managed by crnotify; "
+            f"adopt it with `crnotify import --registry {registry} --adopt`"
+        )
+        return refused(registry, name, kind=DriftKind.CONFLICT, error=error, detail=detail)
+    if found.ownership is Ownership.BUS_MISSING:
+        assert live.rule_id is not None
+        update = Change(
+            action=Action.UPDATE,
+            registry=registry,
+            rule=name,
+            fields=registry_fields(None, desired.spec, url_secret=desired.url_is_secret),
+            reasons=("the EventBridge rule is missing; saving the registry side regenerates it",),
+            operation=SaveEventRule(rule_id=live.rule_id, spec=desired.spec),
+        )
+        missing = Finding(
+            kind=DriftKind.MISSING, detail=f"the EventBridge rule is missing (registry rule {live.rule_id})"
+        )
+        return differs(update, _reapply(desired), findings=[missing])
+    declared_edits, lost = split_edits(found, desired.rule)
+    edit_reasons = _edit_reasons(declared_edits)
+    findings: list[Finding] = []
+    if found.bus_edited:
+        findings.append(_bus_changed(declared_edits, lost))
+    if found.ownership is Ownership.PRISTINE or live.rule_id is None:
+        if live.rule_id is None:
+            reason = "the registry rule is missing (deleted outside crnotify); only its bus rule remains"
+            gone = "the registry rule is missing; only its EventBridge rule remains"
+            findings.insert(0, Finding(kind=DriftKind.MISSING, detail=gone))
+        else:
+            reason = (
+                "no crnotify marker on the bus rule: the registry side was saved outside crnotify, "
+                "which regenerated the bus rule"
+            )
+            findings.insert(0, _registry_changed(found, desired, saved_outside=True))
+        write = _registry_write(desired, live, found, (reason, *edit_reasons), lost)
+        return differs(write, _reapply(desired), findings=findings)
+    assert found.marker is not None
+    if found.marker.digest != desired.digest:
+        reason = "the declared registry spec differs from the one crnotify last saved"
+        findings.insert(0, _registry_changed(found, desired, saved_outside=False))
+        write = _registry_write(desired, live, found, (reason, *edit_reasons), lost)
+        return differs(write, _reapply(desired), findings=findings)
+    # Registry side as declared: converge the bus side alone.
+    assert live.bus is not None
+    every = bus_fields(live.bus, desired.bus, url_secret=desired.url_is_secret)
+    if not every:
+        return in_sync(registry, name)  # an outside edit adopted into the YAML is no drift
+    if not found.bus_edited:
+        findings.append(
+            Finding(kind=DriftKind.PENDING, detail=f"not applied yet: {_paths({f.path for f in every})}")
+        )
+    discards = tuple(change for change in every if change.path in lost)
+    reasons = list(edit_reasons)
+    if discards:
+        reasons.append("the bus rule was edited outside crnotify in fields the YAML does not declare")
+    update = Change(
+        action=Action.UPDATE,
+        registry=registry,
+        rule=name,
+        fields=tuple(change for change in every if change.path not in lost),
+        reasons=tuple(reasons),
+        discards=discards,
+        operation=PutBusRule(desired=desired.bus, live=live.bus),
+    )
+    return differs(update, findings=findings)
+
+
+def _bus_changed(kept: frozenset[str], lost: frozenset[str]) -> Finding:
+    parts = []
+    if lost:
+        parts.append(f"{_paths(lost)} (not declared: lost at the next registry write)")
+    if kept:
+        parts.append(f"{_paths(kept)} (declared: apply restores them)")
+    return Finding(
+        kind=DriftKind.BUS_CHANGED, detail="edited outside crnotify: " + ("; ".join(parts) or "bus rule")
+    )
+
+
+def _registry_changed(found: Facts, desired: Desired, *, saved_outside: bool) -> Finding:
+    visible = registry_fields(
+        found.observed, desired.spec, url_secret=desired.url_is_secret, before_from_bus=True
+    )
+    paths = {f.path for f in visible}
+    if saved_outside:
+        shown = f": {_paths(paths)}" if paths else ""
+        detail = (
+            "saved outside crnotify (no crnotify marker; ACR regenerated the bus rule, "
+            f"discarding its customisations){shown}"
+        )
+        return Finding(kind=DriftKind.REGISTRY_CHANGED, detail=detail)
+    assert found.marker is not None
+    tag = tag_field(found.observed, found.marker.digest, desired.spec)
+    if tag is not None:
+        paths.add(tag.path)
+    shown = f": {_paths(paths)}" if paths else ""
+    detail = (
+        f"differs from the declared spec (last saved {found.marker.digest}, declared {desired.digest}){shown}"
+    )
+    return Finding(kind=DriftKind.REGISTRY_CHANGED, detail=detail)
+
+
+def _edit_reasons(declared_edits: frozenset[str]) -> tuple[str, ...]:
+    if not declared_edits:
+        return ()
+    return (
+        "the bus rule was edited outside crnotify in declared fields "
+        f"({', '.join(sorted(declared_edits))}); the declared values will be restored",
+    )
+
+
+def _registry_write(
+    desired: Desired, live: LiveRule, found: Facts, reasons: tuple[str, ...], lost: frozenset[str]
+) -> Change:
+    fields: tuple[FieldChange, ...] = registry_fields(
+        found.observed, desired.spec, url_secret=desired.url_is_secret, before_from_bus=True
+    )
+    tag = tag_field(found.observed, found.marker.digest if found.marker else None, desired.spec)
+    if tag is not None:
+        fields = tuple(sorted((*fields, tag), key=lambda change: change.path))
+    discards = tuple(
+        change
+        for change in bus_fields(live.bus, desired.bus, url_secret=desired.url_is_secret)
+        if change.path in lost
+    )
+    return Change(
+        action=Action.CREATE if live.rule_id is None else Action.UPDATE,
+        registry=desired.registry.name,
+        rule=desired.rule.name,
+        fields=fields,
+        reasons=reasons,
+        discards=discards,
+        operation=SaveEventRule(rule_id=live.rule_id, spec=desired.spec),
+    )
+
+
+def _reapply(desired: Desired) -> Change:
+    return Change(
+        action=Action.REAPPLY_BUS,
+        registry=desired.registry.name,
+        rule=desired.rule.name,
+        fields=bus_fields(desired.generated, desired.bus, url_secret=desired.url_is_secret),
+        reasons=(REAPPLY_REASON,),
+        operation=PutBusRule(desired=desired.bus, live=None, after_registry_write=True),
+    )
+
+
+def _undeclared(registry: Registry, live: LiveRule) -> Assessment:
+    found = facts(live, instance_id=registry.instance_id or "")
+    if found.ownership is not Ownership.OWNED:
+        return unmanaged(registry.name, live.name, _describe(live))
+    delete = Change(
+        action=Action.DELETE,
+        registry=registry.name,
+        rule=live.name,
+        fields=registry_fields(found.observed, None, url_secret=False, before_from_bus=True),
+        reasons=("managed by crnotify (marker on its bus rule) and no longer declared",),
+        operation=DeleteRule(rule_id=live.rule_id, bus_name=live.bus.name if live.bus else None),
+    )
+    return Assessment(
+        registry=registry.name,
+        rule=live.name,
+        standing=Standing.UNDECLARED,
+        changes=(delete,),
+        findings=(Finding(kind=DriftKind.PENDING, detail=PENDING_DELETE),),
+    )
+
+
+def _describe(live: LiveRule) -> str:
+    if live.rule_id is not None and live.bus is not None:
+        return f"registry rule {live.rule_id} and its EventBridge rule are not managed by crnotify"
+    if live.rule_id is not None:
+        return f"registry rule {live.rule_id} (no EventBridge rule) is not managed by crnotify"
+    return "an EventBridge rule for this instance that crnotify does not manage"

@@ -1,0 +1,91 @@
+"""The registry side's fields: an ACR event rule's spec flattened to `path → value`, and the tag regex
+that no API reads back (convention A2), recovered from the marker's digest where it can be.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import replace
+
+from crnotify.model import JSON
+from crnotify.planner.changes import FieldChange
+from crnotify.planner.fields import diff
+from crnotify.providers.alibaba.convention import RegistrySpec
+
+
+def flatten_spec(spec: RegistrySpec | None, *, tag_pattern: bool = True) -> dict[str, JSON]:
+    """A registry spec as fields. `tag_pattern=False` for a spec inferred from the bus, which cannot
+    show it (convention.py A2)."""
+    if spec is None:
+        return {}
+    out: dict[str, JSON] = {
+        "event_type": spec.event_type.value,
+        "scope.kind": spec.scope.kind.value,
+        "notify.method": spec.method.value,
+        "notify.url": spec.url,
+    }
+    if spec.scope.namespaces:
+        out["scope.namespaces"] = list(spec.scope.namespaces)
+    if spec.scope.repositories:
+        out["scope.repositories"] = list(spec.scope.repositories)
+    if spec.scan_status:
+        out["scan_status"] = [s.value for s in spec.scan_status]
+    if tag_pattern:
+        out["tag_pattern"] = spec.tag_pattern
+    if spec.secret:
+        out["notify.secret"] = spec.secret
+    return out
+
+
+def registry_fields(
+    before: RegistrySpec | None,
+    after: RegistrySpec | None,
+    *,
+    url_secret: bool,
+    before_from_bus: bool = False,
+) -> tuple[FieldChange, ...]:
+    """`before_from_bus`: `before` was inferred from the bus rule, so the tag regex is unknown and is
+    left out of the comparison on both sides."""
+    return diff(
+        flatten_spec(before, tag_pattern=not before_from_bus),
+        flatten_spec(after, tag_pattern=not (before_from_bus and before is not None)),
+        url_secret=url_secret,
+    )
+
+
+def last_saved_tag(
+    observed: RegistrySpec | None, digest: str | None, candidates: Iterable[str]
+) -> str | None:
+    """The tag regex crnotify last saved, if one of `candidates` is it.
+
+    The regex is visible nowhere (convention.py A2), but the marker's `digest` hashes the whole spec
+    crnotify saved, and the bus shows every other field of it (`observed`): the candidate that,
+    put into the observed spec, reproduces the digest is the saved regex. A hash cannot be inverted,
+    so only the candidates worth trying (the declared regex, ACR's default `.*`) can be recognised.
+    """
+    if observed is None or digest is None:
+        return None
+    for tag in dict.fromkeys(candidates):
+        if replace(observed, tag_pattern=tag).digest() == digest:
+            return tag
+    return None
+
+
+def tag_field(
+    observed: RegistrySpec | None, digest: str | None, declared: RegistrySpec
+) -> FieldChange | None:
+    """`tag_pattern` before → after for a registry write planned from what the bus shows; None when
+    the saved regex is known to be the declared one. An unrecognised regex is shown as changed from
+    an unknown value, saying why (with the digest of the spec crnotify last saved, if any): the
+    write sends the declared regex whatever the live one is."""
+    before = last_saved_tag(observed, digest, (declared.tag_pattern, ".*"))
+    if before == declared.tag_pattern:
+        return None
+    if before is not None:
+        return FieldChange(path="tag_pattern", before=before, after=declared.tag_pattern)
+    why = (
+        f"not visible on the bus; crnotify last saved spec {digest}"
+        if digest is not None
+        else "not visible on the bus; saved outside crnotify"
+    )
+    return FieldChange(path="tag_pattern", after=declared.tag_pattern, before_unknown=why)

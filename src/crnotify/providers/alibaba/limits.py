@@ -1,0 +1,39 @@
+"""Alibaba Cloud's limits and facts, defined once: read by validation, the planner and the emulator.
+
+Sources: research/alibaba-facts.md §2.5 (EventBridge rule names), §6 (10 event rules per region, the
+regions without ACR event notification, the generated rule of the same name on `default`).
+"""
+
+from __future__ import annotations
+
+import re
+
+DOCS = "https://www.alibabacloud.com/help/en/acr/user-guide/create-an-event-notification"
+
+RULES_PER_REGION = 10  # ACR event rules per region, whatever their instances (§6)
+RULES_PER_BUS = 50  # EventBridge rules on one bus
+TARGETS_PER_RULE = 5
+NAME_MAX = 127  # EventBridge rule names: letters, digits and '-', starting with a letter or digit
+NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9-]*")
+RESERVED_PREFIX = "eventbridge-reserved-"
+
+# Regions where ACR event notifications are not offered, with the names the docs give them.
+UNAVAILABLE_REGIONS = {
+    "cn-hangzhou-finance": "China East 1 Finance",
+    "cn-shanghai-finance-1": "China East 2 Finance",
+    "cn-shenzhen-finance-1": "China South 1 Finance",
+    "cn-shenzhen-finance": "China South 1 Finance",
+    "cn-north-2-gov-1": "China North 2 Ali Gov 1",
+    "eu-west-1": "UK (London)",
+}
+
+
+def rule_name_problem(name: str) -> str | None:
+    """Why EventBridge refuses `name`, or None."""
+    if len(name) > NAME_MAX:
+        return f"is {len(name)} characters long; EventBridge allows {NAME_MAX}"
+    if not NAME.fullmatch(name):
+        return "may contain only letters, digits and '-' on Alibaba Cloud EventBridge"
+    if name.lower().startswith(RESERVED_PREFIX):
+        return f"starts with '{RESERVED_PREFIX}', which EventBridge reserves"
+    return None
