@@ -42,7 +42,7 @@ from urllib.parse import parse_qsl, urlsplit
 
 import yaml
 
-from crnotify.emulator import errors, routing
+from crnotify.emulator import errors, http_guard, routing
 from crnotify.emulator.acr import INSTANCE_ID, InstancePolicy
 from crnotify.emulator.clock import Clock, SystemClock
 from crnotify.emulator.signing import SignedRequest, verify
@@ -372,30 +372,11 @@ class _Handler(BaseHTTPRequestHandler):
         self._send(200, response, request_id)
 
     def _read_body(self) -> bytes:
-        if self.headers.get("Transfer-Encoding"):
-            self.close_connection = True
-            raise errors.INVALID_PARAMETER.error("send the body with a Content-Length, not chunked")
         try:
-            length = int(self.headers.get("Content-Length") or 0)
-        except ValueError:
-            self.close_connection = True
-            raise errors.INVALID_PARAMETER.error("Content-Length is not a number") from None
-        if length < 0:
-            self.close_connection = True
-            raise errors.INVALID_PARAMETER.error("Content-Length is negative")
-        if length > MAX_BODY_BYTES:
-            # Read and drop a moderately large body so the client, still sending, gets the 413 rather
-            # than a reset connection; beyond that, stop reading and close.
-            if length <= MAX_DRAINED_BYTES:
-                while length > 0:
-                    chunk = self.rfile.read(min(length, 1 << 16))
-                    if not chunk:
-                        break
-                    length -= len(chunk)
-            else:
-                self.close_connection = True
-            raise errors.BODY_TOO_LARGE.error(f"the request body may hold at most {MAX_BODY_BYTES} bytes")
-        return self.rfile.read(length) if length else b""
+            return http_guard.read_body(self, limit=MAX_BODY_BYTES, drain_limit=MAX_DRAINED_BYTES)
+        except http_guard.BodyRefused as exc:
+            failure = errors.BODY_TOO_LARGE if exc.too_large else errors.INVALID_PARAMETER
+            raise failure.error(exc.reason) from None
 
     def _admin(self, path: str) -> None:
         emulator = self.server.emulator
