@@ -9,6 +9,7 @@ import subprocess
 import sys
 import urllib.request
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 from alibabacloud_cr20181201 import models as cr
@@ -17,16 +18,46 @@ from alibabacloud_eventbridge20200401 import models as eb
 from alibabacloud_eventbridge20200401.client import Client as EventBridgeClient
 from alibabacloud_tea_openapi import models as open_api_models
 
+from conftest import sdk_config
 from crnotify.cli import main
 from crnotify.emulator.server import DEFAULT_ACCESS_KEY_ID, DEFAULT_ACCESS_KEY_SECRET
+from test_emulator_hardening import capture, replay
 
 SRC = Path(__file__).resolve().parents[1] / "src"
+
+
+STRONG_ID = "LTAI" + "k" * 20
+STRONG_SECRET = "s" * 30
+REMOTE = ["--host", "0.0.0.0", "--allow-remote"]  # each case is refused before anything is bound
+
+
+@pytest.mark.parametrize(
+    ("keys", "message"),
+    [
+        ((DEFAULT_ACCESS_KEY_ID, DEFAULT_ACCESS_KEY_SECRET), "refuses the documented default key pair"),
+        ((STRONG_ID, DEFAULT_ACCESS_KEY_SECRET), "refuses the documented default key pair"),
+        ((DEFAULT_ACCESS_KEY_ID, STRONG_SECRET), "refuses the documented default key pair"),
+        ((STRONG_ID, "x"), "--access-key-secret of at least 30 characters"),
+        ((STRONG_ID, "s" * 29), "--access-key-secret of at least 30 characters"),
+        (("LTAIshort", STRONG_SECRET), "--access-key-id of at least 16 characters"),
+    ],
+)
+def test_remote_serving_needs_a_strong_key_pair_of_your_own(
+    keys: tuple[str, str], message: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    key_id, secret = keys
+    args = ["emulator", "serve", *REMOTE, "--access-key-id", key_id, "--access-key-secret", secret]
+    assert main(args) == 1
+    output = capsys.readouterr()
+    assert message in output.err
+    assert secret not in output.out + output.err
+    assert "Traceback" not in output.err
 
 
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (["--host", "0.0.0.0"], "refusing to serve on 0.0.0.0"),
+        (["--host", "0.0.0.0"], "refusing to serve the emulator on 0.0.0.0"),
         (["--host", "0.0.0.0", "--allow-remote"], "--allow-remote needs your own"),
         (["--access-key-id", "LTAIx"], "pass --access-key-id and --access-key-secret together"),
         (["--fault-rate", "1.5"], "1.5 is not in the range"),
@@ -52,7 +83,7 @@ def test_serve_prints_the_endpoint_and_key_id_but_never_the_secret(tmp_path: Pat
     secret = "s3cret-value-for-this-test"
     process = subprocess.Popen(
         [sys.executable, "-m", "crnotify", "emulator", "serve", "--access-key-id", "LTAIcli", "--state",
-         str(tmp_path / "state.sqlite")],
+         str(tmp_path / "state.sqlite"), "--replay-checks"],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
@@ -73,6 +104,16 @@ def test_serve_prints_the_endpoint_and_key_id_but_never_the_secret(tmp_path: Pat
             cr.ListEventCenterRuleNameRequest(instance_id="cri-clitest0001")
         )
         assert (names.body.code, names.body.rule_names) == ("success", [])
+
+        # --replay-checks: the SDK's own calls pass (fresh nonces), the same bytes a second time do not.
+        def signed_call(at: str) -> None:
+            config = sdk_config(at, access_key_id="LTAIcli", access_key_secret=secret)
+            EventBridgeClient(config).list_rules(eb.ListRulesRequest(event_bus_name="default"))
+
+        request = capture(signed_call)
+        target = SimpleNamespace(endpoint=endpoint)
+        assert replay(target, request)[0] == 200  # type: ignore[arg-type]
+        assert replay(target, request)[1]["Code"] == "SignatureNonceUsed"  # type: ignore[arg-type]
     finally:
         process.send_signal(signal.SIGINT)
         out, err = process.communicate(timeout=30)

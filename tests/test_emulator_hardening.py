@@ -11,6 +11,7 @@ import contextlib
 import http.client
 import json
 import threading
+import time
 from http.server import BaseHTTPRequestHandler, HTTPServer
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit
@@ -18,10 +19,15 @@ from urllib.parse import parse_qsl, urlencode, urlsplit
 import pytest
 from alibabacloud_eventbridge20200401 import models as eb
 from alibabacloud_eventbridge20200401.client import Client as EventBridgeClient
+from Tea.exceptions import TeaException
 
 from conftest import sdk_config
 from crnotify.cli.session import open_session
+from crnotify.clock import ManualClock
+from crnotify.emulator.cloud_errors import ServiceError
+from crnotify.emulator.replay import ReplayGuard
 from crnotify.emulator.server import EmulatorServer
+from crnotify.emulator.signing import SignedRequest
 
 Captured = tuple[str, str, dict[str, str], bytes]
 
@@ -161,3 +167,65 @@ def test_a_huge_declared_body_is_not_read(emulator: EmulatorServer) -> None:
         assert response.getheader("Connection") == "close"
     finally:
         connection.close()
+
+
+# --- replay checks: on with --allow-remote, or --replay-checks; off by default ------------------------
+
+
+def test_a_replayed_request_is_refused_with_the_clouds_nonce_code() -> None:
+    request = capture(list_rules)
+    with EmulatorServer(replay_checks=True) as server:
+        assert replay(server, request)[0] == 200
+        status, body = replay(server, request)
+        assert (status, body["Code"]) == (400, "SignatureNonceUsed")
+        # A fresh nonce cannot be put in: the signature covers it once the checks are on.
+        method, path, headers, payload = request
+        fresh = {k: ("f" * 32 if k.lower() == "x-acs-signature-nonce" else v) for k, v in headers.items()}
+        status, body = replay(server, (method, path, fresh, payload))
+        assert (status, body["Code"]) == (403, "SignatureDoesNotMatch")
+        assert server.stats() == {"ListRules": 1}
+    with EmulatorServer() as server:  # loopback default: the same bytes twice are two calls
+        assert [replay(server, request)[0] for _ in range(2)] == [200, 200]
+
+
+@pytest.mark.parametrize(("offset", "code"), [(16 * 60, "InvalidTimeStamp.Expired"),
+                                              (-16 * 60, "InvalidTimeStamp.Expired"),
+                                              (14 * 60, None)])  # fmt: skip
+def test_a_date_outside_fifteen_minutes_is_refused(offset: float, code: str | None) -> None:
+    """The emulator's clock stands `offset` seconds from the SDK's: the SDK's x-acs-date is that stale."""
+    clock = ManualClock(start=time.time() + offset)
+    with EmulatorServer(replay_checks=True, clock=clock) as server:
+        client = EventBridgeClient(sdk_config(server))
+        if code is None:
+            assert client.list_rules(eb.ListRulesRequest(event_bus_name="default")).body.code == "Success"
+            return
+        with pytest.raises(TeaException) as info:
+            client.list_rules(eb.ListRulesRequest(event_bus_name="default"))
+        assert info.value.code == code
+        assert server.stats() == {}
+
+
+def test_the_nonce_cache_is_bounded_and_forgets_only_expired_nonces() -> None:
+    clock = ManualClock(start=time.time())
+    guard = ReplayGuard(clock, max_nonces=2)
+
+    def signed(nonce: str, date: str | None = None) -> SignedRequest:
+        date = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(clock.now())) if date is None else date
+        headers = {"x-acs-date": [date], "x-acs-signature-nonce": [nonce]}
+        return SignedRequest(method="GET", path="/", query=(), headers=headers, body=b"")
+
+    guard.check(signed("a"))
+    guard.check(signed("b"))
+    with pytest.raises(ServiceError) as full:  # full of live nonces: throttle, never forget one
+        guard.check(signed("c"))
+    assert full.value.code == "TooManyRequests"
+    with pytest.raises(ServiceError) as used:
+        guard.check(signed("a"))
+    assert used.value.code == "SignatureNonceUsed"
+    clock.advance(2 * 15 * 60)  # both nonces outlived any date that could carry them
+    guard.check(signed("c"))
+    guard.check(signed("a"))
+    for date in ("", "Fri, 01 Jan 2027 00:00:00 GMT"):  # missing, or not the SDK's ISO 8601
+        with pytest.raises(ServiceError) as malformed:
+            guard.check(signed("d", date))
+        assert malformed.value.code == "InvalidTimeStamp.Format"

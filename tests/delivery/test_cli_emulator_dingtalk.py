@@ -33,18 +33,21 @@ def test_robot_process_verifies_and_records_then_stops_on_ctrl_c() -> None:
     try:
         assert proc.stdout is not None
         line = proc.stdout.readline()
-        match = re.search(r"(http://127\.0\.0\.1:\d+)/robot/send", line)
+        # No --access-token: the robot made one up, and only that one names a robot.
+        match = re.search(r"(http://127\.0\.0\.1:\d+)/robot/send\?access_token=([0-9a-f]{64}) ", line)
         assert match, line
         assert "SECcli" not in line
-        base = match.group(1)
-        url = signed_url(f"{base}/robot/send?access_token=abc", "SECcli", int(time.time() * 1000))
+        base, token = match.groups()
         message = {"msgtype": "text", "text": {"content": "release 1.0"}}
-        request = urllib.request.Request(url, data=json.dumps(message).encode(), method="POST")
-        with urllib.request.urlopen(request, timeout=10) as response:
-            assert json.loads(response.read()) == {"errcode": 0, "errmsg": "ok"}
+        for candidate, answer in (("abc", {"errcode": 300001, "errmsg": "token is not exist"}),
+                                  (token, {"errcode": 0, "errmsg": "ok"})):  # fmt: skip
+            url = signed_url(f"{base}/robot/send?access_token={candidate}", "SECcli", int(time.time() * 1000))
+            request = urllib.request.Request(url, data=json.dumps(message).encode(), method="POST")
+            with urllib.request.urlopen(request, timeout=10) as response:
+                assert json.loads(response.read()) == answer
         with urllib.request.urlopen(f"{base}/_received", timeout=10) as response:
             received = json.loads(response.read())["received"]
-        assert [r["message"] for r in received] == [message]
+        assert [(r["access_token"], r["message"]) for r in received] == [("abc", None), (token, message)]
         proc.send_signal(signal.SIGINT)
         assert proc.wait(timeout=10) == 0
     finally:
@@ -64,3 +67,12 @@ def test_a_port_that_cannot_be_used_is_a_clear_error(capsys: pytest.CaptureFixtu
     err = capsys.readouterr().err
     assert f"Error: cannot listen on 127.0.0.1:{port}: Address already in use" in err
     assert "unexpected" not in err
+
+
+def test_a_non_loopback_address_needs_allow_remote(capsys: pytest.CaptureFixture[str]) -> None:
+    # Refused before any socket is bound, so the test never listens beyond loopback.
+    assert main(["emulator", "dingtalk", "--host", "0.0.0.0"]) == 1
+    err = capsys.readouterr().err
+    assert "refusing to serve the DingTalk robot on 0.0.0.0" in err
+    assert "--allow-remote" in err
+    assert "Traceback" not in err

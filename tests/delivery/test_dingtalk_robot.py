@@ -9,6 +9,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import http.client
 import json
 import urllib.parse
 import urllib.request
@@ -19,6 +20,7 @@ import pytest
 from crnotify.clock import ManualClock
 from crnotify.delivery import dingtalk
 from crnotify.emulator.dingtalk_server import DingTalkRobots, DingTalkServer, running
+from crnotify.errors import CrnotifyError
 
 SECRET = "SEC0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcd"
 
@@ -131,3 +133,101 @@ def test_configured_tokens_and_bad_bodies(clock: ManualClock) -> None:
         assert post(srv, text("x"), token="unknown", ts=None, sign=None)["errcode"] == 300001
         assert post(srv, {"no": "msgtype"}, token="known", ts=None, sign=None)["errcode"] == 40035
         assert post(srv, text("no signing configured"), token="known", ts=None, sign=None)["errcode"] == 0
+
+
+# --- hardening: bounded bodies and history, JSON refusals, loopback only ------------------------------
+
+
+def raw_post(srv: DingTalkServer, path: str, headers: dict[str, str], body: bytes = b"") -> tuple[int, dict]:
+    """A POST whose headers say what the test wants, whatever the body is."""
+    host, port = srv.url.removeprefix("http://").split(":")
+    connection = http.client.HTTPConnection(host, int(port), timeout=10)
+    try:
+        connection.putrequest("POST", path, skip_accept_encoding=True)
+        for name, value in headers.items():
+            connection.putheader(name, value)
+        connection.endheaders(body or None)
+        response = connection.getresponse()
+        return response.status, json.loads(response.read())
+    finally:
+        connection.close()
+
+
+def test_a_huge_body_is_refused_unread_with_dingtalks_error(clock: ManualClock) -> None:
+    robots = DingTalkRobots(clock=clock, access_tokens={"known"})
+    with running(robots) as srv:
+        # 300 MB declared, none sent: an answer at all proves the robot did not wait to read it.
+        status, answer = raw_post(srv, "/robot/send?access_token=known", {"Content-Length": str(300 << 20)})
+        assert (status, answer) == (
+            413,
+            {"errcode": 460101, "errmsg": "message too long, exceed 20000 bytes"},
+        )
+        # An unknown token is still the first thing a robot checks.
+        status, answer = raw_post(srv, "/robot/send?access_token=nope", {"Content-Length": str(300 << 20)})
+        assert (status, answer["errcode"]) == (413, 300001)
+    assert robots.stats() == {"accepted": 0, "rejected": 2, "evicted": 0, "stored": 2, "stored_body_chars": 0}
+    assert [m.size for m in robots.received()] == [300 << 20] * 2
+
+
+def test_the_cap_is_dingtalks_20000_bytes(clock: ManualClock) -> None:
+    robots = DingTalkRobots(clock=clock, access_tokens={"known"})
+    with running(robots) as srv:
+        padding = "x" * (20_000 - len(json.dumps(text(""))))
+        at_cap = json.dumps(text(padding)).encode()
+        assert len(at_cap) == 20_000
+        assert post(srv, text(padding), token="known", ts=None, sign=None) == {"errcode": 0, "errmsg": "ok"}
+        over = at_cap[:-2] + b'x"}}'  # 20,001 bytes, sent in full: drained, not kept
+        status, answer = raw_post(
+            srv, "/robot/send?access_token=known", {"Content-Length": str(len(over))}, over
+        )
+        assert (status, answer["errcode"]) == (413, 460101)
+    assert robots.stats()["stored_body_chars"] == 20_000  # the accepted message only
+
+
+@pytest.mark.parametrize(
+    ("headers", "reason"),
+    [
+        ({"Content-Length": "abc"}, "Content-Length is not a number"),
+        ({"Content-Length": "-1"}, "Content-Length is negative"),
+        ({}, "Content-Length is required"),
+    ],
+)
+def test_a_bad_content_length_is_a_json_400(clock: ManualClock, headers: dict[str, str], reason: str) -> None:
+    robots = DingTalkRobots(clock=clock)
+    with running(robots) as srv:
+        assert raw_post(srv, "/robot/send?access_token=t", headers) == (
+            400,
+            {"errcode": 400, "errmsg": reason},
+        )
+        # The server is still there for the next sender.
+        assert post(srv, text("after"), token="t", ts=None, sign=None)["errcode"] == 0
+    assert robots.stats()["rejected"] == 0  # not a message: nothing to count
+
+
+def test_history_is_a_ring_and_rejected_messages_are_not_kept_in_full(clock: ManualClock) -> None:
+    robots = DingTalkRobots(clock=clock, access_tokens={"known"}, history=5)
+    with running(robots) as srv:
+        big = text("y" * 15_000)
+        for _ in range(6):
+            assert post(srv, big, token="stranger", ts=None, sign=None)["errcode"] == 300001
+        for i in range(2):
+            assert post(srv, text(f"kept {i}"), token="known", ts=None, sign=None)["errcode"] == 0
+        with urllib.request.urlopen(srv.url + "/_received", timeout=10) as response:
+            listed = json.loads(response.read())
+    stats = robots.stats()
+    assert {k: stats[k] for k in ("accepted", "rejected", "evicted", "stored")} == {
+        "accepted": 2, "rejected": 6, "evicted": 3, "stored": 5,
+    }  # fmt: skip
+    rejected = [m for m in robots.received() if not m.accepted]
+    assert len(rejected) == 3
+    assert all(len(m.body) == 200 and m.message is None and m.size > 15_000 for m in rejected)
+    assert [m["message"] for m in listed["received"][-2:]] == [text("kept 0"), text("kept 1")]
+    assert listed["stats"] == stats
+    assert stats["stored_body_chars"] == 3 * 200 + sum(len(json.dumps(text(f"kept {i}"))) for i in range(2))
+
+
+def test_a_non_loopback_address_is_refused_before_binding(clock: ManualClock) -> None:
+    robots = DingTalkRobots(clock=clock)
+    for host in ("0.0.0.0", "192.0.2.1", "::"):  # 192.0.2.1 (TEST-NET-1) is on no interface here
+        with pytest.raises(CrnotifyError, match=f"refusing to serve the DingTalk robot on {host}"):
+            DingTalkServer(robots, host=host)

@@ -6,7 +6,6 @@ module and register it with `emulator.add_command(...)` in `crnotify/cli/__init_
 
 from __future__ import annotations
 
-import ipaddress
 import sqlite3
 import threading
 import urllib.parse
@@ -33,13 +32,30 @@ def _is_http_url(text: str) -> bool:
     return parts.scheme in ("http", "https") and bool(parts.hostname)
 
 
-def is_loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
+# Remote serving needs a key pair an attacker cannot guess: the lengths of Alibaba's own (a 24-character
+# LTAI… id, a 30-character secret), and never the pair this project publishes.
+MIN_REMOTE_KEY_ID = 16
+MIN_REMOTE_SECRET = 30
+
+
+def _check_remote_keys(key_id: str | None, secret: str | None, defaults: tuple[str, str]) -> None:
+    if key_id is None or secret is None:
+        raise CrnotifyError("--allow-remote needs your own --access-key-id and --access-key-secret")
+    if key_id in defaults or secret in defaults:
+        raise CrnotifyError(
+            "--allow-remote refuses the documented default key pair: anyone can read it in docs/emulator.md",
+            hint="generate your own, e.g. --access-key-id LTAI$(openssl rand -hex 10) and "
+            "CRNOTIFY_EMULATOR_ACCESS_KEY_SECRET=$(openssl rand -base64 30)",
+        )
+    if len(key_id) < MIN_REMOTE_KEY_ID:
+        raise CrnotifyError(
+            f"--allow-remote needs an --access-key-id of at least {MIN_REMOTE_KEY_ID} characters"
+        )
+    if len(secret) < MIN_REMOTE_SECRET:
+        raise CrnotifyError(
+            f"--allow-remote needs an --access-key-secret of at least {MIN_REMOTE_SECRET} characters",
+            hint="generate one, e.g. CRNOTIFY_EMULATOR_ACCESS_KEY_SECRET=$(openssl rand -base64 30)",
+        )
 
 
 @emulator.command("serve")
@@ -85,7 +101,18 @@ def is_loopback(host: str) -> bool:
     default=None,
     help="YAML list of {instance_id, region}: the only Enterprise Edition instances (default: any cri-… id).",
 )
-@click.option("--allow-remote", is_flag=True, help="Allow binding an address other than loopback.")
+@click.option(
+    "--allow-remote",
+    is_flag=True,
+    help="Allow binding an address other than loopback; needs your own strong key pair, and turns "
+    "--replay-checks on.",
+)
+@click.option(
+    "--replay-checks",
+    is_flag=True,
+    help="Refuse a reused x-acs-signature-nonce or an x-acs-date more than 15 minutes off, as the cloud "
+    "does (SignatureNonceUsed, InvalidTimeStamp.Expired).",
+)
 @click.option(
     "--delivery/--no-delivery",
     default=True,
@@ -118,6 +145,7 @@ def serve(  # noqa: PLR0917 (click passes every option as an argument)
     region: str,
     instances_file: str | None,
     allow_remote: bool,
+    replay_checks: bool,
     delivery: bool,
     deliver_remote: bool,
     dingtalk_robot: str | None,
@@ -133,24 +161,29 @@ def serve(  # noqa: PLR0917 (click passes every option as an argument)
 
     def body() -> int:
         # Imported here: `crnotify --help` must stay light (COMMON.md).
+        from crnotify.emulator.http_guard import require_loopback  # noqa: PLC0415
         from crnotify.emulator.server import (  # noqa: PLC0415
             DEFAULT_ACCESS_KEY_ID,
             DEFAULT_ACCESS_KEY_SECRET,
             EmulatorServer,
         )
 
-        if not is_loopback(host) and not allow_remote:
-            raise CrnotifyError(
-                f"refusing to serve on {host}: the emulator accepts a well-known default key pair",
-                hint="bind 127.0.0.1, or pass --allow-remote with your own key pair "
-                "(--access-key-id/--access-key-secret)",
-            )
+        require_loopback(
+            host,
+            allow_remote=allow_remote,
+            what="the emulator",
+            why="it accepts a well-known default key pair",
+            hint="bind 127.0.0.1, or pass --allow-remote with your own key pair "
+            "(--access-key-id/--access-key-secret)",
+        )
         if (access_key_id is None) != (access_key_secret is None):
             raise CrnotifyError("pass --access-key-id and --access-key-secret together")
         if dingtalk_robot is not None and not _is_http_url(dingtalk_robot):
             raise CrnotifyError(f"--dingtalk-robot {dingtalk_robot!r} is not an http(s) URL")
-        if allow_remote and access_key_id is None:
-            raise CrnotifyError("--allow-remote needs your own --access-key-id and --access-key-secret")
+        if allow_remote:
+            _check_remote_keys(
+                access_key_id, access_key_secret, (DEFAULT_ACCESS_KEY_ID, DEFAULT_ACCESS_KEY_SECRET)
+            )
         key_id = access_key_id or DEFAULT_ACCESS_KEY_ID
         try:
             server = EmulatorServer(
@@ -164,6 +197,7 @@ def serve(  # noqa: PLR0917 (click passes every option as an argument)
                 fault_rate=fault_rate,
                 seed=seed,
                 instances_file=instances_file,
+                replay_checks=replay_checks or allow_remote,
             )
         except (sqlite3.Error, ValueError) as exc:
             raise CrnotifyError(f"cannot open the state file {state_path}: {exc}") from None
@@ -191,6 +225,8 @@ def serve(  # noqa: PLR0917 (click passes every option as an argument)
         click.echo(f"crnotify emulator listening on {server.url}")
         click.echo(f"  endpoint {server.endpoint}  region {region}  access key id {key_id}")
         click.echo(f"  state {state_path}  account {server.account_id}")
+        if replay_checks or allow_remote:
+            click.echo("  replay checks on: a reused nonce or an x-acs-date 15 minutes off is refused")
         if latency_ms or fault_rate:
             click.echo(f"  latency {latency_ms} ms per call  faults {fault_rate:.0%} of calls (seed {seed})")
         click.echo("Press Ctrl-C to stop.")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import secrets
+
 import click
 
 from crnotify.cli._app import run
@@ -31,8 +33,17 @@ from crnotify.errors import CrnotifyError
     "--access-token",
     "access_tokens",
     multiple=True,
-    help="Accept only these robot tokens (repeatable); default: any token is a robot.",
+    help="The robots' tokens (repeatable); other tokens get errcode 300001, as on DingTalk. "
+    "Default: one random token, printed in the webhook URL at start.",
 )
+@click.option(
+    "--history",
+    type=click.IntRange(min=1, max=100_000),
+    default=1000,
+    show_default=True,
+    help="Requests remembered at GET /_received (the oldest drop out).",
+)
+@click.option("--allow-remote", is_flag=True, help="Allow binding an address other than loopback.")
 @click.pass_context
 def dingtalk(
     ctx: click.Context,
@@ -42,10 +53,13 @@ def dingtalk(
     secret: str | None,
     keywords: tuple[str, ...],
     access_tokens: tuple[str, ...],
+    history: int,
+    allow_remote: bool,
 ) -> int:
-    """Run a DingTalk robot that checks signatures and keywords and enforces 20 messages a minute.
+    """Run a DingTalk robot that checks tokens, signatures and keywords and enforces 20 messages a minute.
 
-    It answers like DingTalk (errcode 0, 310000, 130101) and lists what it received at GET /_received.
+    It answers like DingTalk (errcode 0, 300001, 310000, 130101; 460101 for a message over 20,000
+    bytes) and lists what it received at GET /_received.
 
     \b
     Examples:
@@ -58,20 +72,25 @@ def dingtalk(
         from crnotify.clock import SystemClock  # noqa: PLC0415
         from crnotify.emulator.dingtalk_server import DingTalkRobots, DingTalkServer  # noqa: PLC0415
 
+        # DingTalk's tokens are 64 hex characters; an unguessable one keeps the robot a robot only
+        # for whoever started it, as the real webhook URL is.
+        tokens = access_tokens or (secrets.token_hex(32),)
         robots = DingTalkRobots(
             clock=SystemClock(),
             secret=secret or None,
             keywords=keywords,
-            access_tokens=access_tokens or None,
+            access_tokens=tokens,
+            history=history,
         )
         try:
-            server = DingTalkServer(robots, host=host, port=port)
+            server = DingTalkServer(robots, host=host, port=port, allow_remote=allow_remote)
         except OSError as exc:
             raise CrnotifyError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
         checks = ["signing on" if secret else "signing off"]
         if keywords:
             checks.append(f"keywords: {', '.join(keywords)}")
-        webhook = f"{server.url}/robot/send?access_token=…"
+        # A token the user chose is not echoed (it may be a real robot's); a generated one must be.
+        webhook = f"{server.url}/robot/send?access_token=…" if access_tokens else server.webhook(tokens[0])
         click.echo(f"DingTalk robot emulator listening on {webhook} ({'; '.join(checks)})")
         click.echo(f"Received messages: {server.url}/_received. Press Ctrl-C to stop.", err=True)
         try:

@@ -29,9 +29,14 @@ SIGN_NOT_MATCH = (310000, "sign not match")
 KEYWORDS_NOT_IN_CONTENT = (310000, "keywords not in content")
 INVALID_TIMESTAMP = (310000, "invalid timestamp")
 SEND_TOO_FAST = (130101, f"send too fast, exceed {PER_MINUTE} times per minute")
-# Not confirmed by a public source (research §5): the emulator's answers for a bad token or body.
+# A webhook whose access_token names no robot; observed on the real service (e.g.
+# 2lifetop/LightHouse_Automatic_Shutdown#23), though no DingTalk page lists it.
 TOKEN_NOT_EXIST = (300001, "token is not exist")
+# Not confirmed by a public source (research §5): the emulator's answers for a bad body and for one
+# over MAX_MESSAGE_BYTES, the size DingTalk documents for a robot message.
 INVALID_MESSAGE = (40035, "invalid message body")
+MAX_MESSAGE_BYTES = 20_000
+MESSAGE_TOO_LONG = (460101, f"message too long, exceed {MAX_MESSAGE_BYTES} bytes")
 
 MESSAGE_TYPES = ("text", "link", "markdown", "actionCard", "feedCard")
 

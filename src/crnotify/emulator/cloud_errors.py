@@ -44,6 +44,17 @@ SIGNATURE_MISMATCH = _code(
     "SignatureDoesNotMatch", 403, "signature or payload hash does not verify", confirmed=True
 )
 INCOMPLETE_SIGNATURE = _code("IncompleteSignature", 400, "no or malformed ACS3 `Authorization` header")
+# Replay protection (on with `--allow-remote` or `--replay-checks`): the gateway's documented codes,
+# https://help.aliyun.com/document_detail/48054.html.
+INVALID_TIMESTAMP_FORMAT = _code(
+    "InvalidTimeStamp.Format", 400, "replay checks: `x-acs-date` missing or not ISO 8601", confirmed=True
+)
+INVALID_TIMESTAMP_EXPIRED = _code(
+    "InvalidTimeStamp.Expired", 400, "replay checks: `x-acs-date` more than 15 minutes off", confirmed=True
+)
+SIGNATURE_NONCE_USED = _code(
+    "SignatureNonceUsed", 400, "replay checks: `x-acs-signature-nonce` seen before", confirmed=True
+)
 THROTTLING = _code(
     "TooManyRequests", 429, "injected fault; sent with `x-acs-retry-after` (ms)", confirmed=True
 )

@@ -8,7 +8,9 @@
 Every API request must carry a valid ACS3-HMAC-SHA256 signature by the configured key pair (one
 account, whose id is derived from the key id). The region is the request's `RegionId` parameter when
 present, else the server's `region`: the SDKs send the endpoint, not the region, as Host. Requests
-are routed by `x-acs-version`/`x-acs-action`; bodies over 1 MiB get 413.
+are routed by `x-acs-version`/`x-acs-action`; bodies over 1 MiB get 413. With `replay_checks` (the
+CLI turns them on with --allow-remote) a reused `x-acs-signature-nonce` or an `x-acs-date` more than
+15 minutes off is refused with the cloud's codes (`replay.py`).
 
 Faults: each API call first waits `latency_ms` on the clock, then with probability `fault_rate`
 (seeded) fails in one of four ways: 429 `TooManyRequests` with `x-acs-retry-after` (ms; the SDK raises
@@ -44,9 +46,11 @@ import yaml
 
 from crnotify.clock import Clock, SystemClock
 from crnotify.emulator import cloud_errors as errors
-from crnotify.emulator import routing
+from crnotify.emulator import http_guard, routing
 from crnotify.emulator.acr import INSTANCE_ID, InstancePolicy
-from crnotify.emulator.signing import SignedRequest, verify
+from crnotify.emulator.replay import SIGNED as REPLAY_SIGNED
+from crnotify.emulator.replay import ReplayGuard
+from crnotify.emulator.signing import MUST_SIGN, SignedRequest, verify
 from crnotify.emulator.state import EmulatorState, account_id_for
 from crnotify.emulator.wire import Call, OnEvents, error_body
 from crnotify.errors import ConfigError
@@ -111,6 +115,7 @@ class EmulatorServer:
         clock: Clock | None = None,
         instances_file: str | None = None,
         on_events: OnEvents | None = None,
+        replay_checks: bool = False,
     ) -> None:
         if not 0.0 <= fault_rate <= 1.0:
             raise ValueError(f"fault_rate must be between 0 and 1, not {fault_rate}")
@@ -123,6 +128,8 @@ class EmulatorServer:
         self.clock: Clock = clock or SystemClock()
         self.on_events = on_events
         self._keys = {access_key_id: access_key_secret}
+        # Off by default: tests and --local sign with a clock the emulator may not share.
+        self._replay = ReplayGuard(self.clock) if replay_checks else None
         self._faults = _Faults(fault_rate, seed)
         self._scripted: dict[str, list[str]] = {}
         self._stats: Counter[str] = Counter()
@@ -221,7 +228,11 @@ class EmulatorServer:
 
     def handle(self, request: SignedRequest, request_id: str) -> tuple[str | None, dict[str, Any] | None]:
         """(fault to act on, response body) for one request; raises ServiceError."""
-        verify(request, self._keys)
+        if self._replay is None:
+            verify(request, self._keys)
+        else:
+            verify(request, self._keys, must_sign=(*MUST_SIGN, *REPLAY_SIGNED))
+            self._replay.check(request)
         version = _first(request.headers, "x-acs-version")
         action = _first(request.headers, "x-acs-action")
         self._begin(action)
@@ -373,30 +384,11 @@ class _Handler(BaseHTTPRequestHandler):
         self._send(200, response, request_id)
 
     def _read_body(self) -> bytes:
-        if self.headers.get("Transfer-Encoding"):
-            self.close_connection = True
-            raise errors.INVALID_PARAMETER.error("send the body with a Content-Length, not chunked")
         try:
-            length = int(self.headers.get("Content-Length") or 0)
-        except ValueError:
-            self.close_connection = True
-            raise errors.INVALID_PARAMETER.error("Content-Length is not a number") from None
-        if length < 0:
-            self.close_connection = True
-            raise errors.INVALID_PARAMETER.error("Content-Length is negative")
-        if length > MAX_BODY_BYTES:
-            # Read and drop a moderately large body so the client, still sending, gets the 413 rather
-            # than a reset connection; beyond that, stop reading and close.
-            if length <= MAX_DRAINED_BYTES:
-                while length > 0:
-                    chunk = self.rfile.read(min(length, 1 << 16))
-                    if not chunk:
-                        break
-                    length -= len(chunk)
-            else:
-                self.close_connection = True
-            raise errors.BODY_TOO_LARGE.error(f"the request body may hold at most {MAX_BODY_BYTES} bytes")
-        return self.rfile.read(length) if length else b""
+            return http_guard.read_body(self, limit=MAX_BODY_BYTES, drain_limit=MAX_DRAINED_BYTES)
+        except http_guard.BodyRefused as exc:
+            failure = errors.BODY_TOO_LARGE if exc.too_large else errors.INVALID_PARAMETER
+            raise failure.error(exc.reason) from None
 
     def _admin(self, path: str) -> None:
         emulator = self.server.emulator

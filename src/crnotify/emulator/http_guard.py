@@ -1,0 +1,81 @@
+"""What every local server of the emulator does before it trusts a request: bind loopback unless told
+otherwise, and read a body only when its declared length is a number within a cap.
+
+`EmulatorServer` (the cloud) and `DingTalkServer` (the robot) share these rules and differ only in how
+they word a refusal: the cloud answers `{"Code", "Message", "RequestId"}`, the robot `{"errcode",
+"errmsg"}`. So `read_body` raises `BodyRefused` and each server turns it into its own JSON.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from http.server import BaseHTTPRequestHandler
+
+from crnotify.errors import CrnotifyError
+
+CHUNK_BYTES = 1 << 16
+
+
+def is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def require_loopback(host: str, *, allow_remote: bool, what: str, why: str, hint: str) -> None:
+    """Refuse, before any socket is bound, to serve on a non-loopback address without --allow-remote."""
+    if not allow_remote and not is_loopback(host):
+        raise CrnotifyError(f"refusing to serve {what} on {host}: {why}", hint=hint)
+
+
+class BodyRefused(Exception):
+    """A body the server will not read: `too_large` → 413, otherwise a malformed request → 400."""
+
+    def __init__(self, reason: str, *, too_large: bool = False) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.too_large = too_large
+        self.http_status = 413 if too_large else 400
+
+
+def read_body(
+    handler: BaseHTTPRequestHandler, *, limit: int, drain_limit: int, required: bool = False
+) -> bytes:
+    """The request body, at most `limit` bytes; `BodyRefused` for a chunked body, a missing (when
+    `required`), non-numeric or negative `Content-Length`, or one over `limit`.
+
+    A refused body is never held in memory. An oversized one of at most `drain_limit` bytes is read
+    in chunks and dropped, so a client still sending gets the refusal rather than a reset connection;
+    a larger one is not read at all and the connection is closed after the answer.
+    """
+    if handler.headers.get("Transfer-Encoding"):
+        handler.close_connection = True
+        raise BodyRefused("send the body with a Content-Length, not chunked")
+    declared = handler.headers.get("Content-Length")
+    if declared is None or not declared.strip():
+        if required:
+            handler.close_connection = True
+            raise BodyRefused("Content-Length is required")
+        return b""
+    try:
+        length = int(declared)
+    except ValueError:
+        handler.close_connection = True
+        raise BodyRefused("Content-Length is not a number") from None
+    if length < 0:
+        handler.close_connection = True
+        raise BodyRefused("Content-Length is negative")
+    if length > limit:
+        if length <= drain_limit:
+            while length > 0:
+                chunk = handler.rfile.read(min(length, CHUNK_BYTES))
+                if not chunk:
+                    break
+                length -= len(chunk)
+        else:
+            handler.close_connection = True
+        raise BodyRefused(f"the request body may hold at most {limit} bytes", too_large=True)
+    return handler.rfile.read(length) if length else b""
