@@ -46,7 +46,7 @@ def test_event_files_pair_with_their_expectations(tmp_path: Path) -> None:
         ("fires: [a]\nfire: [b]\n", r"unknown key\(s\) fire;"),
         ("fires: {a: 1}\n", "fires must be a string or a list of strings"),
         ("- a\n", "expected a mapping"),
-        ("fires: [a\n", ":2:1: invalid YAML"),
+        ("fires: [a\n", ":2:1: YAML syntax error"),
         ("message_contains: [a]\n", "message_contains maps a rule"),
     ],
 )
