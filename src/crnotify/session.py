@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import logging
 import os
+import time
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
@@ -176,8 +177,10 @@ def _endpoint_keys() -> tuple[str, str]:
 
 def _start_local(stack: ExitStack, names: Sequence[str]) -> tuple[dict[str, str], tuple[str, str]]:
     from crnotify.emulator.server import DEFAULT_ACCESS_KEY_ID, DEFAULT_ACCESS_KEY_SECRET, EmulatorServer
+    from crnotify.emulator.store import check_file
 
     LOCAL_STATE.parent.mkdir(parents=True, exist_ok=True)
+    check_file(str(LOCAL_STATE), created_ms=int(time.time() * 1000))
     endpoints = {}
     for region in names:
         server: Any = EmulatorServer(state_path=str(LOCAL_STATE), region=region)
