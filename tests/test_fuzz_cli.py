@@ -24,6 +24,7 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+import hostile_files
 from cli_run import CLI_VARIABLES
 from crnotify.cli import main
 from crnotify.emulator.server import DEFAULT_ACCESS_KEY_ID, DEFAULT_ACCESS_KEY_SECRET, EmulatorServer
@@ -39,6 +40,27 @@ SETTINGS = settings(
 # constrained.
 LOCATION = re.compile(r"^\S.*?(:\d+:\d+)?: (error|warning) CRN\d{3} ")
 ENV = {"T": "tok-fuzz", "S": "SECfuzz", "U": "u-fuzz"}
+HOSTILE_CASES = [  # the names hostile_files.build returns, but the valid baseline
+    "config-dir-dangling",
+    "config-dir-loop",
+    "config-dir-fifo",
+    "yaml-flow-list-2m",
+    "yaml-flow-deep",
+    "yaml-block-mapping-big",
+    "yaml-alias-bomb",
+    "yaml-over-cap",
+    "yaml-surrogate",
+    "match-dev-zero",
+    "match-fifo",
+    "apply-plan-dev-zero",
+    "apply-plan-fifo",
+    "event-over-cap",
+    *(
+        f"{command}-event-{kind}"
+        for command in ("match", "test")
+        for kind in ("deep", "digits", "nan", "surrogate")
+    ),
+]
 
 
 @pytest.fixture(scope="module")
@@ -294,3 +316,17 @@ def test_plan_file_nested_too_deep_or_not_json(environment: None, cloud: str) ->
         code, err = apply_plan_file(text, cloud)
         assert code == 1
         assert "cannot read the plan file" in err
+
+
+@pytest.fixture(scope="module")
+def hostile(tmp_path_factory: pytest.TempPathFactory) -> dict[str, list[str]]:
+    return hostile_files.build(tmp_path_factory.mktemp("hostile"))
+
+
+@pytest.mark.parametrize("case", HOSTILE_CASES)
+def test_hostile_files_are_clear_errors(environment: None, hostile: dict[str, list[str]], case: str) -> None:
+    """Issue 13: unreadable config entries, unbounded reads, YAML past its budgets, hostile JSON.
+    Their time and memory are measured by bench/hostile_inputs.py."""
+    code, out, err = cli(*hostile[case])
+    check(code, out, err)
+    assert code == 1, (case, out, err)

@@ -16,7 +16,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TypeVar
 
-from crnotify import normalise
+from crnotify import jsontext, normalise, userfile
 from crnotify.errors import CrnotifyError
 from crnotify.model import JSON, BusRule, LiveRule, LiveState, fingerprint
 from crnotify.planner import Plan
@@ -105,7 +105,7 @@ def dumps(saved: SavedPlan, rendered: Mapping[str, JSON]) -> str:
 def load(path: str | Path) -> SavedPlan:
     """The saved plan in `path`; any file `plan --out` did not write as it is is refused, saying why."""
     try:
-        document = json.loads(Path(path).read_text(encoding="utf-8"))
+        document = jsontext.loads(userfile.read_text(path, limit=userfile.PLAN_BYTES))
         if not isinstance(document, dict):
             raise ValueError("it is not a JSON object")
         if document.get("kind") != KIND or document.get("format_version") != FORMAT_VERSION:
@@ -123,9 +123,11 @@ def load(path: str | Path) -> SavedPlan:
             },
             changes=frozenset(_change(item) for item in _field(document, "changes", list)),
         )
-    except RecursionError:
-        raise CrnotifyError(f"cannot read the plan file {path}: it is nested too deeply") from None
-    except (OSError, ValueError, KeyError) as exc:
+    except userfile.UnreadableFile as exc:
+        raise CrnotifyError(f"cannot read the plan file {path}: {exc.reason}", hint=exc.hint) from None
+    except jsontext.JsonTextError as exc:
+        raise CrnotifyError(f"cannot read the plan file {path}: it is not valid JSON ({exc})") from None
+    except (ValueError, KeyError) as exc:
         raise CrnotifyError(f"cannot read the plan file {path}: {_reason(exc)}") from None
 
 
@@ -162,10 +164,6 @@ _KIND_NAMES: dict[type, str] = {dict: "JSON object", list: "JSON list", str: "te
 def _reason(exc: Exception) -> str:
     if isinstance(exc, KeyError):
         return f"the field {exc} is missing"
-    if isinstance(exc, UnicodeDecodeError):
-        return "it is not UTF-8 text"
-    if isinstance(exc, json.JSONDecodeError):
-        return f"it is not valid JSON ({exc.msg} at line {exc.lineno}, column {exc.colno})"
     return str(exc)
 
 

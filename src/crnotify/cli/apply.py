@@ -4,6 +4,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -11,8 +12,8 @@ from typing import TYPE_CHECKING
 import click
 
 from crnotify.cli._app import cloud_options, cloud_session, paths_argument, read_cloud, run, use_color
-from crnotify.errors import EXIT_ERROR, EXIT_OK, ApplyError, StalePlanError
-from crnotify.model import Registry
+from crnotify.errors import EXIT_ERROR, EXIT_OK, ApplyError, ConfigError, StalePlanError
+from crnotify.model import Config, Registry
 
 if TYPE_CHECKING:
     from crnotify.cli.session import Session
@@ -80,7 +81,13 @@ def apply_command(  # noqa: PLR0917 (click passes every option as an argument)
             saved = planfile.load(plan_file)
             config_paths = saved.config_paths
         with (
-            cloud_session(ctx, config_paths, local, endpoint) as session,
+            cloud_session(
+                ctx,
+                config_paths,
+                local,
+                endpoint,
+                config=None if saved is None else _saved_config(plan_file, config_paths),
+            ) as session,
             lock.hold(session.provider, reached(session), enabled=not no_lock) as guard,
         ):  # the lock is taken before reading, so that the plan is made from a state no one else changes
             config = session.config
@@ -124,6 +131,37 @@ def apply_command(  # noqa: PLR0917 (click passes every option as an argument)
         return EXIT_OK if result.converged else EXIT_ERROR
 
     return run(ctx, body)
+
+
+def _saved_config(plan_file: Path | None, paths: tuple[str, ...]) -> Config:
+    """The config a saved plan names. A plan file may come from anywhere (a CI artifact, a pull
+    request), and its paths could name any file this runner can read: they are read as config only
+    (directories and *.yaml/*.yml files), and when they do not load the error names where and why by
+    code, never quoting what the files hold (a diagnostic quotes keys and values)."""
+    from crnotify.config import load
+    from crnotify.config.load import YAML_SUFFIXES
+    from crnotify.diagnostics.codes import TITLES
+
+    for path in paths:
+        if not (os.path.isdir(path) or path.endswith(YAML_SUFFIXES)):
+            raise ConfigError(
+                f"{plan_file} names {path} as its configuration, which is neither a directory nor a "
+                "*.yaml or *.yml file",
+                hint="run `crnotify plan --out FILE` again on the configuration",
+            )
+    result = load(list(paths) or ["."], for_cloud=True)
+    if result.config is None:
+        # The code's title, not the message: titles are fixed texts, messages quote the file.
+        where = [
+            f"{d.location or '-'}: {d.code} {TITLES.get(d.code, '')}"
+            for d in result.diagnostics
+            if d.is_error
+        ]
+        raise ConfigError(
+            f"the configuration {plan_file} was made from does not load now:\n  " + "\n  ".join(where),
+            hint="run `crnotify validate` on it to see why, then `crnotify plan --out FILE` again",
+        )
+    return result.config
 
 
 def reached(session: Session) -> list[Registry]:

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
-from pathlib import Path
 from typing import Any
 
 import click
 
+from crnotify import jsontext, userfile
 from crnotify.cli._app import format_option, run
 from crnotify.errors import EXIT_OK, CrnotifyError
 
@@ -76,28 +77,24 @@ def match(ctx: click.Context, dialect: str, fmt: str, pattern: str, event: str) 
 
 def _read_json(argument: str, label: str) -> tuple[Any, str]:
     """The parsed JSON of a file path, inline JSON or `-`, and a short name of where it came from."""
-    if argument == "-":
-        origin, text = "standard input", sys.stdin.read()
-    elif argument.lstrip()[:1] in ("{", "["):
-        origin, text = "inline JSON", argument
-    else:
-        path = Path(argument)
-        origin = str(path)
-        try:
-            text = path.read_text(encoding="utf-8")
-        except FileNotFoundError:
-            raise CrnotifyError(f"{label}: no such file {argument!r} (and it is not inline JSON)") from None
-        except (OSError, UnicodeDecodeError) as exc:
-            reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
-            raise CrnotifyError(f"{label}: cannot read {argument!r}: {reason}") from None
     try:
-        return json.loads(text), origin
-    except json.JSONDecodeError as exc:
-        raise CrnotifyError(
-            f"{label} ({origin}) is not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}"
-        ) from None
-    except RecursionError:
-        raise CrnotifyError(f"{label} ({origin}) is nested too deeply to read") from None
+        if argument == "-":
+            origin = "standard input"
+            raw = userfile.read_stream(sys.stdin.buffer, limit=userfile.EVENT_BYTES, name=origin)
+            text = userfile.decode(raw, origin)
+        elif argument.lstrip()[:1] in ("{", "["):
+            origin, text = "inline JSON", argument
+        else:
+            origin = argument
+            if not os.path.lexists(argument):
+                raise CrnotifyError(f"{label}: no such file {argument!r} (and it is not inline JSON)")
+            text = userfile.read_text(argument, limit=userfile.EVENT_BYTES)
+    except userfile.UnreadableFile as exc:
+        raise CrnotifyError(f"{label}: {exc.message}", hint=exc.hint) from None
+    try:
+        return jsontext.loads(text), origin
+    except jsontext.JsonTextError as exc:
+        raise CrnotifyError(f"{label} ({origin}) is not valid JSON: {exc}") from None
 
 
 def _encodable(text: str) -> str:

@@ -13,6 +13,7 @@ import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
+from crnotify import userfile
 from crnotify.config import schema, semantic, yaml_load
 from crnotify.diagnostics import Diagnostic, codes, error, has_errors, sort_diagnostics
 from crnotify.diagnostics.reporter import Item
@@ -20,7 +21,7 @@ from crnotify.model import Config
 from crnotify.source import Mark
 
 YAML_SUFFIXES = (".yaml", ".yml")
-MAX_FILE_BYTES = 4 * 1024 * 1024
+MAX_FILE_BYTES = userfile.CONFIG_BYTES
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -118,15 +119,19 @@ def find_files(paths: Sequence[str]) -> tuple[list[str], list[Diagnostic]]:
             try:
                 names = sorted(os.listdir(path))
             except OSError as exc:
-                diagnostics.append(_unreadable(shown, exc))
+                diagnostics.append(_unreadable(userfile.unreadable(shown, exc)))
                 continue
-            found = [
-                os.path.normpath(os.path.join(path, n))
-                for n in names
-                if n.endswith(YAML_SUFFIXES)
-                and not n.startswith(".")
-                and os.path.isfile(os.path.join(path, n))
-            ]
+            found = []
+            for name in names:
+                if not name.endswith(YAML_SUFFIXES) or name.startswith("."):
+                    continue
+                file = os.path.normpath(os.path.join(path, name))
+                if os.path.isdir(file):
+                    continue  # subdirectories are not searched, whatever their name
+                # Anything else is read, and a file that cannot be (a dangling link, a loop, a FIFO,
+                # no permission) is an error, never a skip: skipping a file of a broken mount in CI
+                # would make apply delete every rule that file declares.
+                found.append(file)
             if not found:
                 diagnostics.append(
                     _located(
@@ -186,36 +191,19 @@ def _located(diagnostic: Diagnostic, file: str) -> Diagnostic:
     )
 
 
-def _unreadable(file: str, exc: OSError) -> Diagnostic:
-    reason = exc.strerror or type(exc).__name__
-    return _located(
-        error(codes.PATH_UNREADABLE, f"cannot read {file}: {reason}", hint="check its permissions"), file
-    )
+def _unreadable(exc: userfile.UnreadableFile) -> Diagnostic:
+    if isinstance(exc, userfile.NotText):
+        return error(
+            codes.NOT_TEXT,
+            f"the file is not UTF-8 text (byte 0x{exc.byte:02x} at line {exc.line}, column {exc.col})",
+            hint="save it as UTF-8; binary files are not configs",
+        ).at(Mark(exc.path, exc.line, exc.col))
+    code = codes.NOT_TEXT if isinstance(exc, userfile.FileTooLarge) else codes.PATH_UNREADABLE
+    return _located(error(code, exc.message, hint=exc.hint), exc.path)
 
 
 def _read(file: str) -> tuple[str, Diagnostic | None]:
     try:
-        with open(file, "rb") as handle:
-            raw = handle.read(MAX_FILE_BYTES + 1)
-    except OSError as exc:
-        return "", _unreadable(file, exc)
-    if len(raw) > MAX_FILE_BYTES:
-        return "", _located(
-            error(
-                codes.NOT_TEXT,
-                f"{file} is larger than {MAX_FILE_BYTES // (1024 * 1024)} MiB",
-                hint="a config this large is not a config; split it or check the path",
-            ),
-            file,
-        )
-    try:
-        return raw.decode("utf-8-sig"), None
-    except UnicodeDecodeError as exc:
-        before = raw[: exc.start]
-        line = before.count(b"\n") + 1
-        col = len(before) - (before.rfind(b"\n") + 1) + 1
-        return "", error(
-            codes.NOT_TEXT,
-            f"the file is not UTF-8 text (byte 0x{raw[exc.start]:02x} at line {line}, column {col})",
-            hint="save it as UTF-8; binary files are not configs",
-        ).at(Mark(file, line, col))
+        return userfile.read_text(file, limit=MAX_FILE_BYTES), None
+    except userfile.UnreadableFile as exc:
+        return "", _unreadable(exc)

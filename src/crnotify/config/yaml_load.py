@@ -20,7 +20,12 @@ from crnotify.diagnostics import Diagnostic, codes, error, quote, warning
 from crnotify.source import Mark, Path, SourceMap
 
 MAX_DEPTH = 64  # the format nests 6 levels; deeper data is a mistake or an attack
-MAX_NODES = 100_000  # bounds alias expansion ("billion laughs")
+# A rule is 20-60 values, and ACR takes 10 rules a region (EventBridge 300 a bus): 10,000 values in
+# one file is far more than a config holds. The budget is counted while PyYAML composes (its pure
+# Python composer does some 20,000-50,000 nodes a second), so a hostile file (`[1,1,1,…]`: 2 million
+# items fit in 4 MiB) stops after 10,000 nodes instead of being composed whole (a minute, gigabytes)
+# and refused afterwards. The same number bounds what aliases expand to ("billion laughs").
+MAX_NODES = 10_000
 
 _CORE = "tag:yaml.org,2002:"
 _SCALAR_TAGS = {f"{_CORE}{t}" for t in ("null", "bool", "int", "float", "str", "timestamp")}
@@ -55,7 +60,9 @@ def parse(text: str, file: str) -> tuple[list[Document], list[Diagnostic]]:
     """Parse `text` (already decoded) read from `file`. Never raises for any input."""
     diagnostics: list[Diagnostic] = []
     try:
-        nodes = _compose_all(text)
+        nodes = _compose_all(text, file)
+    except _Abort as abort:
+        return [], [abort.diagnostic]
     except yaml.YAMLError as exc:
         return [], [_syntax_error(exc, text, file)]
     except RecursionError:
@@ -89,8 +96,46 @@ def parse(text: str, file: str) -> tuple[list[Document], list[Diagnostic]]:
     return documents, diagnostics
 
 
-def _compose_all(text: str) -> list[Node | None]:
-    loader = yaml.SafeLoader(text)
+class _BudgetLoader(yaml.SafeLoader):
+    """PyYAML's composer with a budget: stop at the first node past MAX_NODES or MAX_DEPTH."""
+
+    def __init__(self, text: str, file: str) -> None:
+        super().__init__(text)
+        self.file = file
+        self.nodes = 0
+        self.depth = 0
+
+    def compose_node(self, parent: Node | None, index: int) -> Node | None:
+        self.nodes += 1
+        self.depth += 1
+        try:
+            if self.nodes > MAX_NODES:
+                raise _Abort(
+                    error(
+                        codes.YAML_UNSUPPORTED,
+                        f"the file holds more than {MAX_NODES:,} YAML values",
+                        hint="a config holds a few dozen values per rule; split it into several files",
+                    ).at(self._here())
+                )
+            if self.depth > MAX_DEPTH + 1:  # the document itself is depth 1
+                raise _Abort(
+                    error(
+                        codes.YAML_UNSUPPORTED,
+                        f"the data is nested more than {MAX_DEPTH} levels deep",
+                        hint="the config format nests a few levels; check the indentation",
+                    ).at(self._here())
+                )
+            return super().compose_node(parent, index)
+        finally:
+            self.depth -= 1
+
+    def _here(self) -> Mark:
+        mark = self.peek_event().start_mark  # type: ignore[no-untyped-call]
+        return Mark(self.file, mark.line + 1, mark.column + 1)
+
+
+def _compose_all(text: str, file: str) -> list[Node | None]:
+    loader = _BudgetLoader(text, file)
     try:
         nodes: list[Node | None] = []
         while loader.check_node():
@@ -160,7 +205,7 @@ class _Converter:
             raise _Abort(
                 error(
                     codes.YAML_UNSUPPORTED,
-                    f"the document expands to more than {MAX_NODES} values (through aliases?)",
+                    f"aliases expand the document to more than {MAX_NODES:,} values",
                     hint="write the config out; anchors that multiply each other are not supported",
                 ).at(self._mark(node))
             )
@@ -213,6 +258,9 @@ class _Converter:
 
     def _scalar(self, node: ScalarNode, path: Path) -> object:
         tag = node.tag
+        if _has_surrogate(node.value):
+            self.diagnostics.append(_surrogate(node.value, self._mark(node), path))
+            return node.value.encode("utf-8", "backslashreplace").decode("utf-8")
         if tag not in _SCALAR_TAGS:
             self.diagnostics.append(
                 error(
@@ -256,6 +304,9 @@ class _Converter:
                 continue
             key = key_node.value
             key_mark = self._mark(key_node)
+            if _has_surrogate(key):
+                self.diagnostics.append(_surrogate(key, key_mark, path))
+                continue
             if key in first_seen:
                 first = first_seen[key]
                 self.diagnostics.append(
@@ -302,6 +353,26 @@ class _Converter:
                 self._active.discard(id(source))
             for key, value in merged.items():
                 into.setdefault(key, value)
+
+
+def _has_surrogate(text: str) -> bool:
+    """Whether `text` holds half of a UTF-16 surrogate pair (YAML's `"\\ud800"` escape makes one):
+    not a character, so no output (UTF-8 JSON, a terminal, the cloud's API) could carry it."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    return False
+
+
+def _surrogate(text: str, mark: Mark, path: Path) -> Diagnostic:
+    lone = next(c for c in text if "\ud800" <= c <= "\udfff")
+    return error(
+        codes.NOT_TEXT,
+        f"the text holds \\u{ord(lone):04x}, half of a UTF-16 surrogate pair, which is not a character",
+        hint="write the character itself (YAML files are UTF-8), or escape it as \\UXXXXXXXX",
+        path=path,
+    ).at(mark)
 
 
 def dump(value: object) -> str:

@@ -60,9 +60,9 @@ AWS_TEMPLATE = "CRN305"
 AWS_SIZE = "CRN306"
 
 TITLES: dict[str, str] = {
-    PATH_UNREADABLE: "a path does not exist or cannot be read",
+    PATH_UNREADABLE: "a path does not exist or cannot be read (a dangling link, a FIFO, no permission)",
     NO_YAML_FILES: "a directory holds no *.yaml or *.yml file",
-    NOT_TEXT: "a file is not UTF-8 text (or is too large)",
+    NOT_TEXT: "a file is not UTF-8 text (too large, or a text holds a lone surrogate)",
     YAML_SYNTAX: "YAML syntax error",
     DUPLICATE_KEY: "a mapping has the same key twice",
     YAML_UNSUPPORTED: "a YAML feature crnotify does not accept (tags, complex keys, recursion, depth)",

@@ -38,13 +38,12 @@ import threading
 import uuid
 from collections import Counter
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
-import yaml
-
+from crnotify import userfile
 from crnotify.clock import Clock, SystemClock
+from crnotify.config import yaml_load
 from crnotify.emulator import cloud_errors as errors
 from crnotify.emulator import http_guard, routing
 from crnotify.emulator.acr import INSTANCE_ID, InstancePolicy
@@ -75,9 +74,14 @@ REJECT = "reject"
 def load_instances(path: str) -> InstancePolicy:
     """`--instances FILE`: a YAML list of `{instance_id, region}` mappings."""
     try:
-        entries = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError) as exc:
-        raise ConfigError(f"{path}: cannot read the instances file: {exc}") from None
+        text = userfile.read_text(path, limit=userfile.INSTANCES_BYTES)
+    except userfile.UnreadableFile as exc:
+        raise ConfigError(f"the instances file: {exc.message}", hint=exc.hint) from None
+    documents, diagnostics = yaml_load.parse(text, path)  # the config's reader: budgets, positions
+    problems = [d for d in diagnostics if d.is_error]
+    if problems:
+        raise ConfigError(f"{problems[0].location}: the instances file: {problems[0].message}")
+    entries = documents[0].data if len(documents) == 1 else None
     if not isinstance(entries, list):
         raise ConfigError(f"{path}: expected a list of {{instance_id, region}} mappings")
     allowed: set[tuple[str, str]] = set()

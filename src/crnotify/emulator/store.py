@@ -9,6 +9,7 @@ busy timeout makes a second writer wait instead of failing with "database is loc
 
 from __future__ import annotations
 
+import json
 import sqlite3
 import threading
 from collections.abc import Iterator
@@ -16,6 +17,7 @@ from contextlib import contextmanager
 
 from crnotify.clock import Clock
 from crnotify.emulator import cloud_errors as errors
+from crnotify.errors import CrnotifyError
 
 SCHEMA_VERSION = "1"
 
@@ -115,6 +117,41 @@ class Store:
     def close(self) -> None:
         with self._lock:
             self._conn.close()
+
+
+# The columns that hold JSON; a row that does not parse would fail every API call that reads it.
+_JSON_COLUMNS = (("bus_rules", ("pattern", "targets")), ("acr_rules", ("params",)), ("events", ("body",)))
+
+
+def check_file(path: str, *, created_ms: int) -> None:
+    """Open the state file at `path` (creating it if missing) and read all of it once: a damaged file
+    is then one error naming it and how to reset it, instead of an InternalError on every API call
+    (retried, with a traceback each) or "file is not a database" from deep inside a command."""
+    reset = f"delete {path} (and {path}-wal and {path}-shm, if present) to start from an empty state"
+    try:
+        store = Store(path, created_ms=created_ms)
+    except (sqlite3.DatabaseError, ValueError) as exc:
+        raise CrnotifyError(f"the emulator's state {path} cannot be read: {exc}", hint=reset) from None
+    try:
+        with store.transaction(write=False) as db:
+            verdict = db.execute("PRAGMA quick_check").fetchone()[0]
+            if verdict != "ok":
+                raise CrnotifyError(f"the emulator's state {path} is damaged: {verdict}", hint=reset)
+            for table, columns in _JSON_COLUMNS:
+                for row in db.execute(f"SELECT rowid, {', '.join(columns)} FROM {table}"):  # noqa: S608
+                    for column in columns:
+                        try:
+                            json.loads(row[column])
+                        except (ValueError, TypeError):
+                            raise CrnotifyError(
+                                f"the emulator's state {path} is damaged: row {row['rowid']} of {table} "
+                                f"holds no valid JSON in {column}",
+                                hint=reset,
+                            ) from None
+    except sqlite3.DatabaseError as exc:
+        raise CrnotifyError(f"the emulator's state {path} is damaged: {exc}", hint=reset) from None
+    finally:
+        store.close()
 
 
 class StateBase:

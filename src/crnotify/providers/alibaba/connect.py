@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import logging
 import os
+import time
 from collections.abc import Mapping, Sequence
 from contextlib import ExitStack
 from pathlib import Path
@@ -92,8 +93,10 @@ def _endpoint_keys(env: Mapping[str, str] | None) -> tuple[str, str]:
 
 def _start_local(stack: ExitStack, names: Sequence[str]) -> tuple[dict[str, str], tuple[str, str]]:
     from crnotify.emulator.server import DEFAULT_ACCESS_KEY_ID, DEFAULT_ACCESS_KEY_SECRET, EmulatorServer
+    from crnotify.emulator.store import check_file
 
     LOCAL_STATE.parent.mkdir(parents=True, exist_ok=True)
+    check_file(str(LOCAL_STATE), created_ms=int(time.time() * 1000))
     endpoints = {}
     for region in names:
         server: Any = EmulatorServer(state_path=str(LOCAL_STATE), region=region)
