@@ -82,15 +82,14 @@ def test_a_held_lock_stops_the_second_apply_with_who_and_since(cloud: AlibabaPro
     taken(cloud, "alice@ci-7 pid 4242")
     with pytest.raises(ConcurrentApplyError) as caught:
         taken(cloud, "bob", Clock(T0 + timedelta(minutes=5)))
-    message = str(caught.value)
-    assert message.startswith(
-        "another crnotify apply holds the lock for registry prod since 2026-03-01T12:00:00Z "
-        "(holder alice@ci-7 pid 4242); retry later"
+    assert caught.value.message == (
+        "another crnotify apply holds the lock of registry prod; retry later:\n"
+        "  registry prod: lease crnotify-lock-cri-prod-000001 held by alice@ci-7 pid 4242 since "
+        "2026-03-01T12:00:00Z, until 2026-03-01T12:15:00Z "
+        "(the EventBridge rule crnotify-lock-cri-prod-000001 on the default bus in cn-hangzhou)"
     )
-    assert "expires at 2026-03-01T12:15:00Z" in message
-    assert (
-        "delete the EventBridge rule crnotify-lock-cri-prod-000001 on the default bus in cn-hangzhou"
-        in message
+    assert "`crnotify unlock crnotify-lock-cri-prod-000001 --holder 'alice@ci-7 pid 4242'`" in (
+        caught.value.hint or ""
     )
     assert list(leases(cloud)) == ["crnotify-lock-cri-prod-000001"]
 
@@ -115,7 +114,7 @@ def test_a_lease_crnotify_did_not_write_blocks_with_a_hint(
     )
     with pytest.raises(ConcurrentApplyError, match="held by an object crnotify did not write") as caught:
         taken(cloud, "me")
-    assert "delete it" in str(caught.value)
+    assert "delete crnotify-lock-cri-prod-000001 by hand" in str(caught.value)
 
 
 def test_the_create_is_the_compare_and_swap(cloud: AlibabaProvider) -> None:
@@ -224,7 +223,7 @@ def test_aws_lock_is_a_lease_bus_taken_released_and_contended(aws_env: dict[str,
         ]
         with pytest.raises(ConcurrentApplyError) as caught:
             taken(AwsProvider(env=aws_env), "bob", registry=AWS_REGISTRY)  # another process's clients
-        assert "holds the lock for registry ecr-prod since 2026-03-01T12:00:00Z (holder alice)" in str(
+        assert "registry ecr-prod: lease crnotify-lock-123456789012-000001 held by alice since " in str(
             caught.value
         )
         assert "the EventBridge event bus crnotify-lock-123456789012-000001 in eu-west-1" in str(caught.value)

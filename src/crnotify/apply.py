@@ -11,6 +11,16 @@ dropped connections) and made every write safe to repeat, so a failed step means
 failing. A rerun converges: a rule left half written (registry saved, bus not yet re-applied) shows
 up in the next plan as "registry side saved outside crnotify" and is finished.
 
+Between the plan's read and a write, someone may edit the rule (in the console, with the SDK): a
+registry write regenerates the bus rule from the registry's defaults and a bus write replaces it, so
+the edit would be lost without a word. So, given the `live` state the plan was made from, each
+registry write and each bus write that replaces a live bus rule first re-reads that rule's bus side
+(`Provider.read_bus_rule`) and compares it with what the plan read, by the digest saved plans keep
+(`planfile.bus_stamp`). A rule that changed is refused — not written, named with what changed in the
+saved-plan check's words — and the other rules go on; the next plan shows the edit. What is left is
+the moment between that read and the write itself, which neither cloud lets a client close (no
+conditional writes).
+
 After the steps, the live state is read again and planned again: an empty plan is the proof.
 """
 
@@ -21,6 +31,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from functools import partial
 
+from crnotify import planfile
 from crnotify.errors import ApplyError, CrnotifyError, ProviderError
 from crnotify.fanout import DEFAULT_CONCURRENCY, Fanout
 from crnotify.model import Config, LiveState
@@ -35,6 +46,7 @@ class StepStatus(StrEnum):
     APPLIED = "applied"
     FAILED = "failed"
     SKIPPED = "skipped"  # not attempted: an earlier step of the same rule failed
+    REFUSED = "refused"  # not attempted: the rule changed in the cloud since the plan read it
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -110,10 +122,13 @@ def apply(
     skip: Collection[str] = (),
     concurrency: int = DEFAULT_CONCURRENCY,
     guard: Callable[[], None] | None = None,
+    live: LiveState | None = None,
 ) -> ApplyResult:
     """Apply `plan` (made from `config`, `skip`ping those registries); `on_step` hears of each step
     as it finishes (on this thread). `guard` is called before each step (the apply lock's expiry
-    check): if it raises, the step is skipped with its message.
+    check): if it raises, the step is skipped with its message. `live` is the state `plan` was made
+    from: a write whose rule changed since then is refused (see the module docstring); None skips
+    that check (for callers that just read and planned in the same breath).
 
     `steps` of the result are in `ordered(plan)` order, whatever order the concurrent steps ended in.
     """
@@ -132,7 +147,7 @@ def apply(
 
     def attempt(index: int, step: int, fan: Fanout) -> None:
         fan.submit(
-            partial(_attempt, groups[index][step], plan, provider, guard),
+            partial(_attempt, groups[index][step], plan, provider, guard, live),
             then=partial(finished, index, step, fan),
         )
 
@@ -164,7 +179,11 @@ def _phase(group: list[Change]) -> int:
 
 
 def _attempt(
-    change: Change, plan: Plan, provider: Provider, guard: Callable[[], None] | None = None
+    change: Change,
+    plan: Plan,
+    provider: Provider,
+    guard: Callable[[], None] | None = None,
+    live: LiveState | None = None,
 ) -> StepResult:
     if guard is not None:
         try:
@@ -172,10 +191,38 @@ def _attempt(
         except CrnotifyError as exc:
             return StepResult(change=change, status=StepStatus.SKIPPED, error=str(exc))
     try:
+        changed = None if live is None else changed_since(change, plan, provider, live)
+        if changed is not None:
+            return StepResult(
+                change=change,
+                status=StepStatus.REFUSED,
+                error=f"changed since the plan was made: {changed}; not written, so that change is kept",
+            )
         _execute(change, plan, provider)
     except ProviderError as exc:
         return StepResult(change=change, status=StepStatus.FAILED, error=str(exc))
     return StepResult(change=change, status=StepStatus.APPLIED)
+
+
+def changed_since(change: Change, plan: Plan, provider: Provider, live: LiveState) -> str | None:
+    """What changed in the bus side of `change`'s rule since `live` was read, in the saved-plan
+    check's words (`planfile.what_changed`); None if nothing did or the step overwrites nothing."""
+    operation = change.operation
+    name = change.rule
+    if isinstance(operation, PutBusRule):
+        if operation.live is None or operation.after_registry_write:
+            return None  # a create, or the rule our own registry write (checked itself) just regenerated
+        name = operation.desired.name
+    elif isinstance(operation, DeleteRule):
+        name = operation.bus_name or name
+    elif not isinstance(operation, CreateRegistryRule | UpdateRegistryRule):
+        return None
+    before = planfile.stamp(live.get(change.registry, change.rule))
+    fresh = planfile.bus_stamp(provider.read_bus_rule(plan.registry(change.registry), name))
+    if (before.bus if before else None) == fresh:
+        return None
+    after = planfile.Stamp(rule_id=before.rule_id if before else None, bus=fresh)
+    return planfile.what_changed(before, after)
 
 
 def _execute(change: Change, plan: Plan, provider: Provider) -> None:

@@ -59,11 +59,16 @@ def _safe_bus(rule: BusRule) -> BusRule:
     return replace(rule, targets=targets)
 
 
+def bus_stamp(bus: BusRule | None) -> str | None:
+    """The digest a plan keeps of a bus rule (secrets fingerprinted); None for no bus rule. Apply
+    compares it before each write too (`crnotify.apply`), so both checks see the same changes."""
+    return None if bus is None else normalise.digest(normalise.bus_rule_document(_safe_bus(bus)), 16)
+
+
 def stamp(live: LiveRule | None) -> Stamp | None:
     if live is None:
         return None
-    bus = None if live.bus is None else normalise.digest(normalise.bus_rule_document(_safe_bus(live.bus)), 16)
-    return Stamp(rule_id=live.rule_id, bus=bus)
+    return Stamp(rule_id=live.rule_id, bus=bus_stamp(live.bus))
 
 
 def change_keys(plan: Plan) -> frozenset[tuple[str, str, str]]:
@@ -183,14 +188,15 @@ def stale_objects(saved: SavedPlan, live: LiveState, plan: Plan) -> list[str]:
         before = saved.objects.get(registry, {}).get(name)
         after = stamp(fresh.get((registry, name)))
         if before != after:
-            problems.append(f"{registry}/{name}: {_what_changed(before, after)}")
+            problems.append(f"{registry}/{name}: {what_changed(before, after)}")
     if not problems and change_keys(plan) != saved.changes:
         for action, registry, name in sorted(change_keys(plan) ^ saved.changes):
             problems.append(f"{registry}/{name}: the plan for it changed ({action})")
     return problems
 
 
-def _what_changed(before: Stamp | None, after: Stamp | None) -> str:
+def what_changed(before: Stamp | None, after: Stamp | None) -> str:
+    """What changed between two stamps of one rule, in the words every freshness check uses."""
     if before is None:
         return "appeared in the cloud"
     if after is None:

@@ -24,6 +24,7 @@ def _emulator() -> click.Command:
 cli.add_lazy_command("validate", "crnotify.cli.validate:validate")
 cli.add_lazy_command("plan", "crnotify.cli.plan:plan_command")
 cli.add_lazy_command("apply", "crnotify.cli.apply:apply_command")
+cli.add_lazy_command("unlock", "crnotify.cli.unlock:unlock_command")
 cli.add_lazy_command("drift", "crnotify.cli.drift:drift_command")
 cli.add_lazy_command("import", "crnotify.cli.import_:import_command")
 cli.add_lazy_command("match", "crnotify.cli.match:match")

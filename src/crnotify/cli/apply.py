@@ -126,6 +126,7 @@ def apply_command(  # noqa: PLR0917 (click passes every option as an argument)
                     skip=session.skipped,
                     concurrency=session.concurrency,
                     guard=guard,
+                    live=live,
                 )
         click.echo(apply_text.outcome(result, color=color), nl=False)
         return EXIT_OK if result.converged else EXIT_ERROR

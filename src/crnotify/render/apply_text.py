@@ -13,7 +13,12 @@ VERBS = {
     Action.DELETE: "delete",
     Action.REAPPLY_BUS: "re-apply the bus customisations",
 }
-STATUS_COLOURS = {StepStatus.APPLIED: "green", StepStatus.FAILED: "red", StepStatus.SKIPPED: "yellow"}
+STATUS_COLOURS = {
+    StepStatus.APPLIED: "green",
+    StepStatus.FAILED: "red",
+    StepStatus.SKIPPED: "yellow",
+    StepStatus.REFUSED: "red",
+}
 
 
 def step_line(step: StepResult, *, color: bool = False) -> str:
@@ -42,6 +47,14 @@ def outcome(result: ApplyResult, *, color: bool = False) -> str:
         lines += [f"  {step_line(s)}" for s in done] or ["  (nothing)"]
         lines.append(f"Not applied ({len(result.failed)}):")
         lines += [f"  {step_line(s)}" for s in result.failed]
+        refused = sorted(
+            {f"{s.change.registry}/{s.change.rule}" for s in result.failed if s.status is StepStatus.REFUSED}
+        )
+        if refused:
+            lines.append(
+                "Changed in the cloud while this apply ran, and left as they are: "
+                f"{safe(', '.join(refused))}. Run `crnotify plan` to review those changes."
+            )
         lines.append(
             "Run apply again to finish: it plans from what is now live, so it picks up where this stopped."
         )

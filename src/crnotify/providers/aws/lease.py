@@ -22,7 +22,7 @@ from crnotify.lock import LeaseRecord
 from crnotify.model import Registry
 
 TAG = "crnotify:lock:"
-_FIELDS = ("state", "holder", "token", "since", "until")
+_FIELDS = ("state", "holder", "host", "pid", "token", "since", "until")
 _DESCRIPTION = re.compile(r"(\w+)=([^;]*)")
 
 
