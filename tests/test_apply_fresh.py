@@ -27,7 +27,7 @@ from crnotify.apply import StepStatus, apply, read_live
 from crnotify.emulator.server import EmulatorServer
 from crnotify.model import BusCustomization, Config
 from crnotify.planner import Action, plan
-from crnotify.providers.alibaba import AlibabaProvider
+from crnotify.providers.alibaba.provider import AlibabaProvider
 from crnotify.render import apply_text
 from fakecloud import http, rule
 from test_apply_emulator import converge, declared, provider_for
@@ -131,7 +131,7 @@ def test_without_an_edit_every_write_goes_through(cloud: AlibabaProvider) -> Non
 
 @pytest.mark.usefixtures("aws_env")
 def test_aws_an_edit_after_the_plan_is_refused() -> None:
-    from crnotify.providers.aws.events import AwsProvider  # noqa: PLC0415
+    from crnotify.providers.aws.provider import AwsProvider  # noqa: PLC0415
 
     aws = AwsProvider(env=SECRETS)
     cfg = Config(registries=(ECR_PROD,), rules=(scan_rule(), sync_rule()))

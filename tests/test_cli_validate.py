@@ -30,6 +30,7 @@ COMMANDS = [
     "plan",
     "test",
     "trace",
+    "unlock",
     "validate",
 ]
 

@@ -19,7 +19,7 @@ from crnotify import lock
 from crnotify.emulator.server import DEFAULT_ACCESS_KEY_ID, DEFAULT_ACCESS_KEY_SECRET, EmulatorServer
 from crnotify.errors import ConcurrentApplyError
 from crnotify.model import Provider, Registry
-from crnotify.providers.alibaba import AlibabaProvider
+from crnotify.providers.alibaba.provider import AlibabaProvider
 
 SECRETS = {"HOOK_TOKEN": "hook-token-0123"}
 REG_A = Registry(name="a", provider=Provider.ALIBABA, region="cn-hangzhou", instance_id="cri-a")
@@ -206,7 +206,7 @@ AWS_LEASE = "crnotify-lock-123456789012-000001"
 def test_aws_refusal_unlock_and_own_lease(
     tmp_path: Path, aws_env: dict[str, str], monkeypatch: pytest.MonkeyPatch, capsys: Any
 ) -> None:
-    from crnotify.providers.aws.events import AwsProvider  # noqa: PLC0415
+    from crnotify.providers.aws.provider import AwsProvider  # noqa: PLC0415
 
     user_workdir(tmp_path, monkeypatch, {"registries.yaml": AWS_REGISTRIES, "rules.yaml": AWS_RULES}, SECRETS)
     monkeypatch.setenv("CRNOTIFY_LOCK_HOLDER", "me@test")

@@ -215,7 +215,7 @@ def changed_since(change: Change, plan: Plan, provider: Provider, live: LiveStat
         name = operation.desired.name
     elif isinstance(operation, DeleteRule):
         name = operation.bus_name or name
-    elif not isinstance(operation, CreateRegistryRule | UpdateRegistryRule):
+    elif not isinstance(operation, RegistryWrite):
         return None
     before = planfile.stamp(live.get(change.registry, change.rule))
     fresh = planfile.bus_stamp(provider.read_bus_rule(plan.registry(change.registry), name))
