@@ -42,7 +42,7 @@ def unlock_command(  # noqa: PLR0917 (click passes every option as an argument)
     local: bool,
     endpoint: str | None,
 ) -> int:
-    """Release the apply-lock leases LEASE... held by the holder ID.
+    """Release apply-lock leases a killed or failed apply left held (by holder ID).
 
     Use it only when no apply is running: after an apply was killed, or failed to release its lock
     (an outage, say), so that you need not wait for the lease to expire. The refusing apply prints
