@@ -4,7 +4,8 @@ For every declared Alibaba rule, the bus rule is computed exactly as `apply` wou
 `convention.customise(convention.default_bus_rule(spec, instance), rule.bus, …)` — its pattern is
 compiled with the pattern engine, and ACR's own tag filter is applied on top: the generated pattern
 cannot express `RepoTagFilterPattern` (convention A2), so ACR applies it before publishing. The regex must
-match the whole tag (`re.fullmatch`), as Java's `String.matches` would; ACR's semantics are not documented.
+match the whole tag, as Java's `String.matches` would (ACR's semantics are not documented); it runs on
+RE2 (`crnotify.tagregex`), in linear time, since the config and the event may both come from a pull request.
 
 Secrets are never resolved for display: URLs and secrets are shown as written in YAML (`${env:…}`), and
 a literal DingTalk `access_token` is masked. `deliver_spec` gives the resolved spec for `--deliver`.
@@ -13,7 +14,6 @@ a literal DingTalk `access_token` is masked. `deliver_spec` gives the resolved s
 from __future__ import annotations
 
 import random
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -28,6 +28,7 @@ from crnotify.emulator.transform import Delivery, DingTalkDelivery, TransformErr
 from crnotify.model import BusRule, Config, Provider, Registry, Rule, Target
 from crnotify.patterns import CompiledPattern, InvalidPatternError, compile_pattern
 from crnotify.providers.aws.targets import RULE_HEADER
+from crnotify.tagregex import TagRegex, TagRegexError, compile_tag_regex
 
 MASK = "***"
 
@@ -78,7 +79,7 @@ class PreparedRule:
     rule: Rule
     bus: BusRule | None
     matcher: CompiledPattern | None
-    tag_regex: re.Pattern[str] | None
+    tag_regex: TagRegex | None
     skip_reason: str | None = None
 
 
@@ -118,7 +119,7 @@ def bus_rule(registry: Registry, rule: Rule, spec: RegistrySpec) -> BusRule:
 
 
 def prepare(registry: Registry, rule: Rule) -> PreparedRule:
-    tag_regex: re.Pattern[str] | None = None
+    tag_regex: TagRegex | None = None
     if registry.provider is Provider.AWS:
         try:  # tag filters are part of the AWS pattern (the mapping translates them)
             bus = offline_aws.bus_rule(registry, offline_aws.display_rule(rule))
@@ -127,8 +128,8 @@ def prepare(registry: Registry, rule: Rule) -> PreparedRule:
     else:
         bus = bus_rule(registry, rule, display_spec(rule))
         try:  # ACR applies the tag regex itself; its generated pattern cannot (convention A2)
-            tag_regex = re.compile(rule.tag_pattern)
-        except re.error as exc:
+            tag_regex = compile_tag_regex(rule.tag_pattern)
+        except TagRegexError as exc:
             return PreparedRule(registry, rule, bus, None, None, skip_reason=f"invalid tag pattern: {exc}")
     try:
         matcher = compile_pattern(bus.pattern, dialect=registry.provider.value)
@@ -149,7 +150,7 @@ def evaluate(prepared: PreparedRule, event: Mapping[str, Any]) -> Verdict:
         failures = prepared.matcher.explain(event).failures()
         return verdict(reason="; ".join(f.reason for f in failures) or "the bus pattern did not match")
     tag = _tag(event)
-    if prepared.tag_regex is not None and tag is not None and prepared.tag_regex.fullmatch(tag) is None:
+    if prepared.tag_regex is not None and tag is not None and not prepared.tag_regex.fullmatch(tag):
         return verdict(
             reason=f"data.Tag: {tag!r} does not match tags '{rule.tag_pattern}' (ACR's tag filter)"
         )
