@@ -3,15 +3,21 @@
 Assumptions, because Alibaba Cloud documents neither (research/alibaba-facts.md §1.3 only says "a
 regex, e.g. `.*`"):
 
-- ACR is a Java service, so the regex is `java.util.regex`. crnotify checks patterns with Python's `re`
-  and accepts only the common subset whose meaning is the same in both (Python ≥ 3.11, which has
-  possessive quantifiers and atomic groups with Java's meaning). Rejected, with a reason: Java-only
-  syntax that Python would misread or reject (`\\p{..}`, `\\Q..\\E`, `\\h`, `\\R`, `\\z`, class
-  intersection `&&`, nested classes, `(?<name>..)`), Python-only syntax (`(?P<..>)`, `(?#..)`,
-  `{,n}`), and escapes that mean different things (`\\Z`, `\\v`, `\\0`). Patterns are compiled with
-  `re.ASCII`, since Java's `\\d`, `\\w`, `\\s` are ASCII by default.
+- ACR is a Java service, so the regex is `java.util.regex`. crnotify matches tags with RE2 (google-re2),
+  which never backtracks: matching is linear in the tag's length whatever the pattern, so a pull request
+  that supplies both a config and an event cannot stall `crnotify test` or CI with `(a+)+$`. Python's
+  `re` only checks the syntax and locates errors; it never matches. Accepted is the common subset whose
+  meaning is the same in Java, Python and RE2. Rejected, with a reason: Java-only syntax that Python
+  would misread or reject (`\\p{..}`, `\\Q..\\E`, `\\h`, `\\R`, `\\z`, class intersection `&&`, nested
+  classes, `(?<name>..)`), Python-only syntax (`(?P<..>)`, `(?#..)`, `{,n}`), escapes that mean
+  different things (`\\Z`, `\\v`, `\\0`), and constructs Java has but RE2 cannot run in linear time:
+  back-references, lookahead and lookbehind, atomic groups, possessive quantifiers, the `x` flag and
+  counted repetitions above 1000. Java's `\\d`, `\\w`, `\\s` are ASCII by default, as are RE2's.
 - The pattern must match the **whole** tag (Java's `String.matches`), which is why the default is
   `.*`. `^` and `$` are therefore redundant but harmless.
+- ACR itself uses a backtracking engine (Java), so a pattern with a repeated group that holds a repeat,
+  such as `(a+)+`, can take exponential time there even though it costs crnotify nothing;
+  `backtracking_risk` finds such groups so that `validate` can warn.
 
 `to_eventbridge` turns the subset that EventBridge pattern operators can express into matchers for
 a string field (exact value, `prefix`, `suffix`, `wildcard`), for providers that filter tags on the
@@ -23,6 +29,9 @@ from __future__ import annotations
 import re
 import warnings
 from collections.abc import Mapping
+
+# RE2 (google-re2): linear-time matching of user-supplied tag regexes; the module ships no type hints.
+import re2  # type: ignore[import-untyped]
 
 _ALLOWED_ESCAPE_LETTERS = set("dDsSwWbBAtnrfxu")
 _DIFFERENT_ESCAPES = {
@@ -46,6 +55,10 @@ _DIFFERENT_ESCAPES = {
     "a": "\\a is not portable; tags never contain a bell character",
     "0": "\\0 octal escapes differ between Java and Python",
 }
+# Java has these, but RE2 cannot match them without backtracking; crnotify refuses them rather than risk
+# exponential time. Write the pattern without them (a tag is short; alternatives usually do).
+_NOT_LINEAR = "Java supports it, but crnotify matches tags with RE2 (linear time), which cannot"
+_RE2_MAX_REPEAT = 1000  # RE2 rejects counted repetitions above 1000 ("invalid repetition size")
 _LITERAL = re.compile(r"[A-Za-z0-9_-]")
 
 
@@ -58,23 +71,65 @@ class TagRegexError(ValueError):
         self.position = position
 
 
-def compile_tag_regex(pattern: str) -> re.Pattern[str]:
-    """Compile a tag regex, rejecting constructs whose meaning differs between Java and Python."""
+class TagRegex:
+    """A compiled tag regex: `fullmatch` runs RE2, in time linear in the tag's length."""
+
+    __slots__ = ("_regex", "pattern")
+
+    def __init__(self, pattern: str, regex: object) -> None:
+        self.pattern = pattern
+        self._regex = regex
+
+    def fullmatch(self, tag: str) -> bool:
+        return self._regex.fullmatch(tag) is not None  # type: ignore[attr-defined]
+
+    def __repr__(self) -> str:
+        return f"TagRegex({self.pattern!r})"
+
+
+def compile_tag_regex(pattern: str) -> TagRegex:
+    """Compile a tag regex, rejecting constructs whose meaning differs between Java, Python and RE2."""
     _check_portable(pattern)
     with warnings.catch_warnings():
         # Python warns (FutureWarning) about set syntax it may change; Java already reads it differently.
         warnings.simplefilter("error")
         try:
-            return re.compile(pattern, re.ASCII)
+            re.compile(pattern, re.ASCII)  # syntax and error positions only; matching is RE2's
         except re.error as exc:
             raise TagRegexError(exc.msg, exc.pos) from None
         except (FutureWarning, DeprecationWarning) as exc:
             raise TagRegexError(f"ambiguous syntax: {exc}") from None
+    options = re2.Options()
+    options.log_errors = False  # RE2 would print its own message on stderr; ours is located
+    try:
+        return TagRegex(pattern, re2.compile(_for_re2(pattern), options))
+    except re2.error as exc:
+        detail = (
+            exc.args[0].decode("utf-8", "replace") if exc.args and isinstance(exc.args[0], bytes) else exc
+        )
+        raise TagRegexError(f"RE2, which crnotify matches tags with, cannot compile it: {detail}") from None
 
 
 def matches(pattern: str, tag: str) -> bool:
     """Whether `tag` matches `pattern` as ACR is assumed to match it (the whole tag)."""
-    return compile_tag_regex(pattern).fullmatch(tag) is not None
+    return compile_tag_regex(pattern).fullmatch(tag)
+
+
+def _for_re2(pattern: str) -> str:
+    """The same regex in RE2's spelling: Java's `\\uhhhh` is RE2's `\\x{hhhh}`."""
+    out: list[str] = []
+    i = 0
+    while i < len(pattern):
+        if pattern.startswith("\\u", i) and re.fullmatch(r"[0-9A-Fa-f]{4}", pattern[i + 2 : i + 6]):
+            out.append("\\x{" + pattern[i + 2 : i + 6] + "}")
+            i += 6
+        elif pattern[i] == "\\":
+            out.append(pattern[i : i + 2])
+            i += 2
+        else:
+            out.append(pattern[i])
+            i += 1
+    return "".join(out)
 
 
 def anchored_only_at_start(pattern: str) -> bool:
@@ -82,6 +137,61 @@ def anchored_only_at_start(pattern: str) -> bool:
     if not pattern.startswith("^"):
         return False
     return not pattern.endswith(("$", ".*", ".+", ".*)", ".+)"))
+
+
+def backtracking_risk(pattern: str) -> int | None:
+    """Where a group that repeats without bound holds a repeat itself (`(a+)+`, `(\\w*-)*`), or None.
+
+    Such nesting is the classic cause of exponential backtracking in Java's regex engine, which ACR is
+    assumed to use: a tag that almost matches makes it try every way to split the tag between the inner
+    and outer repeat. crnotify (RE2) is unaffected; this only predicts what the registry may do. Call it
+    on a pattern `compile_tag_regex` accepted.
+    """
+    stack: list[tuple[int, bool]] = []  # (position of "(", holds an unbounded repeat)
+    inner = False  # the innermost open group (or the whole pattern) holds an unbounded repeat
+    i, n = 0, len(pattern)
+    while i < n:
+        c = pattern[i]
+        atom_end = i + 1
+        group: tuple[int, bool] | None = None
+        if c == "\\":
+            atom_end = i + 2
+        elif c == "[":
+            atom_end = _class_end(pattern, i)
+        elif c == "(":
+            stack.append((i, inner))
+            inner = False
+            i += 1
+            continue
+        elif c == ")" and stack:
+            start, outer = stack.pop()
+            group = (start, inner)
+            inner = outer
+        if _unbounded_at(pattern, atom_end):
+            if group is not None and group[1]:
+                return group[0]
+            inner = True
+        elif group is not None and group[1]:
+            inner = True
+        i = atom_end
+    return None
+
+
+def _class_end(pattern: str, i: int) -> int:
+    j = i + 1
+    if pattern.startswith("^", j):
+        j += 1
+    if pattern.startswith("]", j):
+        j += 1
+    while j < len(pattern) and pattern[j] != "]":
+        j += 2 if pattern[j] == "\\" else 1
+    return j + 1
+
+
+def _unbounded_at(pattern: str, i: int) -> bool:
+    if pattern.startswith(("*", "+"), i):
+        return True
+    return re.match(r"\{\d+,\}", pattern[i : i + 12]) is not None
 
 
 def _check_portable(pattern: str) -> None:
@@ -112,7 +222,23 @@ def _check_portable(pattern: str) -> None:
             _check_group(pattern, i)
         elif pattern.startswith("{,", i):
             raise TagRegexError("{,n} means {0,n} in Python but is an error in Java; write {0,n}", i)
+        elif c in "*+?}" and pattern.startswith("+", i + 1):
+            raise TagRegexError(f"possessive quantifiers ({c}+): {_NOT_LINEAR}", i)
+        elif c == "{":
+            _check_count(pattern, i)
         i += 1
+
+
+def _check_count(pattern: str, i: int) -> None:
+    count = re.match(r"\{(\d+)(?:,(\d*))?\}", pattern[i:])
+    if count is None:
+        return
+    # A count with more than 6 digits is over the limit anyway (and int() of thousands of digits raises).
+    numbers = [int(text) if len(text) <= 6 else _RE2_MAX_REPEAT + 1 for text in count.groups() if text]
+    if max(numbers) > _RE2_MAX_REPEAT:
+        raise TagRegexError(
+            f"a repetition count above {_RE2_MAX_REPEAT}: {_NOT_LINEAR}; no tag is that long (128 at most)", i
+        )
 
 
 def _check_escape(pattern: str, i: int) -> None:
@@ -121,6 +247,8 @@ def _check_escape(pattern: str, i: int) -> None:
     letter = pattern[i + 1]
     if letter in _DIFFERENT_ESCAPES:
         raise TagRegexError(_DIFFERENT_ESCAPES[letter], i)
+    if letter.isdigit():
+        raise TagRegexError(f"back-references (\\{letter}): {_NOT_LINEAR}", i)
     if letter == "x" and pattern.startswith("{", i + 2):
         raise TagRegexError("\\x{..} is Java-only; write \\xhh", i)
     if letter.isalpha() and letter not in _ALLOWED_ESCAPE_LETTERS:
@@ -129,8 +257,12 @@ def _check_escape(pattern: str, i: int) -> None:
 
 def _check_group(pattern: str, i: int) -> None:
     rest = pattern[i + 2 :]
-    if rest.startswith((":", "=", "!", ">", "<=", "<!")):
+    if rest.startswith(":"):
         return
+    if rest.startswith(("=", "!", "<=", "<!")):
+        raise TagRegexError(f"lookahead and lookbehind: {_NOT_LINEAR}", i)
+    if rest.startswith(">"):
+        raise TagRegexError(f"atomic groups (?>..): {_NOT_LINEAR}", i)
     if rest.startswith("P"):
         raise TagRegexError("(?P..) named groups are Python-only; use (?:..)", i)
     if rest.startswith("<"):
@@ -143,6 +275,8 @@ def _check_group(pattern: str, i: int) -> None:
         raise TagRegexError(
             f"inline flags other than i, m, s and x differ between Java and Python: {letters}", i
         )
+    if "x" in letters:
+        raise TagRegexError(f"the x (comments) flag: {_NOT_LINEAR}", i)
 
 
 # --- EventBridge form ------------------------------------------------------------------------------

@@ -269,6 +269,16 @@ def _check_tags(rep: Reporter, item: Item, tags: str) -> bool:
             "the pattern ends",
             hint=f"to match tags that start this way, end it with .* ({quote(tags + '.*')})",
         )
+    risky = tagregex.backtracking_risk(tags)
+    if risky is not None:
+        rep.warning(
+            codes.TAG_REGEX_BACKTRACKING,
+            item,
+            ("tags",),
+            f"tags {quote(tags)} repeats a group that itself repeats (at position {risky}); ACR's Java "
+            "regex engine backtracks and may take exponential time on a tag that almost matches",
+            hint="repeat only single characters or classes, e.g. '(a+)+' → 'a+', '(\\w+-)*x' → '[\\w-]*x'",
+        )
     return True
 
 

@@ -11,7 +11,6 @@ a literal DingTalk `access_token` is masked. `send` (`--deliver`) resolves them.
 from __future__ import annotations
 
 import random
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -25,6 +24,7 @@ from crnotify.model import BusRule, Config, NotifyMethod, Registry, Rule, Target
 from crnotify.patterns import CompiledPattern, InvalidPatternError, compile_pattern
 from crnotify.providers import cloud
 from crnotify.providers.aws.targets import RULE_HEADER
+from crnotify.tagregex import TagRegex, TagRegexError, compile_tag_regex
 
 MASK = "***"
 
@@ -75,7 +75,7 @@ class PreparedRule:
     rule: Rule
     bus: BusRule | None
     matcher: CompiledPattern | None
-    tag_regex: re.Pattern[str] | None
+    tag_regex: TagRegex | None
     skip_reason: str | None = None
 
 
@@ -99,12 +99,12 @@ def prepare(registry: Registry, rule: Rule) -> PreparedRule:
         bus = rules.offline_bus_rule(registry, rule, resolved=False)
     except ValueError as exc:
         return PreparedRule(registry, rule, None, None, None, skip_reason=str(exc))
-    tag_regex: re.Pattern[str] | None = None
+    tag_regex: TagRegex | None = None
     tags = rules.offline_tag_filter(rule)
     if tags is not None:
-        try:
-            tag_regex = re.compile(tags)
-        except re.error as exc:
+        try:  # on RE2, in linear time: the config and the event may both come from a pull request
+            tag_regex = compile_tag_regex(tags)
+        except TagRegexError as exc:
             return PreparedRule(registry, rule, bus, None, None, skip_reason=f"invalid tag pattern: {exc}")
     try:
         matcher = compile_pattern(bus.pattern, dialect=registry.provider.value)
@@ -125,7 +125,7 @@ def evaluate(prepared: PreparedRule, event: Mapping[str, Any]) -> Verdict:
         failures = prepared.matcher.explain(event).failures()
         return verdict(reason="; ".join(f.reason for f in failures) or "the bus pattern did not match")
     tag = _tag(event)
-    if prepared.tag_regex is not None and tag is not None and prepared.tag_regex.fullmatch(tag) is None:
+    if prepared.tag_regex is not None and tag is not None and not prepared.tag_regex.fullmatch(tag):
         return verdict(
             reason=f"data.Tag: {tag!r} does not match tags '{rule.tag_pattern}' (ACR's tag filter)"
         )

@@ -16,9 +16,16 @@ from crnotify.patterns._operators import build
 from crnotify.patterns._tree import Leaf, ObjectNode
 from crnotify.patterns._types import DIALECTS, Dialect, Explanation, InvalidPatternError
 from crnotify.patterns._values import Condition, OperatorError, is_number, literal_key, show
+from crnotify.patterns._wildcard import Wildcard, complexity, parse_wildcard
 
 AWS_PATTERN_MAX_CHARS = 2048  # EventBridge quota "event pattern size" (aws-facts §5); the API model says 4096
 ALIBABA_MAX_EXPRESSIONS = 5  # "stringExpression: at most 5 expressions per field" (alibaba-facts §2.5)
+# EventBridge rejects a rule whose wildcards are "too complex" (InvalidEventPatternException) with
+# event-ruler's MachineComplexityEvaluator, without publishing the threshold. 10 is the per-rule limit the
+# event-ruler README gives as its example for this use; it agrees with the one public report we found
+# (vals-ai/Valkyrie PR #278: three "*:stack/NAME/*" patterns on one field, complexity 9 here, were
+# accepted; four, complexity 12, were refused with "Rule is too complex").
+AWS_WILDCARD_MAX_COMPLEXITY = 10
 MAX_DEPTH = 64  # far deeper than any real event; keeps hostile input from exhausting the stack
 
 # event-ruler `Constants.RESERVED_FIELD_NAMES_IN_OR_RELATIONSHIP`: an `$or` whose objects use one of these
@@ -72,7 +79,16 @@ def compile_pattern(pattern: Mapping[str, Any] | str, dialect: Dialect = "alibab
             raise InvalidPatternError("(pattern)", f"not valid JSON: {exc}") from None
     if not isinstance(pattern, Mapping):
         raise InvalidPatternError("(pattern)", f"must be a JSON object, not {show(pattern)}")
-    root = _Parser(dialect).root(pattern)
+    parser = _Parser(dialect)
+    root = parser.root(pattern)
+    for field, wildcards in parser.wildcards.items():
+        if complexity(wildcards, AWS_WILDCARD_MAX_COMPLEXITY + 1) > AWS_WILDCARD_MAX_COMPLEXITY:
+            raise InvalidPatternError(
+                field,
+                "its wildcards are too complex for EventBridge: one value could match more than "
+                f"{AWS_WILDCARD_MAX_COMPLEXITY} of their prefixes at once (event-ruler's complexity "
+                "measure); use fewer '*', or prefix/suffix",
+            )
     if dialect == "aws":
         size = len(text) if text is not None else _compact_size(pattern)
         if size > AWS_PATTERN_MAX_CHARS:
@@ -96,6 +112,9 @@ def _compact_size(pattern: Mapping[str, Any]) -> int:
 class _Parser:
     def __init__(self, dialect: Dialect) -> None:
         self.dialect: Dialect = dialect
+        # aws: the wildcards (and anything-but wildcards) of each field, `$or` branches merged, since
+        # event-ruler evaluates the complexity of one field's patterns together.
+        self.wildcards: dict[str, list[Wildcard]] = {}
 
     def root(self, pattern: Mapping[Any, Any]) -> ObjectNode:
         if not pattern and self.dialect == "alibaba":
@@ -175,6 +194,7 @@ class _Parser:
                     exists_true, exists_false = exists_true or flag, exists_false or not flag
                 else:
                     conditions.append(self.condition(item, where))
+                    self._note_wildcards(item, path)
             elif isinstance(item, (list, tuple)):
                 raise InvalidPatternError(where, "an array inside a field's array is not allowed")
             else:
@@ -195,6 +215,18 @@ class _Parser:
             exists_true=exists_true,
             exists_false=exists_false,
         )
+
+    def _note_wildcards(self, item: Mapping[Any, Any], path: str) -> None:
+        texts: object = item.get("wildcard")
+        excluded = item.get("anything-but")
+        if isinstance(excluded, Mapping):
+            texts = excluded.get("wildcard")
+        if texts is None:
+            return
+        field = ".".join(part for part in path.split(".") if not part.startswith("$or["))
+        for text in texts if isinstance(texts, (list, tuple)) else [texts]:
+            if isinstance(text, str):  # condition() has validated it
+                self.wildcards.setdefault(field, []).append(parse_wildcard(text))
 
     def condition(self, item: Mapping[Any, Any], where: str) -> Condition:
         if not item:

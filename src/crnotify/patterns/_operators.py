@@ -7,7 +7,6 @@ Validation messages name the operator and say what it accepts; the caller prefix
 from __future__ import annotations
 
 import math
-import re
 from collections.abc import Mapping, Sequence
 
 from crnotify.patterns._ranges import cidr, numeric
@@ -21,6 +20,7 @@ from crnotify.patterns._values import (
     literal_key,
     show,
 )
+from crnotify.patterns._wildcard import parse_wildcard
 
 # Operators by dialect (alibaba-facts §3; aws-facts §4, §4.1). `exists` is a field-level test handled by
 # the compiler, listed here so that it is a known operator.
@@ -66,10 +66,8 @@ def build(operator: str, argument: object, dialect: Dialect) -> Condition:
             lambda v: isinstance(v, str) and v.lower() == text, f"equals-ignore-case {show(argument)}"
         )
     if operator == "wildcard":
-        regex = wildcard_regex(_string(operator, argument, allow_empty=True))
-        return Condition(
-            lambda v: isinstance(v, str) and regex.fullmatch(v) is not None, f"wildcard {show(argument)}"
-        )
+        pattern = parse_wildcard(_string(operator, argument, allow_empty=True))
+        return Condition(lambda v: isinstance(v, str) and pattern.matches(v), f"wildcard {show(argument)}")
     if operator == "anything-but":
         return _anything_but(argument, dialect)
     if operator == "numeric":
@@ -109,32 +107,6 @@ def _prefix_suffix(operator: str, argument: object, dialect: Dialect) -> Conditi
     if starts:
         return Condition(lambda v: isinstance(v, str) and v.startswith(text), f"prefix {show(text)}")
     return Condition(lambda v: isinstance(v, str) and v.endswith(text), f"suffix {show(text)}")
-
-
-def wildcard_regex(text: str) -> re.Pattern[str]:
-    """AWS wildcard: `*` is zero or more characters, `\\*` a star, `\\\\` a backslash; `**` is invalid."""
-    parts: list[str] = []
-    i = 0
-    while i < len(text):
-        char = text[i]
-        if char == "\\":
-            if i + 1 >= len(text) or text[i + 1] not in "*\\":
-                raise OperatorError(
-                    f'"wildcard" {show(text)}: a backslash may only escape "*" or "\\" (position {i + 1})'
-                )
-            parts.append(re.escape(text[i + 1]))
-            i += 2
-            continue
-        if char == "*":
-            if i + 1 < len(text) and text[i + 1] == "*":
-                raise OperatorError(
-                    f'"wildcard" {show(text)}: consecutive "*" are not allowed (position {i + 1})'
-                )
-            parts.append(".*")
-        else:
-            parts.append(re.escape(char))
-        i += 1
-    return re.compile("".join(parts), re.DOTALL)
 
 
 def _string_or_list(operator: str, argument: object, *, allow_empty: bool) -> list[str]:
@@ -203,5 +175,5 @@ def _excluded_strings(operator: str, texts: list[str]) -> Predicate:
     if operator == "equals-ignore-case":
         lowered = frozenset(t.lower() for t in texts)
         return lambda v: isinstance(v, str) and v.lower() in lowered
-    regexes = [wildcard_regex(t) for t in texts]
-    return lambda v: isinstance(v, str) and any(r.fullmatch(v) is not None for r in regexes)
+    patterns = [parse_wildcard(t) for t in texts]
+    return lambda v: isinstance(v, str) and any(p.matches(v) for p in patterns)

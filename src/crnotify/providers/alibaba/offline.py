@@ -4,8 +4,8 @@ what each target of it sends.
 The bus rule is computed exactly as `apply` would leave it —
 `convention.customise(convention.default_bus_rule(spec, instance), rule.bus, …)`. The generated pattern
 cannot express `RepoTagFilterPattern` (convention A2), so ACR applies the tag regex itself before
-publishing; it must match the whole tag (`re.fullmatch`), as Java's `String.matches` would; ACR's
-semantics are not documented. Secrets are never resolved for display: URLs and secrets are shown as
+publishing; it must match the whole tag, as Java's `String.matches` would (ACR's semantics are not
+documented). Secrets are never resolved for display: URLs and secrets are shown as
 written in YAML (`${env:…}`), and a literal DingTalk signing secret is masked.
 """
 

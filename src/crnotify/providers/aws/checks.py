@@ -12,6 +12,7 @@ from crnotify import tagregex
 from crnotify.diagnostics import codes, quote
 from crnotify.diagnostics.reporter import Item, Reporter, provider_fields
 from crnotify.model import EventType, NotifyMethod, Registry, Rule
+from crnotify.patterns import InvalidPatternError, compile_pattern
 from crnotify.providers.aws import mapping
 from crnotify.providers.base import RegistryTarget
 
@@ -31,7 +32,17 @@ def check_aws_rule(
     tags = item.data.get("tags")
     if tags_ok and isinstance(tags, str):
         try:
-            tagregex.to_eventbridge(tags)
+            matchers = tagregex.to_eventbridge(tags)
+            if matchers:  # EventBridge refuses wildcards beyond event-ruler's complexity limit
+                compile_pattern({"tag": list(matchers)}, dialect="aws")
+        except InvalidPatternError as exc:
+            rep.error(
+                codes.AWS_TAG_REGEX,
+                item,
+                ("tags",),
+                f"tags {quote(tags)} cannot be filtered on Amazon EventBridge: {exc.reason}",
+                hint="on aws use fewer '.*' per alternative, or split the rule by tag",
+            )
         except tagregex.Inexpressible as exc:
             rep.error(
                 codes.AWS_TAG_REGEX,
