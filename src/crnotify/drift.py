@@ -130,10 +130,8 @@ def _declared(registry: Registry, rule: Rule, live: LiveRule | None) -> Found:
         tag = tag_field(state.observed, state.marker.digest, desired.spec)
         if tag is not None:
             shown = f": {_paths({f.path for f in (*visible, tag)})}"
-        detail = (
-            f"differs from the declared spec (last saved {state.marker.digest}, "
-            f"declared {desired.digest}){shown}"
-        )
+        # No digests in the text: they depend on secrets (docs/plan-apply.md, threat model).
+        detail = f"the declared spec differs from the one crnotify last saved{shown}"
         found.append((DriftKind.REGISTRY_CHANGED, detail))
     if state.bus_edited:
         kept, lost = split_edits(state, rule)

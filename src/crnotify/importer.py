@@ -136,8 +136,8 @@ def import_rule(registry: Registry, live: LiveRule) -> Imported:
     notes: tuple[str, ...] = ()
     if last_saved_tag(spec, digest, (".*",)) is None:  # unless crnotify's marker says it saved `.*`
         notes = (
-            f"the tag regex is not visible on the bus, and crnotify last saved one other than `.*` "
-            f"(spec {digest}): `tags` is left at `.*`; set it to that regex, or the next plan changes it"
+            "the tag regex is not visible on the bus, and crnotify last saved one other than `.*`: "
+            "`tags` is left at `.*`; set it to that regex, or the next plan changes it"
             if owned
             else "the tag regex is not visible on the bus: `tags` is left at `.*`; set it to the "
             "console's value",

@@ -4,19 +4,23 @@ Both sides are flattened to `path → value` maps (pattern leaves, one path per 
 param field), then compared path by path. Paths read like `targets.acr-notify.params.Body.template`.
 A value is secret when it is a signing secret or token, or a URL that carries a secret: the declared
 URL interpolates `${env:…}`, or either side has a query string (DingTalk's `access_token`). Secret
-values become `model.fingerprint`s here, so nothing downstream of this module ever holds them.
+values become `crnotify.secrets.fingerprint`s here, so nothing downstream of this module ever holds
+them. Digests that secrets enter are secret fields too: the marker, and the `fp` of an AWS `Auth`
+param, are shown only as changed / unchanged (docs/plan-apply.md, threat model).
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Mapping
 from dataclasses import replace
 from urllib.parse import urlsplit
 
 from crnotify import normalise
 from crnotify.convention import RegistrySpec, read_marker, template_of
-from crnotify.model import JSON, BusRule, fingerprint
+from crnotify.model import JSON, BusRule, Param
 from crnotify.planner.changes import FieldChange
+from crnotify.secrets import fingerprint
 
 ALWAYS_SECRET_PARAMS = frozenset({"SecretKey", "Token"})
 URL_PARAMS = frozenset({"URL", "url"})
@@ -33,7 +37,11 @@ def _is_url_path(path: str) -> bool:
 
 def _is_secret_path(path: str) -> bool:
     parts = path.split(".")
-    return path == "notify.secret" or (len(parts) >= 2 and parts[-2] in ALWAYS_SECRET_PARAMS)
+    return (
+        path in {"notify.secret", "marker"}
+        or (len(parts) >= 2 and parts[-2] in ALWAYS_SECRET_PARAMS)
+        or (len(parts) >= 2 and parts[-2:] == ["Auth", "fp"])
+    )
 
 
 def _flatten_pattern(prefix: str, node: Mapping[str, JSON], out: dict[str, JSON]) -> None:
@@ -71,10 +79,24 @@ def flatten_bus(rule: BusRule | None) -> dict[str, JSON]:
                 for name, path in message.variables:
                     out[f"{pbase}.variables.{name}"] = path
                 continue
+            auth = _auth_fields(param)
+            if auth is not None:  # the AWS `Auth` summary: templates shown, its fingerprint a secret
+                out.update({f"{pbase}.{key}": value for key, value in auth.items()})
+                continue
             out[f"{pbase}.form"] = param.form.value
             out[f"{pbase}.value"] = param.value
             out[f"{pbase}.template"] = param.template
     return {path: value for path, value in out.items() if value is not None}
+
+
+def _auth_fields(param: Param) -> dict[str, JSON] | None:
+    if param.resource_key != "Auth" or not param.value:
+        return None
+    try:
+        value = json.loads(param.value)
+    except ValueError:
+        return None
+    return dict(value) if isinstance(value, dict) and "fp" in value else None
 
 
 def flatten_spec(spec: RegistrySpec | None, *, tag_pattern: bool = True) -> dict[str, JSON]:
@@ -114,8 +136,9 @@ def diff(
             _is_url_path(path) and (url_secret or _has_query(old) or _has_query(new))
         )
         if secret:
-            old = None if old is None else fingerprint(str(old))
-            new = None if new is None else fingerprint(str(new))
+            # Salted with the path: these fingerprints only ever live in memory, for changed/unchanged.
+            old = None if old is None else fingerprint(str(old), salt=path)
+            new = None if new is None else fingerprint(str(new), salt=path)
         changes.append(FieldChange(path=path, before=old, after=new, secret=secret))
     return tuple(changes)
 
@@ -163,7 +186,7 @@ def tag_field(
 ) -> FieldChange | None:
     """`tag_pattern` before → after for a registry write planned from what the bus shows; None when
     the saved regex is known to be the declared one. An unrecognised regex is shown as changed from
-    an unknown value, saying why (with the digest of the spec crnotify last saved, if any): the
+    an unknown value, saying why (never with the marker's digest, which depends on secrets): the
     write sends the declared regex whatever the live one is."""
     before = last_saved_tag(observed, digest, (declared.tag_pattern, ".*"))
     if before == declared.tag_pattern:
@@ -171,7 +194,7 @@ def tag_field(
     if before is not None:
         return FieldChange(path="tag_pattern", before=before, after=declared.tag_pattern)
     why = (
-        f"not visible on the bus; crnotify last saved spec {digest}"
+        "not visible on the bus; crnotify last saved a different regex"
         if digest is not None
         else "not visible on the bus; saved outside crnotify"
     )
