@@ -50,6 +50,7 @@ TEMPLATE_VARIABLE = "CRN219"
 TEMPLATE_FORMAT = "CRN220"
 TEMPLATE_JSON = "CRN221"
 ACR_EVENT = "CRN222"
+SECRET_SHORT = "CRN223"  # noqa: S105 (a diagnostic code, not a secret)
 
 # aws provider
 AWS_EVENT = "CRN301"
@@ -99,6 +100,7 @@ TITLES: dict[str, str] = {
     TEMPLATE_FORMAT: "a message template format does not fit the notify method",
     TEMPLATE_JSON: "a json message template is not JSON",
     ACR_EVENT: "an event type ACR event rules cannot select (push on an alibaba registry)",
+    SECRET_SHORT: "an environment variable holds a secret too short to protect (under 8 characters)",
     AWS_EVENT: "an event type Amazon ECR does not emit",
     AWS_TAG_REGEX: "a tag regex EventBridge patterns cannot express",
     AWS_DINGTALK_SIGNING: "DingTalk signing on aws (EventBridge cannot sign per request)",

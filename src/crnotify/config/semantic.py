@@ -17,7 +17,7 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from crnotify import tagregex
+from crnotify import secrets, tagregex
 from crnotify.config import codes
 from crnotify.config._items import Item, Reporter
 from crnotify.config.aws import check_aws_built, check_aws_rule
@@ -331,9 +331,22 @@ def _check_quota(rep: Reporter, per_region: Mapping[str, list[tuple[Item, str]]]
 
 def _check_env(rep: Reporter, env_uses: EnvUses, env: Mapping[str, str], *, for_cloud: bool) -> None:
     for name, uses in env_uses.uses.items():
-        if env.get(name):
-            continue
         item, sub = uses[0]
+        value = env.get(name)
+        if value and len(value) < secrets.MIN_LENGTH:
+            # Refused by every command: logs could not mask it reliably, nor a digest protect it
+            # (crnotify.secrets). The message names the variable and its length, never the value.
+            rep.error(
+                codes.SECRET_SHORT,
+                item,
+                sub,
+                f"environment variable {name} holds {len(value)} characters; a secret needs at least "
+                f"{secrets.MIN_LENGTH} to be masked in logs and kept out of reach of guessing",
+                hint=f"use the full token the service issued in {name}",
+            )
+            continue
+        if value:
+            continue
         times = f"; used {len(uses)} times, first here" if len(uses) > 1 else ""
         message = f"environment variable {name} is not set{times}"
         if for_cloud:
