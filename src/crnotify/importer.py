@@ -5,8 +5,9 @@ the bus rule shows (`convention.infer_spec`): event type, scope and scan status 
 the notification from the target. The tag regex is not visible on the bus (convention.py A2) and is
 left at its default with a comment. Bus customisations are the rule's difference to what ACR
 generates (`convention.customisation_of`). Secret values never reach the YAML: the DingTalk
-`access_token`, signing secret, HTTP token and URL query values become `${env:NAME}` placeholders,
-with a comment naming each variable to set.
+`access_token`, signing secret, HTTP token, URL query values and URL path segments that carry a
+token (`crnotify.secrets.token_segments`) become `${env:NAME}` placeholders, with a comment naming
+each variable to set.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
+from crnotify import redact
 from crnotify.config.yaml_load import dump
 from crnotify.convention import (
     RegistrySpec,
@@ -31,6 +33,7 @@ from crnotify.planner.fields import last_saved_tag
 from crnotify.providers.aws import importer as aws_importer
 from crnotify.providers.aws import mapping as aws_mapping
 from crnotify.providers.aws import targets as aws_targets
+from crnotify.secrets import placeholder_path
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -48,7 +51,9 @@ def _env_name(rule: str, suffix: str) -> str:
 
 
 def _placeholder_url(rule: str, url: str, env: list[tuple[str, str]], *, dingtalk: bool) -> str:
-    """The URL with every query value replaced by an `${env:…}` reference."""
+    """The URL with every query value and token path segment replaced by an `${env:…}` reference."""
+    url, names = placeholder_path(url, lambda n: _env_name(rule, f"URL_PATH_{n}"), redact.remembered())
+    env += [(name, f"a token in the URL path of rule {rule}") for name in names]
     parts = urlsplit(url)
     if not parts.query:
         return url

@@ -3,7 +3,8 @@
 Both sides are flattened to `path → value` maps (pattern leaves, one path per target field and per
 param field), then compared path by path. Paths read like `targets.acr-notify.params.Body.template`.
 A value is secret when it is a signing secret or token, or a URL that carries a secret: the declared
-URL interpolates `${env:…}`, or either side has a query string (DingTalk's `access_token`). Secret
+URL interpolates `${env:…}`, or either side has a query string (DingTalk's `access_token`) or a
+token in its path (`crnotify.secrets.token_segments`). Secret
 values become `crnotify.secrets.fingerprint`s here, so nothing downstream of this module ever holds
 them. Digests that secrets enter are secret fields too: the marker, and the `fp` of an AWS `Auth`
 param, are shown only as changed / unchanged (docs/plan-apply.md, threat model).
@@ -16,18 +17,21 @@ from collections.abc import Iterable, Mapping
 from dataclasses import replace
 from urllib.parse import urlsplit
 
-from crnotify import normalise
+from crnotify import normalise, redact
 from crnotify.convention import RegistrySpec, read_marker, template_of
 from crnotify.model import JSON, BusRule, Param
 from crnotify.planner.changes import FieldChange
-from crnotify.secrets import fingerprint
+from crnotify.secrets import fingerprint, token_segments
 
 ALWAYS_SECRET_PARAMS = frozenset({"SecretKey", "Token"})
 URL_PARAMS = frozenset({"URL", "url"})
 
 
 def _has_query(value: JSON) -> bool:
-    return isinstance(value, str) and bool(urlsplit(value).query)
+    """A URL that may carry a secret: a query string, or a path segment holding a token."""
+    return isinstance(value, str) and bool(
+        urlsplit(value).query or token_segments(value, redact.remembered())
+    )
 
 
 def _is_url_path(path: str) -> bool:
