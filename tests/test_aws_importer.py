@@ -28,7 +28,7 @@ from crnotify.model import (
 from crnotify.providers.aws import importer, mapping
 from crnotify.providers.aws.provider import AwsProvider
 
-ENV = {"WEBHOOK": "https://oapi.dingtalk.com/robot/send?access_token=t0k", "TOKEN": "s3cr3t"}
+ENV = {"WEBHOOK": "https://oapi.dingtalk.com/robot/send?access_token=t0k", "TOKEN": "s3cr3t-token"}
 
 
 DINGTALK = Notify(method=NotifyMethod.DINGTALK, url=SecretText(template="${env:WEBHOOK}"))

@@ -23,7 +23,7 @@ from crnotify.providers.aws import mapping, targets
 
 ENV = {
     "DINGTALK_WEBHOOK": "https://oapi.dingtalk.com/robot/send?access_token=tok-123456",
-    "HOOK_TOKEN": "s3cr3t",
+    "HOOK_TOKEN": "s3cr3t-token",
 }
 
 
@@ -121,14 +121,17 @@ def test_connection_spec_resolves_again_at_write_time() -> None:
     summary = targets.auth_summary(https_rule())
     spec = summary.resolve("sync-to-hook", ENV)
     assert spec.auth_parameters() == {
-        "ApiKeyAuthParameters": {"ApiKeyName": "x-eventbridge-signature-token", "ApiKeyValue": "s3cr3t"},
+        "ApiKeyAuthParameters": {
+            "ApiKeyName": "x-eventbridge-signature-token",
+            "ApiKeyValue": "s3cr3t-token",
+        },
         "InvocationHttpParameters": {
             "QueryStringParameters": [{"Key": "team", "Value": "a", "IsValueSecret": False}]
         },
     }
     assert "s3cr3t" not in repr(spec)
     with pytest.raises(ValueError, match="changed since the plan"):
-        summary.resolve("sync-to-hook", {**ENV, "HOOK_TOKEN": "rotated"})
+        summary.resolve("sync-to-hook", {**ENV, "HOOK_TOKEN": "rotated-token"})
     with pytest.raises(ValueError, match="HOOK_TOKEN"):
         summary.resolve("sync-to-hook", {})
 

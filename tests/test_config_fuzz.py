@@ -57,7 +57,7 @@ def check_file_text(text: str | bytes) -> None:
         path = os.path.join(directory, "c.yaml")
         with open(path, "wb") as handle:
             handle.write(text.encode("utf-8", "surrogatepass") if isinstance(text, str) else text)
-        result = load([path], env={"T": "tok", "S": "SECx"})
+        result = load([path], env={"T": "tok-fuzz-1", "S": "SECx-fuzz-1"})
         assert (result.config is None) == any(d.is_error for d in result.diagnostics)
         for d in result.diagnostics:
             assert d.file is not None
@@ -182,7 +182,11 @@ REGISTRIES = [
 
 
 @SETTINGS
-@given(st.lists(RULE, max_size=14), st.sampled_from([{}, {"T": "t", "S": "s", "U": "u"}]), st.booleans())
+@given(
+    st.lists(RULE, max_size=14),
+    st.sampled_from([{}, {"T": "t-fuzz-token", "S": "s-fuzz-secret", "U": "u-fuzz-url-1"}]),
+    st.booleans(),
+)
 def test_semantic_combinations(rules: list[dict[str, object]], env: dict[str, str], for_cloud: bool) -> None:
     text = yaml.safe_dump({"version": 1, "registries": REGISTRIES, "rules": rules})
     with tempfile.TemporaryDirectory() as directory:

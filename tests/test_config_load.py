@@ -73,15 +73,19 @@ def test_examples_load_into_the_model() -> None:
 
 
 def test_env_references_are_resolved_but_never_shown() -> None:
-    env = {"DINGTALK_RELEASE_TOKEN": "tok-123", "DINGTALK_RELEASE_SECRET": "SECabc", "AUDIT_HOOK_TOKEN": ""}
+    env = {
+        "DINGTALK_RELEASE_TOKEN": "tok-12345",
+        "DINGTALK_RELEASE_SECRET": "SECabc123",
+        "AUDIT_HOOK_TOKEN": "",
+    }
     result = load([str(EXAMPLES)], env=env)
     assert result.config is not None
     scan = next(r for r in result.config.rules if r.name == "scan-api-release")
-    assert scan.notify.url.value == "https://oapi.dingtalk.com/robot/send?access_token=tok-123"
+    assert scan.notify.url.value == "https://oapi.dingtalk.com/robot/send?access_token=tok-12345"
     assert scan.notify.secret is not None
-    assert scan.notify.secret.value == "SECabc"
-    assert "tok-123" not in repr(scan)
-    assert "SECabc" not in repr(scan)
+    assert scan.notify.secret.value == "SECabc123"
+    assert "tok-12345" not in repr(scan)
+    assert "SECabc123" not in repr(scan)
     unset = {d.message.split()[2] for d in result.diagnostics if d.code == "CRN216"}
     assert "DINGTALK_RELEASE_TOKEN" not in unset
     assert "AUDIT_HOOK_TOKEN" in unset  # empty counts as unset
@@ -90,12 +94,12 @@ def test_env_references_are_resolved_but_never_shown() -> None:
 
 
 def test_env_defaults_to_the_process_environment(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("HOOK_TOKEN", "from-os")
+    monkeypatch.setenv("HOOK_TOKEN", "from-os-env")
     result = load([str(EXAMPLES / "warnings" / "env-unset.yaml")])
     assert result.config is not None
     assert codes(result) == []
     assert result.config.rules[0].notify.secret is not None
-    assert result.config.rules[0].notify.secret.value == "from-os"
+    assert result.config.rules[0].notify.secret.value == "from-os-env"
 
 
 def test_unset_variables_are_errors_for_cloud_commands_naming_the_variable() -> None:
@@ -226,7 +230,7 @@ def test_aws_rules_with_expressible_tags_and_keyword_dingtalk_are_valid(tmp_path
         "  - {name: scan.api_1, registry: e, event: signing, scope: {namespaces: [a]}, tags: 'v1|v2.*',"
         " notify: {dingtalk: {webhook: 'https://oapi.dingtalk.io/robot/send?access_token=${env:T}'}}}\n"
     )
-    result = load([write(tmp_path, "a.yaml", text)], env={"T": "x"})
+    result = load([write(tmp_path, "a.yaml", text)], env={"T": "x-token-1"})
     assert result.ok, result.diagnostics
 
 

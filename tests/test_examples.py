@@ -86,8 +86,9 @@ def test_no_golden_file_without_its_example() -> None:
 def test_every_semantic_and_provider_check_has_an_example() -> None:
     shown = "".join(p.read_text() for p in EXAMPLES.rglob("*.expected.txt"))
     # Paths (CRN001, CRN002) are covered in test_config_load; CRN110 is the fallback for schema
-    # keywords the format does not use.
-    wanted = [code for code in codes.TITLES if code not in ("CRN001", "CRN002", "CRN110")]
+    # keywords the format does not use. CRN224 needs a variable set to a short value, and examples run
+    # with every variable unset: tests/test_secret_inputs.py covers it.
+    wanted = [code for code in codes.TITLES if code not in ("CRN001", "CRN002", "CRN110", "CRN224")]
     missing = [code for code in wanted if f" {code} " not in shown]
     assert missing == []
 

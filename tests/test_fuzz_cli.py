@@ -39,7 +39,7 @@ SETTINGS = settings(
 # itself contain ':' (a corrupted plan file can name ":tmp/…/c.yaml"), so only its first character is
 # constrained.
 LOCATION = re.compile(r"^\S.*?(:\d+:\d+)?: (error|warning) CRN\d{3} ")
-ENV = {"T": "tok-fuzz", "S": "SECfuzz", "U": "u-fuzz"}
+ENV = {"T": "tok-fuzz", "S": "SECfuzz-1", "U": "u-fuzz-url"}
 HOSTILE_CASES = [  # the names hostile_files.build returns, but the valid baseline
     "config-dir-dangling",
     "config-dir-loop",

@@ -73,8 +73,12 @@ def test_exceptions_in_logs_are_masked(debug_logging: None, capsys: pytest.Captu
 
 def test_mask_leaves_ordinary_text_alone() -> None:
     forget_all()
-    SecretText(template="${env:A}").resolve({"A": "abc"})  # too short to be a secret worth masking
+    SecretText(template="${env:A}").resolve({"A": "x7Kq2mWd9"})
     assert mask("design=blue signal=1 tokens=3 abc") == "design=blue signal=1 tokens=3 abc"
+    # A path with words and short ids is no token; one that looks generated is masked.
+    url = "https://hooks.slack.com/services/T0AB12CD3/B0EF45GH6/robot"
+    assert mask(url) == url
+    assert mask(url + "/q8Xv2LmN4pR7sT1wY5zA3bC6") == url + "/***"
 
 
 def _ours(root: logging.Logger) -> list[logging.Handler]:

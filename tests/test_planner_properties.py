@@ -127,6 +127,7 @@ def converge(config: Config, cloud: FakeCloud) -> None:
     assert detect(config, read_live(config, cloud)).items == ()
 
 
+@pytest.mark.slow  # every example's new secrets go through scrypt (crnotify.secrets): ~50 ms each
 @settings(max_examples=150, deadline=None)
 @given(configs())
 def test_apply_then_plan_is_empty(config: Config) -> None:

@@ -144,5 +144,5 @@ def test_cli_formats_exit_like_text(
         assert uri == "examples/invalid/unknown-registry.yaml"
     else:
         assert out.startswith("::error file=examples/invalid/unknown-registry.yaml,line=11,col=15,")
-    monkeypatch.setenv("DINGTALK_TOKEN", "t")
+    monkeypatch.setenv("DINGTALK_TOKEN", "t-token-1")
     assert main(["validate", "examples/warnings/tag-anchored-start.yaml", "--format", fmt]) == 0

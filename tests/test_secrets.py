@@ -15,6 +15,7 @@ from __future__ import annotations
 import base64
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -29,18 +30,23 @@ from cli_run import user_workdir
 from conftest import outside_rule
 from crnotify.cli import cli, main
 from crnotify.emulator.server import EmulatorServer
+from crnotify.model import EventType, Notify, NotifyMethod, Rule, SecretText
+from crnotify.providers.alibaba.convention import RegistrySpec
 
 REPO = Path(__file__).resolve().parent.parent
 SECRETS = {
     "DT_TOKEN": "0f1e2d3c4b5a69788796a5b4c3d2e1f0dingtalk",
     "DT_SECRET": "SEC9a8b7c6d5e4f30211203f4e5d6c7b8a9",
-    "HOOK_TOKEN": "hook/Tok+en=4c0ffee4c0ffee",
+    # Quotes, backslashes and non-ASCII: JSON and repr escape them, so logs show them escaped.
+    "HOOK_TOKEN": 'hook/Tok+en=4c0"ff\\ee-ünï-4c0ffee',
     "HOOK_KEY": "qkey-77aa88bb99cc",
-    "AWS_HOOK_TOKEN": "aws-hook-t0k3n-5e5e5e5e",
+    "AWS_HOOK_TOKEN": 'aws-"hook"\\t0k3n-é5e5e5e5e',
+    "SLACK_PATH": "q8Xv2LmN4pR7sT1wY5zA3bC6",  # a token in a URL path, not its query
 }
 CONSOLE_TOKEN = "c0n5o1e7o4en0123456789abcdef"  # only in the cloud: a rule made in the console
 EDITED_TOKEN = "ed17edf0e1900d5e11a7c0ffee"  # only in the cloud: a webhook changed outside crnotify
-ALL = [*SECRETS.values(), CONSOLE_TOKEN, EDITED_TOKEN]
+CONSOLE_PATH_TOKEN = "Zb3kT9wQ2xV7mN1cL5pR8sD4"  # only in the cloud: a console rule's Slack path token
+ALL = [*SECRETS.values(), CONSOLE_TOKEN, EDITED_TOKEN, CONSOLE_PATH_TOKEN]
 INSTANCE = "cri-secrets01"
 CONFIG = f"""\
 version: 1
@@ -70,6 +76,18 @@ rules:
     scope: {{namespaces: [team-b]}}
     notify:
       https: {{url: "https://hooks.example.com/in?key=${{env:HOOK_KEY}}"}}
+  - name: slack
+    registry: prod
+    event: build
+    scope: {{namespaces: [team-s]}}
+    notify:
+      https: {{url: "https://hooks.slack.com/services/T0AB12CD3/B0EF45GH6/${{env:SLACK_PATH}}"}}
+  - name: ecr-slack
+    registry: ecr
+    event: push
+    scope: instance
+    notify:
+      https: {{url: "https://hooks.slack.com/services/T0AB12CD3/B0EF45GH7/${{env:SLACK_PATH}}"}}
   - name: ecr-scan
     registry: ecr
     event: scan
@@ -79,14 +97,25 @@ rules:
 """
 
 
+def _lower(text: str) -> str:
+    return re.sub(r"%[0-9A-F]{2}", lambda m: m.group(0).lower(), text)
+
+
 def variants(value: str) -> set[str]:
     """The forms a value takes in a URL, a form body, JSON, a header or a log line."""
+    json_forms = {json.dumps(value)[1:-1], json.dumps(value, ensure_ascii=False)[1:-1]}
+    url_forms = {quote(value, safe=""), quote_plus(value), quote(value)}
     return {
         value,
-        quote(value, safe=""),
-        quote_plus(value),
+        *url_forms,
+        *{_lower(form) for form in url_forms},
         quote(quote(value, safe=""), safe=""),  # a URL inside a URL-encoded parameter
-        json.dumps(value)[1:-1],
+        *json_forms,
+        *{quote(form, safe="") for form in json_forms},  # JSON inside a URL-encoded parameter
+        *{quote_plus(form) for form in json_forms},
+        *{json.dumps(form)[1:-1] for form in json_forms},  # a JSON string inside JSON
+        repr(value)[1:-1],
+        repr(value.encode())[2:-1],  # bytes, as urllib3 logs bodies
         base64.b64encode(value.encode()).decode(),
     }
 
@@ -149,6 +178,10 @@ def make_outside_changes(
     server: EmulatorServer, cr_client: Any, eventbridge_client: Any, create: Any
 ) -> None:
     create(cr_client, INSTANCE, outside_rule(token=CONSOLE_TOKEN))
+    slack = SecretText(template="https://hooks.slack.com/services/T9ZZ/B9YY/${env:X}")
+    notify = Notify(method=NotifyMethod.HTTPS, url=slack.resolve({"X": CONSOLE_PATH_TOKEN}))
+    rule = Rule(name="console-slack", registry="prod", event_type=EventType.SCAN, notify=notify)
+    create(cr_client, INSTANCE, RegistrySpec.of(rule).to_params())
     got = eventbridge_client.get_rule(
         eb_models.GetRuleRequest(event_bus_name="default", rule_name="scan-api")
     )
@@ -211,7 +244,11 @@ def scenario(corpus: Corpus, workdir: Path, emulator: EmulatorServer, outside: A
     corpus.run("import", "config", "--registry", "prod")
     corpus.run("import", "config", "--registry", "ecr")
     corpus.run("import", "config", "--registry", "prod", "--out", "imported.yaml")
-    assert "CONSOLE_MADE" in (workdir / "imported.yaml").read_text()
+    imported = (workdir / "imported.yaml").read_text()
+    assert "CONSOLE_MADE" in imported
+    # A token in a URL path becomes a placeholder, like a query value (issue 13 item 5).
+    assert "https://hooks.slack.com/services/T9ZZ/B9YY/${env:CONSOLE_SLACK_URL_PATH_1}" in imported
+    assert "/B0EF45GH6/${env:SLACK_URL_PATH_1}" in imported
     debug("plan", "config")
     debug("drift", "config")
     debug("import", "config", "--registry", "prod")

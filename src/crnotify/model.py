@@ -120,14 +120,6 @@ class ScanStatus(StrEnum):
 ENV_REFERENCE = re.compile(r"\$\{env:([A-Za-z_][A-Za-z0-9_]*)\}")
 
 
-def fingerprint(value: str) -> str:
-    """A short, stable digest used to compare and display secrets without revealing them."""
-    # Imported here: loading OpenSSL's hashes costs `crnotify validate` a few ms of cold start it never uses.
-    from hashlib import sha256  # noqa: PLC0415
-
-    return sha256(b"crnotify-secret:" + value.encode()).hexdigest()[:12]
-
-
 @dataclass(frozen=True, slots=True, kw_only=True)
 class SecretText:
     """A string that may hold secrets: either `${env:NAME}` as a whole or interpolated in a URL.
@@ -146,10 +138,6 @@ class SecretText:
     @property
     def is_secret(self) -> bool:
         return bool(self.env_names)
-
-    @property
-    def fingerprint(self) -> str | None:
-        return None if self.value is None else fingerprint(self.value)
 
     def resolve(self, env: Mapping[str, str]) -> SecretText:
         """Substitute `${env:NAME}`; `value` stays None if any name is missing from `env`."""

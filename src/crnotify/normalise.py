@@ -13,7 +13,11 @@ from collections.abc import Mapping
 from dataclasses import replace
 
 from crnotify.model import JSON, BusRule, Param, Target
+from crnotify.secrets import fingerprint
 
+# Target params whose values may hold a secret: a DingTalk signing secret, an HTTP token, a URL with
+# a token in its query or path. A target's endpoint is such a URL too.
+SECRET_PARAMS = frozenset({"SecretKey", "Token", "URL", "url"})
 # Params the backend adds on its own to every stored target (convention.py A6).
 SERVER_DEFAULT_PARAMS = {("IsBase64Encode", "CONSTANT", "false")}
 
@@ -91,3 +95,24 @@ def digest(document: JSON, length: int = 12) -> str:
     from hashlib import sha256  # noqa: PLC0415 -- not at the top: `validate` never hashes (cold start)
 
     return sha256(canonical_json(document).encode()).hexdigest()[:length]
+
+
+def secret_free(rule: BusRule) -> BusRule:
+    """The bus rule with every value that may hold a secret (target endpoints, `SECRET_PARAMS`)
+    replaced by its `crnotify.secrets.fingerprint`, salted with the rule's name: what every stored
+    digest of a bus rule (the marker's bus part, a saved plan's stamps) is taken of."""
+    salt = f"bus:{rule.name}"
+    targets = tuple(
+        replace(
+            t,
+            endpoint=fingerprint(t.endpoint, salt=salt),
+            params=tuple(
+                replace(p, value=fingerprint(p.value, salt=salt))
+                if p.value and p.resource_key in SECRET_PARAMS
+                else p
+                for p in t.params
+            ),
+        )
+        for t in rule.targets
+    )
+    return replace(rule, targets=targets)

@@ -2,7 +2,8 @@
 
 A plan file holds no secret values. It stores the config paths, one digest of the desired state
 (secrets enter only through digests), and a stamp per live object the plan read: the registry rule's
-id and a digest of the bus rule with every secret-bearing value replaced by its fingerprint. The
+id and a digest of the bus rule with every secret-bearing value replaced by its (scrypt) fingerprint
+(`normalise.secret_free`). The
 rendered plan rides along for people and bots. At apply time the cloud is read again; if an object
 the plan touches (or would now touch) changed, the plan is stale and apply names each such object
 — not just "stale" (research/anchors.md §c pain 5, §d idea 8).
@@ -12,15 +13,14 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TypeVar
 
 from crnotify import jsontext, normalise, userfile
 from crnotify.errors import CrnotifyError
-from crnotify.model import JSON, BusRule, LiveRule, LiveState, fingerprint
+from crnotify.model import JSON, BusRule, LiveRule, LiveState
 from crnotify.planner import Plan
-from crnotify.planner.fields import ALWAYS_SECRET_PARAMS, URL_PARAMS
 
 T = TypeVar("T")
 FORMAT_VERSION = 1
@@ -41,28 +41,12 @@ class SavedPlan:
     changes: frozenset[tuple[str, str, str]]  # (action, registry, rule)
 
 
-def _safe_bus(rule: BusRule) -> BusRule:
-    """The bus rule with every value that may hold a secret replaced by its fingerprint."""
-    targets = tuple(
-        replace(
-            t,
-            endpoint=fingerprint(t.endpoint),
-            params=tuple(
-                replace(p, value=fingerprint(p.value))
-                if p.value and p.resource_key in ALWAYS_SECRET_PARAMS | URL_PARAMS
-                else p
-                for p in t.params
-            ),
-        )
-        for t in rule.targets
-    )
-    return replace(rule, targets=targets)
-
-
 def bus_stamp(bus: BusRule | None) -> str | None:
     """The digest a plan keeps of a bus rule (secrets fingerprinted); None for no bus rule. Apply
     compares it before each write too (`crnotify.apply`), so both checks see the same changes."""
-    return None if bus is None else normalise.digest(normalise.bus_rule_document(_safe_bus(bus)), 16)
+    if bus is None:
+        return None
+    return normalise.digest(normalise.bus_rule_document(normalise.secret_free(bus)), 16)
 
 
 def stamp(live: LiveRule | None) -> Stamp | None:

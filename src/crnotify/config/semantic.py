@@ -13,7 +13,7 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from crnotify import tagregex
+from crnotify import secrets, tagregex
 from crnotify.config.notify import EnvUses, check_bus, check_notify
 from crnotify.config.registries import check_registries
 from crnotify.delivery import dingtalk
@@ -284,9 +284,22 @@ def _check_tags(rep: Reporter, item: Item, tags: str) -> bool:
 
 def _check_env(rep: Reporter, env_uses: EnvUses, env: Mapping[str, str], *, for_cloud: bool) -> None:
     for name, uses in env_uses.uses.items():
-        if env.get(name):
-            continue
         item, sub = uses[0]
+        value = env.get(name)
+        if value and len(value) < secrets.MIN_LENGTH:
+            # Refused by every command: logs could not mask it reliably, nor a digest protect it
+            # (crnotify.secrets). The message names the variable and its length, never the value.
+            rep.error(
+                codes.SECRET_SHORT,
+                item,
+                sub,
+                f"environment variable {name} holds {len(value)} characters; a secret needs at least "
+                f"{secrets.MIN_LENGTH} to be masked in logs and kept out of reach of guessing",
+                hint=f"use the full token the service issued in {name}",
+            )
+            continue
+        if value:
+            continue
         times = f"; used {len(uses)} times, first here" if len(uses) > 1 else ""
         message = f"environment variable {name} is not set{times}"
         if for_cloud:

@@ -3,27 +3,35 @@
 Both sides are flattened to `path → value` maps (pattern leaves, one path per target field and per
 param field), then compared path by path. Paths read like `targets.acr-notify.params.Body.template`.
 A value is secret when it is a signing secret or token, or a URL that carries a secret: the declared
-URL interpolates `${env:…}`, or either side has a query string (DingTalk's `access_token`). Secret
-values become `model.fingerprint`s here, so nothing downstream of this module ever holds them.
+URL interpolates `${env:…}`, or either side has a query string (DingTalk's `access_token`) or a
+token in its path (`crnotify.secrets.token_segments`). Secret
+values become `crnotify.secrets.fingerprint`s here, so nothing downstream of this module ever holds
+them. Digests that secrets enter are secret fields too: the marker, and the `fp` of an AWS `Auth`
+param, are shown only as changed / unchanged (docs/plan-apply.md, threat model).
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from urllib.parse import urlsplit
 
-from crnotify import normalise
+from crnotify import normalise, redact
 from crnotify.delivery.templates import template_of
 from crnotify.marker import read_marker
-from crnotify.model import JSON, BusRule, fingerprint
+from crnotify.model import JSON, BusRule, Param
 from crnotify.planner.changes import FieldChange
+from crnotify.secrets import fingerprint, token_segments
 
 ALWAYS_SECRET_PARAMS = frozenset({"SecretKey", "Token"})
 URL_PARAMS = frozenset({"URL", "url"})
 
 
 def _has_query(value: JSON) -> bool:
-    return isinstance(value, str) and bool(urlsplit(value).query)
+    """A URL that may carry a secret: a query string, or a path segment holding a token."""
+    return isinstance(value, str) and bool(
+        urlsplit(value).query or token_segments(value, redact.remembered())
+    )
 
 
 def _is_url_path(path: str) -> bool:
@@ -33,7 +41,11 @@ def _is_url_path(path: str) -> bool:
 
 def _is_secret_path(path: str) -> bool:
     parts = path.split(".")
-    return path == "notify.secret" or (len(parts) >= 2 and parts[-2] in ALWAYS_SECRET_PARAMS)
+    return (
+        path in {"notify.secret", "marker"}
+        or (len(parts) >= 2 and parts[-2] in ALWAYS_SECRET_PARAMS)
+        or (len(parts) >= 2 and parts[-2:] == ["Auth", "fp"])
+    )
 
 
 def _flatten_pattern(prefix: str, node: Mapping[str, JSON], out: dict[str, JSON]) -> None:
@@ -71,10 +83,24 @@ def flatten_bus(rule: BusRule | None) -> dict[str, JSON]:
                 for name, path in message.variables:
                     out[f"{pbase}.variables.{name}"] = path
                 continue
+            auth = _auth_fields(param)
+            if auth is not None:  # the AWS `Auth` summary: templates shown, its fingerprint a secret
+                out.update({f"{pbase}.{key}": value for key, value in auth.items()})
+                continue
             out[f"{pbase}.form"] = param.form.value
             out[f"{pbase}.value"] = param.value
             out[f"{pbase}.template"] = param.template
     return {path: value for path, value in out.items() if value is not None}
+
+
+def _auth_fields(param: Param) -> dict[str, JSON] | None:
+    if param.resource_key != "Auth" or not param.value:
+        return None
+    try:
+        value = json.loads(param.value)
+    except ValueError:
+        return None
+    return dict(value) if isinstance(value, dict) and "fp" in value else None
 
 
 def diff(
@@ -90,8 +116,9 @@ def diff(
             _is_url_path(path) and (url_secret or _has_query(old) or _has_query(new))
         )
         if secret:
-            old = None if old is None else fingerprint(str(old))
-            new = None if new is None else fingerprint(str(new))
+            # Salted with the path: these fingerprints only ever live in memory, for changed/unchanged.
+            old = None if old is None else fingerprint(str(old), salt=path)
+            new = None if new is None else fingerprint(str(new), salt=path)
         changes.append(FieldChange(path=path, before=old, after=new, secret=secret))
     return tuple(changes)
 

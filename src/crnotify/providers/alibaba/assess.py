@@ -292,9 +292,8 @@ def _registry_changed(found: Facts, desired: Desired, *, saved_outside: bool) ->
     if tag is not None:
         paths.add(tag.path)
     shown = f": {_paths(paths)}" if paths else ""
-    detail = (
-        f"differs from the declared spec (last saved {found.marker.digest}, declared {desired.digest}){shown}"
-    )
+    # No digests in the text: they depend on secrets (docs/plan-apply.md, threat model).
+    detail = f"the declared spec differs from the one crnotify last saved{shown}"
     return Finding(kind=DriftKind.REGISTRY_CHANGED, detail=detail)
 
 

@@ -62,6 +62,7 @@ from crnotify.model import (
     Target,
     TemplateFormat,
 )
+from crnotify.secrets import fingerprint
 
 BUS_NAME = "default"
 EVENT_CHANNEL = "EVENT_BRIDGE"
@@ -213,8 +214,12 @@ class RegistrySpec:
         )
 
     def digest(self) -> str:
-        """A hash of everything ACR stores; the marker crnotify writes on the bus rule."""
-        canonical = json.dumps(self.to_params(), sort_keys=True)
+        """A hash of everything ACR stores; the marker crnotify writes on the bus rule. The URL and
+        secret enter only through their scrypt fingerprint (crnotify.secrets): the marker is public."""
+        params = self.to_params()
+        secrets = fingerprint(json.dumps([self.url, self.secret]), salt=f"acr:{self.rule_name}")
+        params["EventConfig"] = replace(self, url=secrets, secret=None).event_config()
+        canonical = json.dumps(params, sort_keys=True)
         from hashlib import sha256  # noqa: PLC0415 -- not at the top: `validate` never hashes (cold start)
 
         return sha256(canonical.encode()).hexdigest()[:12]
@@ -324,7 +329,9 @@ def customise(generated: BusRule, bus: BusCustomization, *, digest: str) -> BusR
 def bus_digest(rule: BusRule) -> str:
     """A hash of a bus rule in canonical form, its marker excluded: what the marker's bus part holds."""
     text = split_marker(rule.description)[0]
-    return normalise.digest(normalise.bus_rule_document(replace(rule, description=text)))
+    return normalise.digest(
+        normalise.bus_rule_document(normalise.secret_free(replace(rule, description=text)))
+    )
 
 
 # --- reading a live bus rule back (the inverse of the functions above) ---------------------------

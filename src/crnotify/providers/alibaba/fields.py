@@ -76,7 +76,7 @@ def tag_field(
 ) -> FieldChange | None:
     """`tag_pattern` before → after for a registry write planned from what the bus shows; None when
     the saved regex is known to be the declared one. An unrecognised regex is shown as changed from
-    an unknown value, saying why (with the digest of the spec crnotify last saved, if any): the
+    an unknown value, saying why (never with the marker's digest, which depends on secrets): the
     write sends the declared regex whatever the live one is."""
     before = last_saved_tag(observed, digest, (declared.tag_pattern, ".*"))
     if before == declared.tag_pattern:
@@ -84,7 +84,7 @@ def tag_field(
     if before is not None:
         return FieldChange(path="tag_pattern", before=before, after=declared.tag_pattern)
     why = (
-        f"not visible on the bus; crnotify last saved spec {digest}"
+        "not visible on the bus; crnotify last saved a different regex"
         if digest is not None
         else "not visible on the bus; saved outside crnotify"
     )

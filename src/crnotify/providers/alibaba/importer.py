@@ -5,8 +5,9 @@ the bus rule shows (`convention.infer_spec`): event type, scope and scan status 
 the notification from the target. The tag regex is not visible on the bus (convention.py A2) and is
 left at its default with a comment. Bus customisations are the rule's difference to what ACR
 generates (`convention.customisation_of`). Secret values never reach the YAML: the DingTalk
-`access_token`, signing secret, HTTP token and URL query values become `${env:NAME}` placeholders,
-with a comment naming each variable to set.
+`access_token`, signing secret, HTTP token, URL query values and URL path segments that carry a
+token (`crnotify.secrets.token_segments`) become `${env:NAME}` placeholders, with a comment naming
+each variable to set.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import re
 from dataclasses import replace
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
+from crnotify import redact
 from crnotify.marker import read_marker, with_marker
 from crnotify.model import BusRule, LiveRule, NotifyMethod, Registry, ScopeKind
 from crnotify.providers.alibaba.convention import (
@@ -26,6 +28,7 @@ from crnotify.providers.alibaba.convention import (
 )
 from crnotify.providers.alibaba.fields import last_saved_tag
 from crnotify.providers.base import Imported
+from crnotify.secrets import placeholder_path
 
 
 def _env_name(rule: str, suffix: str) -> str:
@@ -33,7 +36,9 @@ def _env_name(rule: str, suffix: str) -> str:
 
 
 def _placeholder_url(rule: str, url: str, env: list[tuple[str, str]], *, dingtalk: bool) -> str:
-    """The URL with every query value replaced by an `${env:…}` reference."""
+    """The URL with every query value and token path segment replaced by an `${env:…}` reference."""
+    url, names = placeholder_path(url, lambda n: _env_name(rule, f"URL_PATH_{n}"), redact.remembered())
+    env += [(name, f"a token in the URL path of rule {rule}") for name in names]
     parts = urlsplit(url)
     if not parts.query:
         return url
@@ -119,8 +124,8 @@ def import_rule(registry: Registry, live: LiveRule) -> Imported:
     notes: tuple[str, ...] = ()
     if last_saved_tag(spec, digest, (".*",)) is None:  # unless crnotify's marker says it saved `.*`
         notes = (
-            f"the tag regex is not visible on the bus, and crnotify last saved one other than `.*` "
-            f"(spec {digest}): `tags` is left at `.*`; set it to that regex, or the next plan changes it"
+            "the tag regex is not visible on the bus, and crnotify last saved one other than `.*`: "
+            "`tags` is left at `.*`; set it to that regex, or the next plan changes it"
             if owned
             else "the tag regex is not visible on the bus: `tags` is left at `.*`; set it to the "
             "console's value",

@@ -15,7 +15,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from urllib.parse import urlsplit
 
-from crnotify import normalise
+from crnotify import normalise, redact
 from crnotify.delivery import dingtalk
 from crnotify.model import (
     JSON,
@@ -38,6 +38,7 @@ from crnotify.model import (
 )
 from crnotify.providers.aws import mapping, targets
 from crnotify.providers.base import Imported
+from crnotify.secrets import placeholder_path
 
 _EVENTS = {(e.source, e.detail_type): (t, e) for t, events in mapping.EVENTS.items() for e in events}
 _STATUS = {"COMPLETE": ScanStatus.COMPLETE, "FAILED": ScanStatus.FAILED}
@@ -201,12 +202,17 @@ def _read_target(
     auth = targets.AuthSummary.from_param(auth_param) if auth_param is not None else None
     host = urlsplit(target.endpoint).hostname or ""
     method = NotifyMethod.DINGTALK if host in dingtalk.HOSTS else NotifyMethod.HTTPS
+
+    def path_name(n: int) -> str:
+        return env_name(rule, f"url_path_{n}")
+
     if auth is not None and auth.url is not None:  # written by crnotify: the templates are recorded
-        url = SecretText(template=auth.url)
+        url = SecretText(template=placeholder_path(auth.url, path_name, redact.remembered())[0])
         token = None if auth.token is None else SecretText(template=auth.token)
     else:
         query = "&".join(f"{key}=${{env:{env_name(rule, key)}}}" for key in (auth.query if auth else ()))
-        url = SecretText(template=target.endpoint + (f"?{query}" if query else ""))
+        endpoint = placeholder_path(target.endpoint, path_name, redact.remembered())[0]
+        url = SecretText(template=endpoint + (f"?{query}" if query else ""))
         token = None
         if auth is not None and auth.header == targets.TOKEN_HEADER:
             token = SecretText(template=f"${{env:{env_name(rule, 'token')}}}")

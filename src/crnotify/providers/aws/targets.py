@@ -44,8 +44,8 @@ from crnotify.model import (
     SecretText,
     Target,
     TemplateFormat,
-    fingerprint,
 )
+from crnotify.secrets import fingerprint
 
 TARGET_ID = "crnotify"
 TARGET_TYPE = "api-destination"
@@ -91,6 +91,7 @@ def default_role_arn(account: str) -> str:
 class ConnectionSpec:
     """What a rule's connection and API destination hold, secrets resolved. Never printed."""
 
+    rule_name: str
     endpoint: str
     header: str
     header_value: str = field(repr=False)
@@ -100,8 +101,9 @@ class ConnectionSpec:
 
     @property
     def fingerprint(self) -> str:
+        """`fp`: stored on the connection and the target, so scrypt-salted with the rule's name."""
         material = [self.endpoint, self.header, self.header_value, [list(q) for q in self.query]]
-        return fingerprint(json.dumps(material, sort_keys=True))
+        return fingerprint(json.dumps(material, sort_keys=True), salt=f"aws:{self.rule_name}")
 
     def auth_parameters(self) -> dict[str, object]:
         """`AuthParameters` of CreateConnection/UpdateConnection."""
@@ -125,6 +127,7 @@ def connection_spec(*, rule_name: str, url: str, token: str | None, url_secret: 
     query = tuple(parse_qsl(parts.query, keep_blank_values=True))
     if token is not None:
         return ConnectionSpec(
+            rule_name=rule_name,
             endpoint=endpoint,
             header=TOKEN_HEADER,
             header_value=token,
@@ -133,6 +136,7 @@ def connection_spec(*, rule_name: str, url: str, token: str | None, url_secret: 
             query_secret=url_secret,
         )
     return ConnectionSpec(
+        rule_name=rule_name,
         endpoint=endpoint,
         header=RULE_HEADER,
         header_value=rule_name,
