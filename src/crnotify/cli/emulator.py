@@ -7,6 +7,7 @@ module and register it with `emulator.add_command(...)` in `crnotify/cli/__init_
 from __future__ import annotations
 
 import ipaddress
+import json
 import sqlite3
 import threading
 import urllib.parse
@@ -104,6 +105,17 @@ def is_loopback(host: str) -> bool:
     help="Deliver DingTalk messages to this robot (e.g. `crnotify emulator dingtalk`'s "
     "http://127.0.0.1:PORT) instead of oapi.dingtalk.com, signed and with their access token.",
 )
+@click.option(
+    "--variant",
+    "variant_items",
+    metavar="NAME=VALUE",
+    multiple=True,
+    help="Behave as one plausible variant of an unconfirmed cloud behaviour (repeatable); "
+    "see --list-variants.",
+)
+@click.option(
+    "--list-variants", is_flag=True, help="Print every variant (values, default, source) as JSON and exit."
+)
 @click.pass_context
 def serve(  # noqa: PLR0917 (click passes every option as an argument)
     ctx: click.Context,
@@ -121,6 +133,8 @@ def serve(  # noqa: PLR0917 (click passes every option as an argument)
     delivery: bool,
     deliver_remote: bool,
     dingtalk_robot: str | None,
+    variant_items: tuple[str, ...],
+    list_variants: bool,
 ) -> int:
     """Serve the emulator until Ctrl-C; point the SDKs (or `--endpoint`) at the printed endpoint.
 
@@ -129,9 +143,16 @@ def serve(  # noqa: PLR0917 (click passes every option as an argument)
       crnotify emulator serve
       crnotify emulator serve --port 8080 --state .crnotify/cloud.sqlite
       crnotify emulator serve --latency-ms 50 --fault-rate 0.1 --seed 7
+      crnotify emulator serve --variant success-code=200 --variant regeneration=async:500
     """
 
     def body() -> int:
+        from crnotify.emulator import variants  # noqa: PLC0415
+
+        if list_variants:
+            click.echo(json.dumps(variants.describe(), indent=2, ensure_ascii=False))
+            return 0
+        active = variants.parse(variant_items)
         # Imported here: `crnotify --help` must stay light (COMMON.md).
         from crnotify.emulator.server import (  # noqa: PLC0415
             DEFAULT_ACCESS_KEY_ID,
@@ -164,6 +185,7 @@ def serve(  # noqa: PLR0917 (click passes every option as an argument)
                 fault_rate=fault_rate,
                 seed=seed,
                 instances_file=instances_file,
+                variants=active,
             )
         except (sqlite3.Error, ValueError) as exc:
             raise CrnotifyError(f"cannot open the state file {state_path}: {exc}") from None
@@ -193,6 +215,8 @@ def serve(  # noqa: PLR0917 (click passes every option as an argument)
         click.echo(f"  state {state_path}  account {server.account_id}")
         if latency_ms or fault_rate:
             click.echo(f"  latency {latency_ms} ms per call  faults {fault_rate:.0%} of calls (seed {seed})")
+        if active.spelled():
+            click.echo(f"  variants {' '.join(active.spelled())}")
         click.echo("Press Ctrl-C to stop.")
         try:
             threading.Event().wait()
