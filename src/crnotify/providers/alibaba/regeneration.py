@@ -4,7 +4,7 @@ Whether ACR writes the generated bus rule with the registry save or some time af
 documented; Terraform's alicloud provider waits after EventBridge rule state changes until GetRule
 shows them (`BuildStateConf`). Re-applying the bus customisations before the regeneration lands
 would have them discarded a moment later, so the provider polls GetRule — bounded, with exponential
-backoff, through tenacity as `providers.retry` does — until the regeneration shows:
+backoff (`providers.retry.poll`) — until the regeneration shows:
 
 - after a create, until the bus rule exists;
 - after an update, until it carries no crnotify marker: every bus rule crnotify writes ends its
@@ -15,11 +15,10 @@ With a synchronous cloud the first GetRule already shows it: one call, no wait.
 
 from __future__ import annotations
 
-from tenacity import RetryError, Retrying, retry_if_result, stop_after_delay, wait_exponential
-
 from crnotify.convention import read_marker
 from crnotify.errors import TransientError
 from crnotify.model import BusRule
+from crnotify.providers import retry
 from crnotify.providers.alibaba import _sdk, eventbridge
 
 DEADLINE_S = 60.0  # ACR's regeneration is expected within seconds; a minute is a broken cloud
@@ -42,19 +41,18 @@ def await_bus_rule(
     deadline_s: float = DEADLINE_S,
 ) -> BusRule:
     """The bus rule `name` once ACR has (re)generated it after a registry create or update."""
-    retrying = Retrying(
-        stop=stop_after_delay(deadline_s),
-        wait=wait_exponential(multiplier=FIRST_WAIT_S, max=LONGEST_WAIT_S),
-        retry=retry_if_result(lambda rule: not regenerated(rule, updated=updated)),
+    rule = retry.poll(
+        lambda: eventbridge.get_rule(clients, name, context),
+        lambda rule: regenerated(rule, updated=updated),
+        deadline=deadline_s,
+        first=FIRST_WAIT_S,
+        longest=LONGEST_WAIT_S,
         sleep=clients.retry.sleep,
     )
-    try:
-        rule = retrying(eventbridge.get_rule, clients, name, context)
-    except RetryError:
+    if rule is None:
         raise TransientError(
             f"the EventBridge rule {name} was not regenerated within {deadline_s:.0f} s of the "
             "Container Registry save",
             hint="run `crnotify apply` again: it finishes the rule once the cloud has regenerated it",
-        ) from None
-    assert rule is not None
+        )
     return rule
