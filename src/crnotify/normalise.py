@@ -46,8 +46,15 @@ def pattern(value: Mapping[str, JSON]) -> dict[str, JSON]:
     return out
 
 
+def param(item: Param) -> Param:
+    """`""` and absent are one thing for a param's value and template: the backend may answer either
+    where nothing was sent (Terraform's docs show its own params with `template = ""`)."""
+    return replace(item, value=item.value or None, template=item.template or None)
+
+
 def params(items: tuple[Param, ...]) -> tuple[Param, ...]:
-    kept = (p for p in items if (p.resource_key, p.form.value, p.value) not in SERVER_DEFAULT_PARAMS)
+    kept = (param(p) for p in items)
+    kept = (p for p in kept if (p.resource_key, p.form.value, p.value) not in SERVER_DEFAULT_PARAMS)
     return tuple(sorted(kept, key=lambda p: (p.resource_key, p.form.value)))
 
 

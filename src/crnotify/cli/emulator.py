@@ -6,6 +6,7 @@ module and register it with `emulator.add_command(...)` in `crnotify/cli/__init_
 
 from __future__ import annotations
 
+import json
 import sqlite3
 import threading
 import urllib.parse
@@ -131,6 +132,17 @@ def _check_remote_keys(key_id: str | None, secret: str | None, defaults: tuple[s
     help="Deliver DingTalk messages to this robot (e.g. `crnotify emulator dingtalk`'s "
     "http://127.0.0.1:PORT) instead of oapi.dingtalk.com, signed and with their access token.",
 )
+@click.option(
+    "--variant",
+    "variant_items",
+    metavar="NAME=VALUE",
+    multiple=True,
+    help="Behave as one plausible variant of an unconfirmed cloud behaviour (repeatable); "
+    "see --list-variants.",
+)
+@click.option(
+    "--list-variants", is_flag=True, help="Print every variant (values, default, source) as JSON and exit."
+)
 @click.pass_context
 def serve(  # noqa: PLR0917 (click passes every option as an argument)
     ctx: click.Context,
@@ -149,6 +161,8 @@ def serve(  # noqa: PLR0917 (click passes every option as an argument)
     delivery: bool,
     deliver_remote: bool,
     dingtalk_robot: str | None,
+    variant_items: tuple[str, ...],
+    list_variants: bool,
 ) -> int:
     """Serve the emulator until Ctrl-C; point the SDKs (or `--endpoint`) at the printed endpoint.
 
@@ -157,9 +171,16 @@ def serve(  # noqa: PLR0917 (click passes every option as an argument)
       crnotify emulator serve
       crnotify emulator serve --port 8080 --state .crnotify/cloud.sqlite
       crnotify emulator serve --latency-ms 50 --fault-rate 0.1 --seed 7
+      crnotify emulator serve --variant success-code=200 --variant regeneration=async:500
     """
 
     def body() -> int:
+        from crnotify.emulator import variants  # noqa: PLC0415
+
+        if list_variants:
+            click.echo(json.dumps(variants.describe(), indent=2, ensure_ascii=False))
+            return 0
+        active = variants.parse(variant_items)
         # Imported here: `crnotify --help` must stay light (COMMON.md).
         from crnotify.emulator.http_guard import require_loopback  # noqa: PLC0415
         from crnotify.emulator.server import (  # noqa: PLC0415
@@ -198,6 +219,7 @@ def serve(  # noqa: PLR0917 (click passes every option as an argument)
                 seed=seed,
                 instances_file=instances_file,
                 replay_checks=replay_checks or allow_remote,
+                variants=active,
             )
         except (sqlite3.Error, ValueError) as exc:
             raise CrnotifyError(f"cannot open the state file {state_path}: {exc}") from None
@@ -222,14 +244,20 @@ def serve(  # noqa: PLR0917 (click passes every option as an argument)
             if hook is not None:
                 hook.close()
             raise CrnotifyError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
-        click.echo(f"crnotify emulator listening on {server.url}")
-        click.echo(f"  endpoint {server.endpoint}  region {region}  access key id {key_id}")
-        click.echo(f"  state {state_path}  account {server.account_id}")
+        lines = [
+            f"crnotify emulator listening on {server.url}",
+            f"  endpoint {server.endpoint}  region {region}  access key id {key_id}",
+            f"  state {state_path}  account {server.account_id}",
+        ]
         if replay_checks or allow_remote:
-            click.echo("  replay checks on: a reused nonce or an x-acs-date 15 minutes off is refused")
+            lines.append("  replay checks on: a reused nonce or an x-acs-date 15 minutes off is refused")
         if latency_ms or fault_rate:
-            click.echo(f"  latency {latency_ms} ms per call  faults {fault_rate:.0%} of calls (seed {seed})")
-        click.echo("Press Ctrl-C to stop.")
+            lines.append(
+                f"  latency {latency_ms} ms per call  faults {fault_rate:.0%} of calls (seed {seed})"
+            )
+        if active.spelled():
+            lines.append(f"  variants {' '.join(active.spelled())}")
+        click.echo("\n".join([*lines, "Press Ctrl-C to stop."]))
         try:
             threading.Event().wait()
         except KeyboardInterrupt:

@@ -21,12 +21,14 @@ import re
 import secrets
 import sqlite3
 import string
+import threading
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from crnotify.emulator import cloud_errors as errors
 from crnotify.emulator.eventbridge import EventBridgeState, check_rule_name
+from crnotify.emulator.variants import Variants
 from crnotify.model import EventType, NotifyMethod, ScanStatus, ScopeKind
 from crnotify.providers.alibaba import convention, limits
 
@@ -64,10 +66,58 @@ class InstancePolicy:
             )
 
 
+@dataclass
+class Pending:
+    """Bus rules still to be generated (variant `regeneration=async:MS`): (due ms, account, region,
+    ACR rule id). Kept in memory: the wait is milliseconds, within one emulator process."""
+
+    due: list[tuple[int, str, str, str]] = field(default_factory=list)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+
 class AcrState(EventBridgeState):
     """ACR event rules, records and the bus rules they generate."""
 
     _instances: InstancePolicy
+    _pending: Pending
+    variants: Variants
+
+    def settle(self) -> None:
+        """Write the generated bus rules that are due (`regeneration=async:MS`), from each ACR rule's
+        settings as they are now; a rule deleted meanwhile generates nothing."""
+        now = self._now_ms()
+        with self._pending.lock:
+            due = [p for p in self._pending.due if p[0] <= now]
+            self._pending.due = [p for p in self._pending.due if p[0] > now]
+        for _, account, region, rule_id in sorted(due):
+            with self._store.transaction() as db:
+                row = db.execute(
+                    "SELECT * FROM acr_rules WHERE account = ? AND region = ? AND rule_id = ?",
+                    (account, region, rule_id),
+                ).fetchone()
+                if row is not None:
+                    spec = convention.RegistrySpec.from_params(json.loads(row["params"]))
+                    generated = self.variants.generated_rule(spec, row["instance_id"])
+                    self._write_generated_rule(db, account, region, generated, rule_id)
+
+    def _generate(  # noqa: PLR0917 (the transaction, the account and region, then what to generate)
+        self,
+        db: sqlite3.Connection,
+        account: str,
+        region: str,
+        spec: convention.RegistrySpec,
+        instance_id: str,
+        rule_id: str,
+    ) -> None:
+        """Convention A1 under the variants: now, or `regeneration_ms` later (`settle`)."""
+        delay = self.variants.regeneration_ms
+        if delay:
+            with self._pending.lock:
+                self._pending.due.append((self._now_ms() + delay, account, region, rule_id))
+            return
+        self._write_generated_rule(
+            db, account, region, self.variants.generated_rule(spec, instance_id), rule_id
+        )
 
     def create_event_center_rule(
         self, account: str, region: str, *, instance_id: str, spec: convention.RegistrySpec
@@ -90,9 +140,7 @@ class AcrState(EventBridgeState):
                 "INSERT INTO acr_rules VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                 (account, region, rule_id, instance_id, spec.rule_name, _dump(spec), now, now),
             )
-            self._write_generated_rule(
-                db, account, region, convention.default_bus_rule(spec, instance_id), rule_id
-            )
+            self._generate(db, account, region, spec, instance_id, rule_id)
             return rule_id
 
     def update_event_center_rule(
@@ -116,16 +164,21 @@ class AcrState(EventBridgeState):
                 "WHERE account = ? AND region = ? AND rule_id = ?",
                 (spec.rule_name, _dump(spec), self._now_ms(), account, region, rule_id),
             )
-            self._write_generated_rule(
-                db, account, region, convention.default_bus_rule(spec, instance_id), rule_id
-            )
+            self._generate(db, account, region, spec, instance_id, rule_id)
             return rule_id
 
     def delete_event_center_rule(self, account: str, region: str, *, instance_id: str, rule_id: str) -> None:
         self._instances.check(region, instance_id)
         with self._store.transaction() as db:
             row = self._acr_rule(db, account, region, instance_id, rule_id)
-            self._delete_generated(db, account, region, row["rule_name"])
+            if self.variants.delete_removes_bus == "yes":
+                self._delete_generated(db, account, region, row["rule_name"])
+            else:  # left on the bus as a plain rule, no longer ACR's
+                db.execute(
+                    "UPDATE bus_rules SET acr_rule_id = NULL "
+                    "WHERE account = ? AND region = ? AND acr_rule_id = ?",
+                    (account, region, rule_id),
+                )
             db.execute(
                 "DELETE FROM acr_rules WHERE account = ? AND region = ? AND rule_id = ?",
                 (account, region, rule_id),

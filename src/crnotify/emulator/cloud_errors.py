@@ -60,7 +60,10 @@ THROTTLING = _code(
 )
 SERVICE_UNAVAILABLE = _code("ServiceUnavailable", 503, "injected fault")
 INTERNAL_ERROR = _code("InternalError", 500, "an unexpected emulator error (a bug: please report it)")
-UNKNOWN_ACTION = _code("InvalidAction.NotFound", 404, "no such action for that `x-acs-version`")
+UNKNOWN_ACTION = _code(
+    "InvalidAction.NotFound", 404, "no such action for that `x-acs-version`", confirmed=True
+)
+RAM_DENIED = _code("Forbidden.RAM", 403, "a RAM policy denies the action (variant create-call=forbidden)")
 BODY_TOO_LARGE = _code("RequestEntityTooLarge", 413, "request body over 1 MiB")
 URI_TOO_LONG = _code("RequestURITooLong", 414, "request line (query string included) over 64 KiB")
 BAD_REQUEST = _code("BadRequest", 400, "not an HTTP request the server can parse (its status may differ)")

@@ -1,4 +1,4 @@
-"""Generate the tables of docs/emulator.md from the routing table and the error-code table.
+"""Generate the tables of docs/emulator.md from the routing, error-code and variant tables.
 
     python -m crnotify.emulator.docgen docs/emulator.md          # rewrite the generated blocks
     python -m crnotify.emulator.docgen --check docs/emulator.md  # exit 1 when they are stale
@@ -16,6 +16,7 @@ from pathlib import Path
 
 from crnotify.emulator import cloud_errors as errors
 from crnotify.emulator.routing import ROUTES
+from crnotify.emulator.variants import VARIANTS
 
 
 def actions_table() -> str:
@@ -39,7 +40,22 @@ def errors_table() -> str:
     return "\n".join(rows)
 
 
-BLOCKS: dict[str, Callable[[], str]] = {"actions": actions_table, "errors": errors_table}
+def variants_table() -> str:
+    rows = ["| Variant | Values | Default | What it changes | Source |", "|---|---|---|---|---|"]
+    for variant in VARIANTS:
+        values = " \\| ".join(f"`{v}`" for v in variant.values)
+        rows.append(
+            f"| `{variant.name}` | {values} | `{variant.default}` | {variant.meaning.replace('|', '/')} "
+            f"| {variant.source.replace('|', '/')} |"
+        )
+    return "\n".join(rows)
+
+
+BLOCKS: dict[str, Callable[[], str]] = {
+    "actions": actions_table,
+    "errors": errors_table,
+    "variants": variants_table,
+}
 
 
 def render(text: str) -> str:

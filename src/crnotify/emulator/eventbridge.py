@@ -16,6 +16,7 @@ from typing import Any
 from crnotify.emulator import cloud_errors as errors
 from crnotify.emulator.store import StateBase, offset_page
 from crnotify.emulator.target_shapes import ErrorEntry, model_target, normalise_target, wire_target
+from crnotify.emulator.variants import Variants
 from crnotify.model import BusRule
 from crnotify.patterns import CompiledPattern, InvalidPatternError, compile_pattern
 from crnotify.providers.alibaba import convention, limits
@@ -128,6 +129,8 @@ def _record(row: sqlite3.Row) -> RuleRecord:
 class EventBridgeState(StateBase):
     """Buses, rules and targets of one account and region per call."""
 
+    variants: Variants
+
     # --- rules -----------------------------------------------------------------------------------
 
     def create_rule(
@@ -145,6 +148,8 @@ class EventBridgeState(StateBase):
         check_rule_name(name)
         check_pattern(pattern)
         status = normalise_status(status)
+        if not targets and self.variants.lock_rule_targets == "required":
+            raise errors.MISSING_PARAMETER.error("EventTargets is mandatory for this action.")
         stored = [normalise_target(t) for t in targets]
         if len(stored) > MAX_TARGETS_PER_RULE:
             raise errors.TARGET_LIMIT.error(f"a rule takes at most {MAX_TARGETS_PER_RULE} targets")
@@ -187,13 +192,15 @@ class EventBridgeState(StateBase):
         check_pattern(pattern)
         with self._store.transaction() as db:
             rule = self._rule(db, account, region, bus, name)
+            if status is None:  # variant update-status: omitted, the state is kept or reset
+                status = rule.status if self.variants.update_status == "keep" else "ENABLE"
             db.execute(
                 "UPDATE bus_rules SET pattern = ?, description = ?, status = ? "
                 "WHERE account = ? AND region = ? AND bus = ? AND name = ?",
                 (
                     pattern,
                     rule.description if description is None else description,
-                    rule.status if status is None else normalise_status(status),
+                    normalise_status(status),
                     account,
                     region,
                     bus,

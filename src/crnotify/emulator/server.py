@@ -51,7 +51,8 @@ from crnotify.emulator.replay import SIGNED as REPLAY_SIGNED
 from crnotify.emulator.replay import ReplayGuard
 from crnotify.emulator.signing import MUST_SIGN, SignedRequest, verify
 from crnotify.emulator.state import EmulatorState, account_id_for
-from crnotify.emulator.wire import Call, OnEvents, error_body
+from crnotify.emulator.variants import RAM_DENIED_MESSAGE, UNKNOWN_ACTION_MESSAGE, Variants
+from crnotify.emulator.wire import ACR_VERSION, Call, OnEvents, error_body
 from crnotify.errors import ConfigError
 
 log = logging.getLogger(__name__)
@@ -120,6 +121,7 @@ class EmulatorServer:
         instances_file: str | None = None,
         on_events: OnEvents | None = None,
         replay_checks: bool = False,
+        variants: Variants | None = None,
     ) -> None:
         if not 0.0 <= fault_rate <= 1.0:
             raise ValueError(f"fault_rate must be between 0 and 1, not {fault_rate}")
@@ -140,7 +142,8 @@ class EmulatorServer:
         self._stats_lock = threading.Lock()
         self._in_flight = self._max_in_flight = 0
         instances = load_instances(instances_file) if instances_file else InstancePolicy()
-        self.state = EmulatorState(state_path, clock=self.clock, instances=instances)
+        self.variants = variants or Variants()
+        self.state = EmulatorState(state_path, clock=self.clock, instances=instances, variants=self.variants)
         self._httpd: _HTTPServer | None = None
         self._thread: threading.Thread | None = None
 
@@ -260,6 +263,8 @@ class EmulatorServer:
         if fault == "unavailable":
             raise errors.SERVICE_UNAVAILABLE.error("The service is unavailable; try again later.")
         route = routing.find(version, action)
+        if action == "CreateEventCenterRule" and version == ACR_VERSION:
+            _create_call(self.variants.create_call)
         params = dict(request.query)
         if _first(request.headers, "content-type").startswith("application/x-www-form-urlencoded"):
             try:
@@ -277,7 +282,23 @@ class EmulatorServer:
             request_id=request_id,
             on_events=self.on_events,
         )
-        return fault, route.handler(call)
+        self.state.settle()  # regeneration=async: bus rules now due appear before the call sees the bus
+        try:
+            return fault, route.handler(call)
+        except errors.ServiceError as exc:
+            if self.variants.errors != "body":
+                raise
+            # errors=body: the service's own errors (not the gateway's: signature, throttling, an
+            # unknown action) arrive in an HTTP 200 body with `Success: false`.
+            return fault, error_body(exc.code, exc.message, request_id)
+
+
+def _create_call(variant: str) -> None:
+    """Variant create-call: CreateEventCenterRule unknown to the gateway, or denied by RAM."""
+    if variant == "absent":
+        raise errors.UNKNOWN_ACTION.error(UNKNOWN_ACTION_MESSAGE)
+    if variant == "forbidden":
+        raise errors.RAM_DENIED.error(RAM_DENIED_MESSAGE)
 
 
 def _first(headers: dict[str, list[str]] | Any, name: str) -> str:

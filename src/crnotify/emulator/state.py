@@ -15,12 +15,13 @@ from __future__ import annotations
 import hashlib
 
 from crnotify.clock import Clock, SystemClock
-from crnotify.emulator.acr import InstancePolicy
+from crnotify.emulator.acr import InstancePolicy, Pending
 from crnotify.emulator.cloud_errors import ServiceError
 from crnotify.emulator.eventbridge import RuleRecord
 from crnotify.emulator.store import Store
 from crnotify.emulator.target_shapes import ErrorEntry
 from crnotify.emulator.traces import BusRef, PutResult, TraceState
+from crnotify.emulator.variants import Variants
 
 __all__ = [
     "BusRef",
@@ -44,10 +45,17 @@ class EmulatorState(TraceState):
     """All the emulated cloud's data, in one SQLite file (or in memory)."""
 
     def __init__(
-        self, path: str = ":memory:", *, clock: Clock | None = None, instances: InstancePolicy | None = None
+        self,
+        path: str = ":memory:",
+        *,
+        clock: Clock | None = None,
+        instances: InstancePolicy | None = None,
+        variants: Variants | None = None,
     ) -> None:
         self._clock = clock or SystemClock()
         self._instances = instances or InstancePolicy()
+        self.variants = variants or Variants()
+        self._pending = Pending()
         self._store = Store(path, created_ms=self._now_ms())
 
     @property

@@ -87,8 +87,13 @@ class Route:
 
 
 def eventbridge_ok(call: Call, data: Any = None) -> Body:
-    """EventBridge's envelope (research/alibaba-facts.md §2.3)."""
-    body: Body = {"Code": "Success", "Message": "", "RequestId": call.request_id, "Success": True}
+    """EventBridge's envelope (research/alibaba-facts.md §2.3), its `Code` per variant success-code."""
+    body: Body = {
+        "Code": call.state.variants.success_code,
+        "Message": "",
+        "RequestId": call.request_id,
+        "Success": True,
+    }
     if data is not None:
         body["Data"] = data
     return body

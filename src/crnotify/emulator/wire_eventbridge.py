@@ -40,6 +40,19 @@ def _pick(target: Mapping[str, Any], keys: tuple[str, ...]) -> Body:
     return {key: target[key] for key in keys if key in target}
 
 
+def _shown(call: Call, target: Mapping[str, Any]) -> Body:
+    """A stored target as GetRule/ListTargets answer it: under empty-params=empty, a param's unset
+    `Value`/`Template` comes back as "" (as Terraform's docs show the backend's params)."""
+    shown = dict(target)
+    if call.state.variants.empty_params == "empty" and "ParamList" in shown:
+        shown["ParamList"] = [{"Value": "", "Template": "", **p} for p in shown["ParamList"]]
+    return shown
+
+
+NOTIFY_STATUS = {"success": "Success", "200": "200", "[200]Ok": "[200]Ok"}  # variant → a push's success
+RECORDED_SUCCESS = "Success"  # what delivery records for a push that succeeded (dispatch.NOTIFY_SUCCESS)
+
+
 def _limit(call: Call) -> int:
     return call.integer("Limit", default=DEFAULT_PAGE, low=1, high=MAX_PAGE)
 
@@ -91,7 +104,7 @@ def get_rule(call: Call) -> Body:
     rule = call.state.get_rule(
         call.account, call.region, bus=call.required("EventBusName"), name=call.required("RuleName")
     )
-    return eventbridge_ok(call, {**_rule_fields(rule), "Targets": [dict(t) for t in rule.targets]})
+    return eventbridge_ok(call, {**_rule_fields(rule), "Targets": [_shown(call, t) for t in rule.targets]})
 
 
 def list_rules(call: Call) -> Body:
@@ -172,7 +185,9 @@ def list_targets(call: Call) -> Body:
         limit=_limit(call),
         next_token=call.optional("NextToken"),
     )
-    shaped = [{**_pick(t, LIST_TARGETS_KEYS), "EventBusName": bus, "RuleName": rule} for t in targets]
+    shaped = [
+        {**_pick(_shown(call, t), LIST_TARGETS_KEYS), "EventBusName": bus, "RuleName": rule} for t in targets
+    ]
     return eventbridge_ok(call, _paged("Targets", shaped, token, total))
 
 
@@ -217,6 +232,10 @@ def query_event_traces(call: Call) -> Body:
     traces = call.state.query_event_traces(
         call.account, call.region, bus=call.required("EventBusName"), event_id=call.required("EventId")
     )
+    success = NOTIFY_STATUS[call.state.variants.notify_status]
+    for trace in traces:
+        if trace.get("NotifyStatus") == RECORDED_SUCCESS:
+            trace["NotifyStatus"] = success
     return eventbridge_ok(call, traces)
 
 

@@ -27,7 +27,16 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import TypeVar
 
-from tenacity import RetryCallState, Retrying, retry_if_exception, stop_after_attempt
+from tenacity import (
+    RetryCallState,
+    RetryError,
+    Retrying,
+    retry_if_exception,
+    retry_if_result,
+    stop_after_attempt,
+    stop_after_delay,
+    wait_exponential,
+)
 
 from crnotify.errors import ConfigError, ProviderError, Throttled
 
@@ -117,3 +126,27 @@ def call(fn: Callable[[], T], policy: RetryPolicy = DEFAULT) -> T:
                 f"or allow more tries with {ATTEMPTS_VARIABLE} (up to 20)"
             )
         raise
+
+
+def poll(
+    fn: Callable[[], T],
+    done: Callable[[T], bool],
+    *,
+    deadline: float,
+    first: float,
+    longest: float,
+    sleep: Callable[[float], None] = time.sleep,
+) -> T | None:
+    """`fn()` until `done` holds for its result, waiting `first` seconds, doubling up to `longest`,
+    for at most `deadline` seconds; None if it never did. (Waiting for the cloud to catch up, e.g.
+    ACR's regeneration of a bus rule: not a failure to retry, so not `call`.)"""
+    retrying = Retrying(
+        stop=stop_after_delay(deadline),
+        wait=wait_exponential(multiplier=first, max=longest),
+        retry=retry_if_result(lambda result: not done(result)),
+        sleep=sleep,
+    )
+    try:
+        return retrying(fn)
+    except RetryError:
+        return None

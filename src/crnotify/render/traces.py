@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
@@ -10,6 +11,14 @@ from crnotify.redact import mask_query_secrets
 from crnotify.render._text import json_document, paint, safe
 
 TRACE_VERSION = 1
+# A push's `NotifyStatus` when it succeeded: "Success"/"success", or an HTTP 2xx code, bare ("200")
+# or as the API metadata's example shows it ("[200]Ok").
+_PUSHED = re.compile(r"success|\[?2\d\d(\D.*)?", re.IGNORECASE | re.DOTALL)
+
+
+def pushed(status: object) -> bool:
+    """Whether a PushEvent step's `NotifyStatus` says the target accepted the event."""
+    return _PUSHED.fullmatch(str(status or "").strip()) is not None
 
 
 def _time(ms: object) -> str:
@@ -42,10 +51,7 @@ def render_text(
         lines.append(f"event {event_id} on bus default ({region}):")
         for step in steps:
             action = str(step.get("Action", "?"))
-            failed = action == "PushEvent" and str(step.get("NotifyStatus", "")).lower() not in (
-                "success",
-                "200",
-            )
+            failed = action == "PushEvent" and not pushed(step.get("NotifyStatus"))
             label = paint(f"{action:<11}", "red" if failed else "green", enabled=color)
             lines.append(f"  {_time(step.get('ActionTime'))}  {label}  {_describe(step)}")
     if not lines:

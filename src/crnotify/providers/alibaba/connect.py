@@ -1,7 +1,8 @@
 """Where Alibaba Cloud calls go (DESIGN.md §4), and the provider that makes them.
 
 - `--local` (or CRNOTIFY_LOCAL=1): one in-process emulator per region the config uses, all sharing
-  `.crnotify/state.sqlite3` under the current directory, signed with the emulator's default key pair.
+  `.crnotify/state.sqlite3` under the current directory, signed with the emulator's default key pair,
+  under the variants CRNOTIFY_EMULATOR_VARIANTS names (`NAME=VALUE,…`; `crnotify.emulator.variants`).
 - `--endpoint HOST:PORT` (or CRNOTIFY_ENDPOINT): every region's calls go there;
   `--endpoint REGION=HOST:PORT,REGION=HOST:PORT` names one endpoint per region. The key pair is
   ALIBABA_CLOUD_ACCESS_KEY_ID/ALIBABA_CLOUD_ACCESS_KEY_SECRET when both are set, else the emulator's
@@ -92,14 +93,18 @@ def _endpoint_keys(env: Mapping[str, str] | None) -> tuple[str, str]:
 
 
 def _start_local(stack: ExitStack, names: Sequence[str]) -> tuple[dict[str, str], tuple[str, str]]:
+    from crnotify.emulator import variants
     from crnotify.emulator.server import DEFAULT_ACCESS_KEY_ID, DEFAULT_ACCESS_KEY_SECRET, EmulatorServer
     from crnotify.emulator.store import check_file
 
+    active = variants.from_env(os.environ.get(variants.ENV_VARIABLE))
+    if active.spelled():
+        log.info("embedded local cloud variants: %s", " ".join(active.spelled()))
     LOCAL_STATE.parent.mkdir(parents=True, exist_ok=True)
     check_file(str(LOCAL_STATE), created_ms=int(time.time() * 1000))
     endpoints = {}
     for region in names:
-        server: Any = EmulatorServer(state_path=str(LOCAL_STATE), region=region)
+        server: Any = EmulatorServer(state_path=str(LOCAL_STATE), region=region, variants=active)
         server.start()
         stack.callback(server.stop)
         endpoints[region] = server.endpoint

@@ -3,34 +3,27 @@
 The API cannot read a rule's settings back — `ListEventCenterRuleName` returns ids and names only
 (research/alibaba-facts.md §1.1, §1.5) — so the registry side is written from `RegistrySpec` and read
 back through the bus rule it generates. Response codes differ per action (`200` int for Update,
-`"success"` for Delete and List, §1.3–1.5): all of them, and `IsSuccess`, are checked here.
+`"success"` for Delete and List, §1.3–1.5): `errors.checked` accepts all of them and `IsSuccess`.
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Any
 
 from crnotify.errors import NotFound, ProviderError
 from crnotify.providers.alibaba import _sdk
 from crnotify.providers.alibaba.convention import RegistrySpec
-from crnotify.providers.alibaba.errors import CallContext, call, failed_response
+from crnotify.providers.alibaba.errors import CallContext, call, checked
 
 ContextFor = Callable[[str, str], CallContext]
-_OK_CODES = {"200", "success", "Success", "SUCCESS"}
-
-
-def _check(body: dict[str, Any], ctx: CallContext) -> dict[str, Any]:
-    code = body.get("Code")
-    if body.get("IsSuccess") is False or (code is not None and str(code) not in _OK_CODES):
-        raise failed_response(ctx, code, body.get("Message"))
-    return body
 
 
 def _body(response: Any, ctx: CallContext) -> dict[str, Any]:
     body = response.body.to_map() if response is not None and response.body is not None else {}
-    return _check(body, ctx)
+    return checked(body, ctx)
 
 
 def list_rule_names(clients: _sdk.Clients, instance_id: str, context: ContextFor) -> list[tuple[str, str]]:
@@ -51,8 +44,9 @@ def create(clients: _sdk.Clients, instance_id: str, spec: RegistrySpec, context:
     """Create the rule. Repeated after a lost response, the cloud says it already exists: the
     provider checks that what exists is this spec (`AlibabaProvider.create_registry_rule`)."""
     ctx = context("cr:CreateEventCenterRule", f"instance {instance_id}").hiding(spec.url, spec.secret)
+    ctx = replace(ctx, rule=spec.rule_name)
     query = {"InstanceId": instance_id, **spec.to_params()}
-    body = call(ctx, lambda: _check(_sdk.create_event_center_rule(clients.cr, query), ctx), clients.retry)
+    body = call(ctx, lambda: checked(_sdk.create_event_center_rule(clients.cr, query), ctx), clients.retry)
     rule_id = body.get("RuleId")
     if not rule_id:
         raise ProviderError(f"CreateEventCenterRule on {instance_id} returned no RuleId")

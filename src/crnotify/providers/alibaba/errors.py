@@ -9,10 +9,10 @@ whose message echoes the string that was signed — request parameters included.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from crnotify.errors import (
     AlreadyExists,
@@ -37,10 +37,12 @@ CREDENTIALS_HINT = (
     "the ECS instance's RAM role"
 )
 CREATE_UNSUPPORTED_HINT = (
-    "Container Registry has no documented CreateEventCenterRule API. Create the rule in the console "
-    "(Container Registry > your instance > Event Notification > Create Rule) with the same name, then run "
-    "`crnotify import --registry {registry} --adopt` so crnotify manages it from then on"
+    "Container Registry has no documented CreateEventCenterRule API{denied}. Create the rule {rule} in the "
+    "console (Container Registry > your instance > Event Notification > Create Rule) with the settings "
+    "the YAML declares, then run `crnotify import --registry {registry} --adopt --rule {rule}` so "
+    "crnotify manages it from then on"
 )
+_SUCCESS_CODES = {"success", "200"}  # EventBridge "Success" or "200" (issue 14 row 6); ACR 200 or "success"
 
 _AUTH = {
     "InvalidAccessKeyId",
@@ -70,6 +72,7 @@ class CallContext:
     region: str
     resource: str  # the instance or rule the call acted on
     registry: str = ""  # the declared registry name, for hints
+    rule: str = ""  # the rule's name, for hints
     secrets: tuple[str, ...] = ()  # values to mask in any vendor message
 
     def hiding(self, *values: str | None) -> CallContext:
@@ -102,12 +105,19 @@ def translate(exc: BaseException, ctx: CallContext) -> ProviderError:
             f"could not reach the Alibaba Cloud endpoint for {where}: {reason}",
             hint="check the network, the region, and --endpoint/CRNOTIFY_ENDPOINT if you set one",
         )
-    if ctx.api == "CreateEventCenterRule" and (code in _UNKNOWN_ACTION or status == 404):
-        return ProviderError(
-            f"the cloud rejected CreateEventCenterRule for {ctx.resource} in {ctx.region}{detail}",
-            code=code or None,
-            hint=CREATE_UNSUPPORTED_HINT.format(registry=ctx.registry or "NAME"),
-        )
+    if ctx.api == "CreateEventCenterRule":
+        denied = code in _PERMISSION or code.startswith("Forbidden") or status == 403
+        if denied or code in _UNKNOWN_ACTION or status == 404:
+            cls = PermissionDenied if denied else ProviderError
+            return cls(
+                f"the cloud rejected CreateEventCenterRule for {ctx.resource} in {ctx.region}{detail}",
+                code=code or None,
+                hint=CREATE_UNSUPPORTED_HINT.format(
+                    registry=ctx.registry or "NAME",
+                    rule=ctx.rule or "NAME",
+                    denied=f" (and the RAM action `{ctx.action}` is denied)" if denied else "",
+                ),
+            )
     if code in _AUTH:
         return AuthError(
             f"Alibaba Cloud rejected the credentials for {where} ({code})", code=code, hint=CREDENTIALS_HINT
@@ -178,8 +188,25 @@ def call(ctx: CallContext, fn: Callable[[], T], policy: retry.RetryPolicy) -> T:
     return retry.call(once, policy)
 
 
+def succeeded(body: Mapping[str, object]) -> bool:
+    """Whether an HTTP 200 body reports success: no `Success`/`IsSuccess` of false, and a `Code`, if
+    any, of "Success"/"success"/"200"/200 — the forms the SDKs, the metadata and Terraform show."""
+    if body.get("Success") is False or body.get("IsSuccess") is False:
+        return False
+    code = body.get("Code")
+    return code is None or str(code).lower() in _SUCCESS_CODES
+
+
+def checked(body: dict[str, Any], ctx: CallContext) -> dict[str, Any]:
+    """`body`, or the error it reports: an error in an HTTP 200 body becomes the same crnotify error
+    as its HTTP 4xx form (Terraform checks `Code` on calls that did not raise)."""
+    if not succeeded(body):
+        raise failed_response(ctx, body.get("Code"), body.get("Message"))
+    return body
+
+
 def failed_response(ctx: CallContext, code: object, message: object) -> ProviderError:
-    """HTTP 200 with a failure code in the body (Terraform treats `Code != "Success"` the same way)."""
+    """HTTP 200 with a failure code in the body, translated as `translate` translates the 4xx form."""
 
     class _Body(Exception):
         def __init__(self) -> None:

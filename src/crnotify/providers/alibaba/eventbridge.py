@@ -9,8 +9,9 @@ targets carry params and the retry strategy (ListTargets has no retry strategy).
 
 Writing converges like Terraform's alicloud provider does (§7): `UpdateRule` for pattern or
 description, `PutTargets` with the full target list, `DeleteTargets` for ids no longer wanted,
-`EnableRule`/`DisableRule` for the state. An HTTP 200 whose body says `Code != "Success"`, or a
-PutTargets/DeleteTargets with error entries, is a failure.
+`EnableRule`/`DisableRule` for the state (or `Status` on the UpdateRule already made). An HTTP 200
+whose body reports an error (`errors.checked`), or a PutTargets/DeleteTargets with error entries, is a
+failure.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from crnotify.errors import AlreadyExists, NotFound
 from crnotify.model import BusRule, Param, ParamForm, Target
 from crnotify.providers.alibaba import _sdk
 from crnotify.providers.alibaba.convention import BUS_NAME
-from crnotify.providers.alibaba.errors import CallContext, call, failed_response
+from crnotify.providers.alibaba.errors import CallContext, call, checked, failed_response
 
 ContextFor = Callable[[str, str], CallContext]  # (RAM action, resource) → context
 
@@ -41,10 +42,7 @@ class RuleSummary:
 
 def _body(response: Any, ctx: CallContext) -> dict[str, Any]:
     body = response.body.to_map() if response is not None and response.body is not None else {}
-    code = body.get("Code")
-    if body.get("Success") is False or (code is not None and str(code) != "Success"):
-        raise failed_response(ctx, code, body.get("Message"))
-    return body
+    return checked(body, ctx)
 
 
 def _pattern(text: object) -> dict[str, Any]:
@@ -133,7 +131,14 @@ def _param_models(target: Target, cls: Any) -> list[Any]:
     # Only the fields each form uses, as the alicloud provider sends them (research §7).
     out = []
     for p in target.params:
-        value = None if p.form is ParamForm.ORIGINAL else p.value
+        # A CONSTANT always carries its value; `normalise.param` reads an empty one as absent.
+        value = (
+            None
+            if p.form is ParamForm.ORIGINAL
+            else (p.value or "")
+            if p.form is ParamForm.CONSTANT
+            else p.value
+        )
         template = p.template if p.form is ParamForm.TEMPLATE else None
         out.append(cls(resource_key=p.resource_key, form=p.form.value, value=value, template=template))
     return out
@@ -196,7 +201,7 @@ def create_rule_once(clients: _sdk.Clients, rule: BusRule, context: ContextFor) 
         rule_name=rule.name,
         filter_pattern=normalise.canonical_json(dict(rule.pattern)),
         description=rule.description,
-        status="ENABLE" if rule.enabled else "DISABLE",
+        status=_status(rule),
         event_targets=_target_models(
             rule, m.CreateRuleRequestEventTargets, m.CreateRuleRequestEventTargetsParamList
         ),
@@ -208,14 +213,21 @@ def create_rule_once(clients: _sdk.Clients, rule: BusRule, context: ContextFor) 
     )
 
 
+def _status(rule: BusRule) -> str:
+    return "ENABLE" if rule.enabled else "DISABLE"
+
+
 def update_rule(clients: _sdk.Clients, rule: BusRule, context: ContextFor) -> None:
-    """UpdateRule: set the pattern and description of an existing rule (not its targets or state)."""
+    """UpdateRule: set the pattern, description and state of an existing rule (not its targets). The
+    state is sent explicitly: whether UpdateRule without `Status` keeps it or resets it to ENABLE (the
+    documented default) is not documented (issue 14 row 9)."""
     ctx = context("eventbridge:UpdateRule", f"rule {rule.name}")
     request = _sdk.eventbridge_models.UpdateRuleRequest(
         event_bus_name=BUS_NAME,
         rule_name=rule.name,
         filter_pattern=normalise.canonical_json(dict(rule.pattern)),
         description=rule.description,
+        status=_status(rule),
     )
     call(
         ctx,
@@ -231,7 +243,8 @@ def converge(clients: _sdk.Clients, desired: BusRule, live: BusRule, context: Co
     m = _sdk.eventbridge_models
     desired, live = normalise.bus_rule(desired), normalise.bus_rule(live)
     name = desired.name
-    if desired.pattern != live.pattern or desired.description != live.description:
+    updated = desired.pattern != live.pattern or desired.description != live.description
+    if updated:  # UpdateRule sets the state too
         update_rule(clients, desired, context)
     if desired.targets != live.targets and desired.targets:
         ctx = context("eventbridge:PutTargets", f"rule {name}").hiding(*_secrets(desired), *_secrets(live))
@@ -251,7 +264,7 @@ def converge(clients: _sdk.Clients, desired: BusRule, live: BusRule, context: Co
     if removed:
         ctx = context("eventbridge:DeleteTargets", f"rule {name}")
         _delete_targets(clients, name, removed, context)
-    if desired.enabled != live.enabled:
+    if desired.enabled != live.enabled and not updated:
         action = "EnableRule" if desired.enabled else "DisableRule"
         ctx = context(f"eventbridge:{action}", f"rule {name}")
         if desired.enabled:

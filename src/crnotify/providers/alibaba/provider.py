@@ -10,17 +10,30 @@ from crnotify import normalise
 from crnotify.errors import AlreadyExists, ConfigError
 from crnotify.fanout import DEFAULT_CONCURRENCY
 from crnotify.lock import LeaseRecord
-from crnotify.model import BusRule, LiveState, Provider, Registry
+from crnotify.model import BusRule, LiveState, NotifyMethod, Param, ParamForm, Provider, Registry, Target
 from crnotify.planner.changes import RegistryWrite
-from crnotify.providers.alibaba import _sdk, cr, eventbridge, read
+from crnotify.providers.alibaba import _sdk, cr, eventbridge, read, regeneration
 from crnotify.providers.alibaba.convention import RegistrySpec, bus_digest, default_bus_rule
 from crnotify.providers.alibaba.desired import SaveEventRule
 from crnotify.providers.alibaba.errors import CallContext
 from crnotify.providers.retry import RetryPolicy, configured
 
-# The apply lock's leases (`crnotify.lock`): disabled rules without targets on the default bus, with a
-# pattern no Alibaba Cloud service emits, so they never match an event and never look like a registry's.
+# The apply lock's leases (`crnotify.lock`): disabled rules on the default bus, with a pattern no
+# Alibaba Cloud service emits, so they never match an event and never look like a registry's. Each has
+# one inert target, since whether CreateRule accepts a rule without targets is undocumented (issue 14
+# row 13): an HTTPS URL under `.invalid` (RFC 2606), which can never resolve.
 LEASE_PATTERN = {"source": ["crnotify.lock"]}
+LEASE_ENDPOINT = "https://lock.crnotify.invalid/"
+LEASE_TARGET = Target(
+    id="crnotify-lock",
+    type=NotifyMethod.HTTPS.value,
+    endpoint=LEASE_ENDPOINT,
+    params=(
+        Param(resource_key="Body", form=ParamForm.ORIGINAL),
+        Param(resource_key="Network", form=ParamForm.CONSTANT, value="PublicNetwork"),
+        Param(resource_key="url", form=ParamForm.CONSTANT, value=LEASE_ENDPOINT),
+    ),
+)
 
 
 class AlibabaProvider:
@@ -53,6 +66,7 @@ class AlibabaProvider:
         self._clients: dict[str, _sdk.Clients] = {}
         self._clients_lock = threading.Lock()
         self._credential: _sdk.SharedCredential | None = None  # the default chain, once for all regions
+        self._awaiting: dict[tuple[str, str], bool] = {}  # (region, rule) written → was it an update
 
     def _for(self, region: str) -> _sdk.Clients:
         with self._clients_lock:  # apply's steps run on worker threads
@@ -101,9 +115,15 @@ class AlibabaProvider:
         return eventbridge.query_event_traces(self._for(region), event_id, self._context(region))
 
     def read_bus_rule(self, registry: Registry, name: str) -> BusRule | None:
-        return eventbridge.get_rule(
-            self._for(registry.region), name, self._context(registry.region, registry.name)
-        )
+        """The bus rule; right after crnotify's own registry write of it (apply's re-apply step), once
+        ACR has regenerated it (`regeneration`): as many GetRule calls as that takes, one when the
+        cloud regenerates synchronously."""
+        clients, context = self._for(registry.region), self._context(registry.region, registry.name)
+        with self._clients_lock:
+            updated = self._awaiting.pop((registry.region, name), None)
+        if updated is None:
+            return eventbridge.get_rule(clients, name, context)
+        return regeneration.await_bus_rule(clients, name, context, updated=updated)
 
     # --- registry side --------------------------------------------------------------------------
 
@@ -127,12 +147,14 @@ class AlibabaProvider:
         clients, context = self._for(registry.region), self._context(registry.region, registry.name)
         instance = self._instance(registry)
         try:
-            return cr.create(clients, instance, spec, context)
+            rule_id = cr.create(clients, instance, spec, context)
         except AlreadyExists:
             existing = self._created_as(clients, instance, spec, context)
             if existing is None:
                 raise
             return existing
+        self._regenerating(registry, spec.rule_name, updated=False)
+        return rule_id
 
     @staticmethod
     def _created_as(
@@ -153,8 +175,14 @@ class AlibabaProvider:
         return ids[0] if bus_digest(normalise.bus_rule(bus)) == bus_digest(expected) else None
 
     def update_registry_rule(self, registry: Registry, rule_id: str, spec: RegistrySpec) -> None:
-        context = self._context(registry.region, registry.name)
-        cr.update(self._for(registry.region), self._instance(registry), rule_id, spec, context)
+        clients, context = self._for(registry.region), self._context(registry.region, registry.name)
+        cr.update(clients, self._instance(registry), rule_id, spec, context)
+        self._regenerating(registry, spec.rule_name, updated=True)
+
+    def _regenerating(self, registry: Registry, name: str, *, updated: bool) -> None:
+        """Note a registry write: the next `read_bus_rule` of its rule waits for ACR's regeneration."""
+        with self._clients_lock:
+            self._awaiting[(registry.region, name)] = updated
 
     def delete_registry_rule(self, registry: Registry, rule_id: str) -> None:
         context = self._context(registry.region, registry.name)
@@ -186,7 +214,9 @@ class AlibabaProvider:
 
     @staticmethod
     def _lease(name: str, description: str) -> BusRule:
-        return BusRule(name=name, pattern=LEASE_PATTERN, description=description, enabled=False)
+        return BusRule(
+            name=name, pattern=LEASE_PATTERN, description=description, enabled=False, targets=(LEASE_TARGET,)
+        )
 
     def create_lease(self, registry: Registry, name: str, description: str) -> None:
         clients, context = self._for(registry.region), self._context(registry.region, registry.name)
