@@ -2,7 +2,7 @@
 
     PYTHONPATH=src python bench/hostile_inputs.py [--timeout 60]
 
-Each case (tests/hostile_files.py: unreadable config entries, /dev/zero and FIFOs, a 2-million-item
+Each case (tests/support/hostile_files.py: unreadable config entries, /dev/zero and FIFOs, a 2-million-item
 YAML flow list, deep nesting, an alias bomb, hostile event JSON) runs once in a fresh interpreter;
 its wall time and peak RSS come from `os.wait4`, the resource usage of that child alone. A case that
 exits 0, or does not finish within --timeout seconds (a FIFO that hangs), is reported as FAILED.
@@ -27,7 +27,7 @@ TRIVIAL = "trivial-valid"  # tests/TRIVIAL
 # Linux carries a process's peak RSS across fork and exec, so a parent that had held the 4 MiB
 # texts would raise every measured child's peak to its own.
 BUILD = (
-    "import hostile_files, json, pathlib, sys; "
+    "from support import hostile_files; import json, pathlib, sys; "
     "print(json.dumps(hostile_files.build(pathlib.Path(sys.argv[1]))))"
 )
 

@@ -17,7 +17,6 @@ import pytest
 from alibabacloud_eventbridge20200401 import models as eb_models
 from alibabacloud_eventbridge20200401.client import Client as EventBridgeClient
 
-from cli_run import run_cli, user_workdir
 from conftest import sdk_config
 from crnotify.emulator import variants
 from crnotify.emulator.server import DEFAULT_ACCESS_KEY_ID, DEFAULT_ACCESS_KEY_SECRET, EmulatorServer
@@ -27,6 +26,7 @@ from crnotify.providers.alibaba.convention import RegistrySpec
 from crnotify.providers.alibaba.errors import succeeded
 from crnotify.providers.alibaba.provider import AlibabaProvider
 from crnotify.render.traces import pushed, render_text
+from support.cli_run import run_cli, user_workdir
 from test_variants_scenario import REGISTRIES, RULES, SECRETS
 
 SRC = Path(__file__).resolve().parents[1] / "src"

@@ -28,7 +28,7 @@ from crnotify.providers.alibaba.convention import RegistrySpec
 from crnotify.providers.alibaba.provider import AlibabaProvider
 from crnotify.providers.retry import NO_RETRY, RetryPolicy
 from crnotify.render import apply_text
-from fakecloud import ENV, REGISTRY, http, rule
+from support.fakecloud import ENV, REGISTRY, http, rule
 from test_planner import TEMPLATE
 
 KEYS = (DEFAULT_ACCESS_KEY_ID, DEFAULT_ACCESS_KEY_SECRET)

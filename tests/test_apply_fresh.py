@@ -21,7 +21,6 @@ import pytest
 from alibabacloud_eventbridge20200401 import models as eb_models
 from alibabacloud_eventbridge20200401.client import Client as EventBridgeClient
 
-from aws_rules import ECR_PROD
 from conftest import sdk_config
 from crnotify.apply import StepStatus, apply, read_live
 from crnotify.emulator.server import EmulatorServer
@@ -29,7 +28,8 @@ from crnotify.model import BusCustomization, Config
 from crnotify.planner import Action, plan
 from crnotify.providers.alibaba.provider import AlibabaProvider
 from crnotify.render import apply_text
-from fakecloud import http, rule
+from support.aws_rules import ECR_PROD
+from support.fakecloud import http, rule
 from test_apply_emulator import converge, declared, provider_for
 from test_aws_provider import SECRETS, scan_rule, sync_rule
 from test_concurrency import environment, finish, start

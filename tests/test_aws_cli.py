@@ -16,8 +16,8 @@ from typing import Any
 import boto3
 import pytest
 
-from cli_run import run_cli, user_workdir
 from crnotify.config import load
+from support.cli_run import run_cli, user_workdir
 
 SECRETS = {
     "DINGTALK_ECR_TOKEN": "dt-access-token-0123456789",

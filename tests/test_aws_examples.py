@@ -17,7 +17,7 @@ import boto3
 import pytest
 import yaml
 
-from cli_run import run_cli, user_workdir
+from support.cli_run import run_cli, user_workdir
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 REGION = "us-east-1"  # the region of the example registry ecr-use1

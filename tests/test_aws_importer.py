@@ -8,8 +8,6 @@ from dataclasses import replace
 import boto3
 import pytest
 
-from aws_rules import ECR_PROD as REGISTRY
-from aws_rules import resolved
 from crnotify.importer import import_rule, render_yaml
 from crnotify.model import (
     BusCustomization,
@@ -27,6 +25,8 @@ from crnotify.model import (
 )
 from crnotify.providers.aws import importer, mapping
 from crnotify.providers.aws.provider import AwsProvider
+from support.aws_rules import ECR_PROD as REGISTRY
+from support.aws_rules import resolved
 
 ENV = {"WEBHOOK": "https://oapi.dingtalk.com/robot/send?access_token=t0k", "TOKEN": "s3cr3t-token"}
 

@@ -6,7 +6,6 @@ from dataclasses import replace
 
 import pytest
 
-from aws_rules import ECR_PROD as REGISTRY
 from crnotify.model import (
     BusCustomization,
     EventType,
@@ -21,6 +20,7 @@ from crnotify.model import (
     TemplateFormat,
 )
 from crnotify.providers.aws import mapping
+from support.aws_rules import ECR_PROD as REGISTRY
 
 HOOK = Notify(method=NotifyMethod.HTTPS, url=SecretText(template="https://hooks.example.com/ecr").resolve({}))
 

@@ -13,8 +13,6 @@ from typing import Any
 import boto3
 import pytest
 
-from aws_rules import ECR_PROD as REGISTRY
-from aws_rules import resolved
 from crnotify.errors import AlreadyExists, AuthError, ProviderError
 from crnotify.model import (
     BusCustomization,
@@ -28,6 +26,8 @@ from crnotify.model import (
 )
 from crnotify.providers.aws import mapping
 from crnotify.providers.aws.provider import AwsProvider
+from support.aws_rules import ECR_PROD as REGISTRY
+from support.aws_rules import resolved
 
 SECRETS = {
     "DINGTALK_WEBHOOK": "https://oapi.dingtalk.com/robot/send?access_token=tok-0123456789",

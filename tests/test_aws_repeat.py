@@ -19,11 +19,11 @@ import boto3
 import pytest
 from botocore.exceptions import ClientError, ConnectionClosedError
 
-from aws_rules import ECR_PROD as REGISTRY
 from crnotify.apply import ApplyResult, apply, read_live
 from crnotify.model import Config
 from crnotify.planner import plan
 from crnotify.providers.aws.provider import AwsProvider
+from support.aws_rules import ECR_PROD as REGISTRY
 from test_aws_provider import SECRETS, scan_rule
 
 NAME = "crnotify-scan-to-dingtalk"

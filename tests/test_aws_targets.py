@@ -7,7 +7,6 @@ from dataclasses import replace
 
 import pytest
 
-from aws_rules import ECR_PROD as REGISTRY
 from crnotify.model import (
     BusCustomization,
     EventType,
@@ -20,6 +19,7 @@ from crnotify.model import (
     TemplateFormat,
 )
 from crnotify.providers.aws import mapping, targets
+from support.aws_rules import ECR_PROD as REGISTRY
 
 ENV = {
     "DINGTALK_WEBHOOK": "https://oapi.dingtalk.com/robot/send?access_token=tok-123456",

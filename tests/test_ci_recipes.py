@@ -21,7 +21,7 @@ import click
 import pytest
 import yaml
 
-from cli_parse import crnotify_commands, parse
+from support.cli_parse import crnotify_commands, parse
 
 REPO = Path(__file__).resolve().parent.parent
 GITHUB = REPO / "examples" / "ci" / "github-actions.yml"

@@ -17,11 +17,11 @@ import pytest
 from alibabacloud_eventbridge20200401 import models as eb_models
 from alibabacloud_eventbridge20200401.client import Client as EventBridgeClient
 
-from cli_run import run_cli, user_workdir
 from conftest import outside_rule, sdk_config
 from crnotify.cli._logging import configure_logging
 from crnotify.emulator.server import EmulatorServer
 from crnotify.model import EventType
+from support.cli_run import run_cli, user_workdir
 
 SECRETS = {"DT_TOKEN": "dt-token-0123456789", "DT_SECRET": "SECsigning0123", "HOOK_TOKEN": "hook-token-0123"}
 INSTANCE = "cri-clitest01"

@@ -8,8 +8,8 @@ import click
 import pytest
 from click.testing import CliRunner
 
-from cli_parse import crnotify_commands, parse
 from crnotify.cli import cli
+from support.cli_parse import crnotify_commands, parse
 
 
 def _commands(group: click.Group, path: tuple[str, ...] = ()) -> Iterator[tuple[str, ...]]:

@@ -122,7 +122,7 @@ def test_two_aws_applies_at_once_one_stops_and_the_rules_are_as_declared(
     """The same on AWS: moto behind a proxy that adds latency (and no faults), the lock a lease bus."""
     import boto3  # noqa: PLC0415 (only this test needs it)
 
-    from faultproxy import FaultProxy  # noqa: PLC0415
+    from support.faultproxy import FaultProxy  # noqa: PLC0415
     from test_aws_cli import REGISTRIES as AWS_REGISTRIES  # noqa: PLC0415
     from test_aws_cli import SCAN, SIGNING, SYNC, rules  # noqa: PLC0415
     from test_aws_cli import SECRETS as AWS_SECRETS  # noqa: PLC0415

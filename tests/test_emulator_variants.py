@@ -147,13 +147,14 @@ def test_regeneration(cloud_with: Any) -> None:
     sync = cloud_with("regeneration=sync")
     sync.create_acr()
     assert sync.get_rule("console-made").data.rule_name == "console-made"
-    late = cloud_with("regeneration=async:200")
+    # Wall-clock time: wide enough that a loaded CI machine still reads before the regeneration.
+    late = cloud_with("regeneration=async:1500")
     started = time.monotonic()
     late.create_acr()
     with pytest.raises(TeaException) as raised:
         late.get_rule("console-made")
     assert raised.value.code == "EventRuleNotExisted"
-    time.sleep(max(0.0, 0.25 - (time.monotonic() - started)))
+    time.sleep(max(0.0, 1.6 - (time.monotonic() - started)))
     assert late.get_rule("console-made").data.rule_name == "console-made"
 
 

@@ -22,11 +22,11 @@ from alibabacloud_cr20181201.client import Client as CrClient
 from alibabacloud_eventbridge20200401 import models as eb_models
 from alibabacloud_eventbridge20200401.client import Client as EventBridgeClient
 
-from cli_run import run_cli, user_workdir
 from conftest import outside_rule, sdk_config
 from crnotify.cli import main
 from crnotify.emulator.server import EmulatorServer
-from faultproxy import FaultProxy
+from support.cli_run import run_cli, user_workdir
+from support.faultproxy import FaultProxy
 from test_aws_cli import REGISTRIES as AWS_REGISTRIES
 from test_aws_cli import SCAN, SIGNING, SYNC, rules
 from test_aws_cli import SECRETS as AWS_SECRETS

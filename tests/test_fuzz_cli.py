@@ -19,15 +19,15 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from support import hostile_files
 import pytest
 import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-import hostile_files
-from cli_run import CLI_VARIABLES
 from crnotify.cli import main
 from crnotify.emulator.server import DEFAULT_ACCESS_KEY_ID, DEFAULT_ACCESS_KEY_SECRET, EmulatorServer
+from support.cli_run import CLI_VARIABLES
 from test_config_fuzz import DATA, EXAMPLE_TEXTS
 
 SETTINGS = settings(

@@ -16,11 +16,11 @@ from typing import Any
 import pytest
 from alibabacloud_eventbridge20200401 import models as eb_models
 
-from cli_run import run_cli, user_workdir
 from crnotify import jsontext, userfile
 from crnotify.config import yaml_load
 from crnotify.emulator.server import EmulatorServer, load_instances
 from crnotify.errors import ConfigError
+from support.cli_run import run_cli, user_workdir
 from test_cli_cloud import REGISTRIES, RULES, SECRETS
 
 EVENT = {"source": "acs.cr", "type": "cr:Artifact:SynchronizationCompleted", "data": {"tag": "v1"}}

@@ -23,7 +23,7 @@ from crnotify.model import Config, Registry
 from crnotify.model import Provider as ProviderKind
 from crnotify.planner import plan
 from crnotify.providers.alibaba.provider import LEASE_ENDPOINT, AlibabaProvider
-from fakecloud import REGISTRY, rule
+from support.fakecloud import REGISTRY, rule
 
 KEYS = (DEFAULT_ACCESS_KEY_ID, DEFAULT_ACCESS_KEY_SECRET)
 T0 = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)

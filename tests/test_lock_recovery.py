@@ -14,12 +14,12 @@ from typing import Any
 
 import pytest
 
-from cli_run import run_cli, user_workdir
 from crnotify import lock
 from crnotify.emulator.server import DEFAULT_ACCESS_KEY_ID, DEFAULT_ACCESS_KEY_SECRET, EmulatorServer
 from crnotify.errors import ConcurrentApplyError
 from crnotify.model import Provider, Registry
 from crnotify.providers.alibaba.provider import AlibabaProvider
+from support.cli_run import run_cli, user_workdir
 
 SECRETS = {"HOOK_TOKEN": "hook-token-0123"}
 REG_A = Registry(name="a", provider=Provider.ALIBABA, region="cn-hangzhou", instance_id="cri-a")

@@ -1,4 +1,4 @@
-"""The planner and apply, pure: against the in-memory cloud of tests/fakecloud.py."""
+"""The planner and apply, pure: against the in-memory cloud of tests/support/fakecloud.py."""
 
 from __future__ import annotations
 
@@ -27,7 +27,7 @@ from crnotify.model import (
 )
 from crnotify.planner import Action, plan
 from crnotify.providers.alibaba.convention import RegistrySpec, customise
-from fakecloud import ENV, REGISTRY, FakeCloud, dingtalk, http, rule
+from support.fakecloud import ENV, REGISTRY, FakeCloud, dingtalk, http, rule
 
 TEMPLATE = MessageTemplate(
     format=TemplateFormat.MARKDOWN,

@@ -1,4 +1,4 @@
-"""Properties of plan/apply over generated configs, against the in-memory cloud (tests/fakecloud.py):
+"""Properties of plan/apply over generated configs, against the in-memory cloud (tests/support/fakecloud.py):
 applying a plan converges (a fresh plan is empty), from any previously applied config, without ever
 flagging crnotify's own writes as outside edits, and no plan ever carries a secret value."""
 
@@ -35,7 +35,7 @@ from crnotify.providers.alibaba.convention import (
     infer_spec,
 )
 from crnotify.render import plan_json, plan_text
-from fakecloud import REGISTRY, FakeCloud
+from support.fakecloud import REGISTRY, FakeCloud
 
 SECRETS = {"TOKEN_A": "tok-aaaaaaaa", "TOKEN_B": "tok-bbbbbbbb", "SIGN": "SECsignsignsign"}
 names = st.sampled_from(["alpha", "beta", "gamma", "delta"])

@@ -24,7 +24,7 @@ from crnotify.emulator.server import DEFAULT_ACCESS_KEY_ID, DEFAULT_ACCESS_KEY_S
 from crnotify.model import Config, Provider, Registry
 from crnotify.planner import Action, plan
 from crnotify.providers.alibaba.provider import AlibabaProvider
-from fakecloud import http, rule
+from support.fakecloud import http, rule
 
 KEYS = (DEFAULT_ACCESS_KEY_ID, DEFAULT_ACCESS_KEY_SECRET)
 HZ, SH = "cn-hangzhou", "cn-shanghai"

@@ -17,7 +17,7 @@ from crnotify.planner import Plan, plan
 from crnotify.providers.alibaba.convention import RegistrySpec
 from crnotify.render import drift as drift_render
 from crnotify.render import plan_json, plan_markdown, plan_text
-from fakecloud import ENV, REGISTRY, FakeCloud, http, rule
+from support.fakecloud import ENV, REGISTRY, FakeCloud, http, rule
 
 GOLDEN = Path(__file__).parent / "golden"
 TEMPLATE = MessageTemplate(

@@ -23,7 +23,7 @@ from crnotify.model import Provider, Registry
 from crnotify.planner import Action, Change, FieldChange, Plan, PlanError, RuleRef, plan
 from crnotify.render import _markdown as md
 from crnotify.render import drift_markdown, plan_markdown
-from fakecloud import ENV, REGISTRY
+from support.fakecloud import ENV, REGISTRY
 from test_render import create_plan, mixed_cloud
 
 GOLDEN = Path(__file__).parent / "golden"

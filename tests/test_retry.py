@@ -29,7 +29,7 @@ from crnotify.model import BusCustomization, BusRule, Registry
 from crnotify.providers import retry
 from crnotify.providers.alibaba.convention import RegistrySpec, customise, default_bus_rule
 from crnotify.providers.alibaba.provider import AlibabaProvider
-from fakecloud import REGISTRY, http, rule
+from support.fakecloud import REGISTRY, http, rule
 
 KEYS = (DEFAULT_ACCESS_KEY_ID, DEFAULT_ACCESS_KEY_SECRET)
 

@@ -16,8 +16,6 @@ from urllib.parse import quote, quote_plus
 import boto3
 import pytest
 
-from aws_rules import ECR_PROD
-from cli_run import user_workdir
 from crnotify import redact, secrets
 from crnotify.apply import apply, read_live
 from crnotify.cli import main
@@ -30,7 +28,9 @@ from crnotify.providers.alibaba.convention import RegistrySpec
 from crnotify.providers.aws import targets
 from crnotify.providers.aws.provider import AwsProvider
 from crnotify.render import plan_json, plan_markdown, plan_text
-from fakecloud import ENV, REGISTRY, FakeCloud, rule
+from support.aws_rules import ECR_PROD
+from support.cli_run import user_workdir
+from support.fakecloud import ENV, REGISTRY, FakeCloud, rule
 
 
 def config(*rules: Rule) -> Config:

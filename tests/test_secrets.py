@@ -26,12 +26,12 @@ import click
 import pytest
 from alibabacloud_eventbridge20200401 import models as eb_models
 
-from cli_run import user_workdir
 from conftest import outside_rule
 from crnotify.cli import cli, main
 from crnotify.emulator.server import EmulatorServer
 from crnotify.model import EventType, Notify, NotifyMethod, Rule, SecretText
 from crnotify.providers.alibaba.convention import RegistrySpec
+from support.cli_run import user_workdir
 
 REPO = Path(__file__).resolve().parent.parent
 SECRETS = {

@@ -15,11 +15,11 @@ from typing import Any
 
 import pytest
 
-from cli_run import run_cli, user_workdir
 from crnotify.cli.session import load_config
 from crnotify.emulator import variants
 from crnotify.emulator.server import EmulatorServer
 from crnotify.providers.alibaba.convention import RegistrySpec
+from support.cli_run import run_cli, user_workdir
 
 SECRETS = {
     "DT_TOKEN": "dt-token-variant-0123",

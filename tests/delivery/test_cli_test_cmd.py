@@ -7,11 +7,11 @@ import shutil
 from pathlib import Path
 
 import pytest
-from local_receiver import http_receiver, self_signed_certificate
 
 from crnotify.cli import main
 from crnotify.clock import SystemClock
 from crnotify.emulator.dingtalk_server import DingTalkRobots, running
+from support.local_receiver import http_receiver, self_signed_certificate
 
 REPO = Path(__file__).resolve().parents[2]
 SECRETS = {

@@ -7,7 +7,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from local_receiver import http_receiver
 from test_delivery_emulator import INSTANCE, put, spec
 
 from crnotify.clock import ManualClock
@@ -16,6 +15,7 @@ from crnotify.emulator.delivery_hook import DeliveryHook
 from crnotify.emulator.server import EmulatorServer
 from crnotify.model import EventType, NotifyMethod
 from crnotify.offline.samples import acr_event
+from support.local_receiver import http_receiver
 
 EVENTS = 30
 

@@ -10,7 +10,6 @@ import urllib.parse
 from pathlib import Path
 
 import pytest
-from local_receiver import http_receiver, self_signed_certificate
 
 from crnotify.clock import ManualClock
 from crnotify.delivery import push_retry as retry
@@ -20,6 +19,7 @@ from crnotify.emulator.dingtalk_server import DingTalkRobots, running
 from crnotify.model import EventType, NotifyMethod, Scope
 from crnotify.offline.samples import acr_event
 from crnotify.providers.alibaba.convention import RegistrySpec, default_target
+from support.local_receiver import http_receiver, self_signed_certificate
 
 EVENT = acr_event(EventType.SCAN, instance_id="cri-1", namespace="team-a", repository="api", tag="v1.0", at=0)
 

@@ -10,7 +10,6 @@ from typing import Any
 
 import pytest
 from alibabacloud_eventbridge20200401 import models as eb
-from local_receiver import http_receiver
 
 from crnotify.cli import main
 from crnotify.clock import ManualClock
@@ -20,6 +19,7 @@ from crnotify.emulator.server import EmulatorServer
 from crnotify.model import EventType, NotifyMethod, ScanStatus, Scope, ScopeKind
 from crnotify.offline.samples import acr_event
 from crnotify.providers.alibaba.convention import RegistrySpec
+from support.local_receiver import http_receiver
 
 INSTANCE = "cri-deliverytest01"
 

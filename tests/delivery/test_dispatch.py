@@ -5,8 +5,6 @@ from __future__ import annotations
 import json
 from dataclasses import replace
 
-from local_receiver import http_receiver
-
 from crnotify.clock import ManualClock
 from crnotify.emulator.bus_router import Dispatcher, Route
 from crnotify.emulator.dingtalk_server import DingTalkRobots, running
@@ -14,6 +12,7 @@ from crnotify.model import EventType, NotifyMethod, Scope, ScopeKind, Target
 from crnotify.offline.samples import acr_event
 from crnotify.patterns import compile_pattern
 from crnotify.providers.alibaba.convention import RegistrySpec, default_bus_rule
+from support.local_receiver import http_receiver
 
 
 def route(name: str, event_type: EventType, method: NotifyMethod, url: str, *, secret: str | None = None,

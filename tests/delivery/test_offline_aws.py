@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import json
 
-from local_receiver import http_receiver
-
 from crnotify.clock import ManualClock
 from crnotify.delivery.send import HttpSender
 from crnotify.model import (
@@ -25,6 +23,7 @@ from crnotify.model import (
 )
 from crnotify.offline.runner import RuleBook, prepare, send
 from crnotify.offline.samples import ecr_image_action, ecr_image_scan
+from support.local_receiver import http_receiver
 
 ENV = {"ECR_TOKEN": "ecr-token-value", "DT": "dingtalk-token-value"}
 ECR = Registry(name="ecr", provider=Provider.AWS, region="us-east-1", account="123456789012")

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import json
 
-from local_receiver import http_receiver
-
 from crnotify.clock import ManualClock
 from crnotify.delivery.send import HttpSender
 from crnotify.model import (
@@ -29,6 +27,7 @@ from crnotify.offline.runner import RuleBook, prepare, send
 from crnotify.offline.samples import acr_event
 from crnotify.providers import cloud
 from crnotify.render.test_report import EventResult, render_json, render_text
+from support.local_receiver import http_receiver
 
 ENV = {"DT_TOKEN": "tok-secret-123", "DT_SECRET": "SECsecret456", "HOOK_TOKEN": "hook-secret-789"}
 PROD = Registry(name="prod", provider=Provider.ALIBABA, region="cn-hangzhou", instance_id="cri-prod")

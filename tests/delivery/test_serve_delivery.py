@@ -12,7 +12,6 @@ from pathlib import Path
 from typing import Any
 
 from alibabacloud_eventbridge20200401 import models as eb
-from local_receiver import http_receiver
 
 from crnotify.cli import main
 from crnotify.clock import SystemClock
@@ -20,6 +19,7 @@ from crnotify.emulator.dingtalk_server import DingTalkRobots, running
 from crnotify.model import EventType, NotifyMethod, Scope
 from crnotify.offline.samples import acr_event
 from crnotify.providers.alibaba.convention import RegistrySpec
+from support.local_receiver import http_receiver
 
 SRC = str(Path(__file__).resolve().parents[2] / "src")
 

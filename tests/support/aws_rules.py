@@ -1,4 +1,4 @@
-"""Test helper: model values the AWS tests share (imported like tests/fakecloud.py).
+"""Test helper: model values the AWS tests share (imported like tests/support/fakecloud.py).
 
 `ECR_PROD` is the registry the AWS provider, mapping, target and importer tests declare; `resolved`
 gives a rule its notify values as config loading leaves them, `${env:…}` resolved against `env`.

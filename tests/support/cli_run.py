@@ -3,7 +3,7 @@
     workdir = user_workdir(tmp_path, monkeypatch, {"rules.yaml": RULES}, SECRETS, alibaba_keys=True)
     code, out, err = run_cli(capsys, SECRETS, "plan", "config")
 
-Imported like tests/cli_parse.py (pytest puts tests/ on sys.path through tests/conftest.py).
+Imported like tests/support/cli_parse.py (pytest puts tests/ on sys.path through tests/conftest.py).
 """
 
 from __future__ import annotations
