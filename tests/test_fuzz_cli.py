@@ -19,7 +19,6 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from support import hostile_files
 import pytest
 import yaml
 from hypothesis import HealthCheck, given, settings
@@ -27,6 +26,7 @@ from hypothesis import strategies as st
 
 from crnotify.cli import main
 from crnotify.emulator.server import DEFAULT_ACCESS_KEY_ID, DEFAULT_ACCESS_KEY_SECRET, EmulatorServer
+from support import hostile_files
 from support.cli_run import CLI_VARIABLES
 from test_config_fuzz import DATA, EXAMPLE_TEXTS
 

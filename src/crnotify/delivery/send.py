@@ -40,7 +40,7 @@ def check_destination(url: str, *, allow_remote: bool) -> urllib.parse.SplitResu
     parts = urllib.parse.urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise DeliveryRefused(f"cannot deliver to {dingtalk.redact_url(url)!r}: not an http(s) URL")
-    if allow_remote or _is_loopback(parts.hostname):
+    if allow_remote or is_loopback(parts.hostname):
         return parts
     raise DeliveryRefused(
         f"refusing to deliver to {parts.hostname}: only loopback hosts are contacted",
@@ -48,7 +48,8 @@ def check_destination(url: str, *, allow_remote: bool) -> urllib.parse.SplitResu
     )
 
 
-def _is_loopback(host: str) -> bool:
+def is_loopback(host: str) -> bool:
+    """`localhost` or a loopback address: the only hosts contacted unless remote is allowed."""
     if host == "localhost":
         return True
     try:

@@ -8,21 +8,12 @@ they word a refusal: the cloud answers `{"Code", "Message", "RequestId"}`, the r
 
 from __future__ import annotations
 
-import ipaddress
 from http.server import BaseHTTPRequestHandler
 
+from crnotify.delivery.send import is_loopback
 from crnotify.errors import CrnotifyError
 
 CHUNK_BYTES = 1 << 16
-
-
-def is_loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
 
 
 def require_loopback(host: str, *, allow_remote: bool, what: str, why: str, hint: str) -> None:
