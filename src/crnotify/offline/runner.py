@@ -24,9 +24,8 @@ from crnotify.model import BusRule, Config, NotifyMethod, Registry, Rule, Target
 from crnotify.patterns import CompiledPattern, InvalidPatternError, compile_pattern
 from crnotify.providers import cloud
 from crnotify.providers.aws.targets import RULE_HEADER
+from crnotify.redact import MASK
 from crnotify.tagregex import TagRegex, TagRegexError, compile_tag_regex
-
-MASK = "***"
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -18,27 +18,10 @@ from crnotify.delivery.transform import Delivery, render_target
 from crnotify.model import BusRule, Registry, Rule, Target
 from crnotify.providers.alibaba.convention import RegistrySpec, customise, default_bus_rule
 
-MASK = "***"
-
-
-def display_spec(rule: Rule) -> RegistrySpec:
-    """The registry spec with secrets as written (`${env:…}`), never their values."""
-    secret = rule.notify.secret
-    return RegistrySpec(
-        rule_name=rule.name,
-        event_type=rule.event_type,
-        scope=rule.scope,
-        tag_pattern=rule.tag_pattern,
-        method=rule.notify.method,
-        url=rule.notify.url.template,
-        secret=None if secret is None else (secret.template if secret.is_secret else MASK),
-        scan_status=rule.scan_status,
-    )
-
 
 def bus_rule(registry: Registry, rule: Rule, *, resolved: bool) -> BusRule:
     """The bus rule crnotify's apply leaves for `rule`: ACR's generated rule plus the declared edits."""
-    spec = RegistrySpec.of(rule) if resolved else display_spec(rule)
+    spec = RegistrySpec.of(rule, resolved=resolved)
     generated = default_bus_rule(spec, registry.instance_id or "")
     return customise(generated, rule.bus, digest=spec.digest())
 
