@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+from alibabacloud_cr20181201 import models as cr_models
 
 from crnotify.cli.session import load_config
 from crnotify.emulator import variants
@@ -116,7 +117,23 @@ def create_in_console(server: EmulatorServer, workdir: Path) -> list[str]:
     return names
 
 
-def test_plan_apply_plan_drift_delete_converge(workdir: Path, cloud: EmulatorServer, capsys: Any) -> None:
+def save_in_console(cloud: EmulatorServer, cr_client_factory: Callable[..., Any], name: str) -> None:
+    """A registry-side save outside crnotify, with the official SDK: ACR regenerates the bus rule."""
+    client = cr_client_factory(cloud)
+    listed = client.list_event_center_rule_name(
+        cr_models.ListEventCenterRuleNameRequest(instance_id=INSTANCE)
+    )
+    ids = {item["RuleName"]: item["RuleId"] for item in listed.body.to_map()["RuleNames"]}
+    request = cr_models.UpdateEventCenterRuleRequest(
+        instance_id=INSTANCE, rule_id=ids[name], event_scope="NAMESPACE", namespaces=["team-b"]
+    )
+    client.update_event_center_rule(request)
+    time.sleep(cloud.variants.regeneration_ms / 1000)  # ACR's regeneration has landed
+
+
+def test_plan_apply_plan_drift_delete_converge(
+    workdir: Path, cloud: EmulatorServer, capsys: Any, cr_client_factory: Callable[..., Any]
+) -> None:
     at = ("--endpoint", cloud.endpoint)
     code, out, err = run(capsys, "plan", "config", "--detailed-exitcode", *at)
     assert code == 2, out + err
@@ -138,6 +155,18 @@ def test_plan_apply_plan_drift_delete_converge(workdir: Path, cloud: EmulatorSer
     time.sleep(cloud.variants.regeneration_ms / 1000)
     code, out, err = run(capsys, "plan", "config", "--detailed-exitcode", *at)
     assert (code, out.strip()) == (0, "No changes. The cloud matches the configuration."), err
+    code, out, err = run(capsys, "drift", "config", "--format", "json", *at)
+    assert (code, json.loads(out)["drift"]) == (0, []), err
+
+    # Saved in the console: ACR's regenerated rule (whatever its description, target id or retry under
+    # this variant) is recognised as ACR's own, drift names the registry change, apply restores it.
+    save_in_console(cloud, cr_client_factory, "scan-api")
+    code, out, err = run(capsys, "drift", "config", "--format", "json", *at)
+    kinds = [(item["rule"], item["kind"]) for item in json.loads(out)["drift"]]
+    assert (code, kinds) == (2, [("scan-api", "registry_changed")]), out + err
+    code, out, err = run(capsys, "apply", "config", "--auto-approve", *at)
+    assert code == 0, out + err
+    time.sleep(cloud.variants.regeneration_ms / 1000)
     code, out, err = run(capsys, "drift", "config", "--format", "json", *at)
     assert (code, json.loads(out)["drift"]) == (0, []), err
 

@@ -50,6 +50,7 @@ from crnotify.providers.alibaba.convention import (
     bus_digest,
     customise,
     default_bus_rule,
+    generated_for,
     infer_spec,
 )
 from crnotify.providers.alibaba.desired import Desired, SaveEventRule, desire
@@ -81,11 +82,7 @@ class Facts:
 
 
 def _pristine(bus: BusRule, observed: RegistrySpec | None, instance_id: str) -> bool:
-    if observed is None:
-        return False
-    return bus_digest(normalise.bus_rule(bus)) == bus_digest(
-        normalise.bus_rule(default_bus_rule(observed, instance_id))
-    )
+    return observed is not None and generated_for(bus, observed, instance_id)
 
 
 def facts(

@@ -46,7 +46,7 @@ from dataclasses import dataclass, replace
 
 from crnotify import normalise
 from crnotify.delivery.templates import body_param, template_of
-from crnotify.marker import split_marker, with_marker
+from crnotify.marker import read_marker, split_marker, with_marker
 from crnotify.model import (
     BusCustomization,
     BusRule,
@@ -334,6 +334,35 @@ def customise(generated: BusRule, bus: BusCustomization, *, digest: str) -> BusR
     return replace(
         unmarked, description=with_marker(unmarked.description, digest, bus_digest=bus_digest(unmarked))
     )
+
+
+def generated_for(bus: BusRule, spec: RegistrySpec, instance_id: str) -> bool:
+    """Whether an unmarked bus rule is what a registry save of `spec` generates.
+
+    Observe, do not predict (DESIGN.md §3a): what ACR writes beside the filter — description, target
+    id, retry strategy, message template — is our guess (A4, A5), so only what the saved spec
+    determines is compared: the pattern, and the one target's type, endpoint and every param but the
+    message body. A rule of ACR's generated shape that differs from the prediction in those details
+    is still ACR's own, never someone else's edit that blocks a plan. The description is the one
+    detail a person edits by hand, so a generated one must name the rule and its instance, as any
+    text ACR could generate for it does.
+    """
+    if read_marker(bus.description).digest is not None:
+        return False
+    if spec.rule_name not in bus.description or instance_id not in bus.description:
+        return False
+    bus = normalise.bus_rule(bus)
+    predicted = normalise.bus_rule(default_bus_rule(spec, instance_id))
+    if bus_digest(bus) == bus_digest(predicted):
+        return True
+    if bus.pattern != predicted.pattern or len(bus.targets) != 1 or len(predicted.targets) != 1:
+        return False
+    live, want = bus.targets[0], predicted.targets[0]
+    return (live.type, live.endpoint, _spec_params(live)) == (want.type, want.endpoint, _spec_params(want))
+
+
+def _spec_params(target: Target) -> tuple[Param, ...]:
+    return tuple(p for p in target.params if p.resource_key != "Body")
 
 
 def bus_digest(rule: BusRule) -> str:

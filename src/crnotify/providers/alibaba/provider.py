@@ -66,7 +66,7 @@ class AlibabaProvider:
         self._clients: dict[str, _sdk.Clients] = {}
         self._clients_lock = threading.Lock()
         self._credential: _sdk.SharedCredential | None = None  # the default chain, once for all regions
-        self._awaiting: dict[tuple[str, str], bool] = {}  # (region, rule) written → was it an update
+        self._awaiting: dict[tuple[str, str], RegistrySpec] = {}  # (region, rule) → the spec just saved
 
     def _for(self, region: str) -> _sdk.Clients:
         with self._clients_lock:  # apply's steps run on worker threads
@@ -120,10 +120,10 @@ class AlibabaProvider:
         cloud regenerates synchronously."""
         clients, context = self._for(registry.region), self._context(registry.region, registry.name)
         with self._clients_lock:
-            updated = self._awaiting.pop((registry.region, name), None)
-        if updated is None:
+            written = self._awaiting.pop((registry.region, name), None)
+        if written is None:
             return eventbridge.get_rule(clients, name, context)
-        return regeneration.await_bus_rule(clients, name, context, updated=updated)
+        return regeneration.await_bus_rule(clients, name, context, written, self._instance(registry))
 
     # --- registry side --------------------------------------------------------------------------
 
@@ -153,7 +153,7 @@ class AlibabaProvider:
             if existing is None:
                 raise
             return existing
-        self._regenerating(registry, spec.rule_name, updated=False)
+        self._regenerating(registry, spec)
         return rule_id
 
     @staticmethod
@@ -177,12 +177,12 @@ class AlibabaProvider:
     def update_registry_rule(self, registry: Registry, rule_id: str, spec: RegistrySpec) -> None:
         clients, context = self._for(registry.region), self._context(registry.region, registry.name)
         cr.update(clients, self._instance(registry), rule_id, spec, context)
-        self._regenerating(registry, spec.rule_name, updated=True)
+        self._regenerating(registry, spec)
 
-    def _regenerating(self, registry: Registry, name: str, *, updated: bool) -> None:
+    def _regenerating(self, registry: Registry, spec: RegistrySpec) -> None:
         """Note a registry write: the next `read_bus_rule` of its rule waits for ACR's regeneration."""
         with self._clients_lock:
-            self._awaiting[(registry.region, name)] = updated
+            self._awaiting[(registry.region, spec.rule_name)] = spec
 
     def delete_registry_rule(self, registry: Registry, rule_id: str) -> None:
         context = self._context(registry.region, registry.name)
