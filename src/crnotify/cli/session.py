@@ -2,7 +2,8 @@
 each cloud the config names (`providers/<cloud>/connect.py` decides where its calls go: the embedded
 local cloud under `--local`, an emulator with `--endpoint`, else the real cloud), and stop the
 embedded emulators afterwards. Registries of a cloud that cannot be reached this way (aws under
-`--local` without `AWS_ENDPOINT_URL`) are skipped, and every command says so.
+`--local` or `--endpoint` without `AWS_ENDPOINT_URL`: an emulator session never reaches a real
+cloud) are skipped, and every command says so.
 
 Heavy imports (SDKs, the emulator) happen inside `open_session`, so importing this module is cheap.
 """
@@ -31,7 +32,7 @@ class Session:
     config: Config
     provider: Provider
     paths: tuple[str, ...]
-    skipped: tuple[str, ...] = ()  # registries this session cannot reach (aws under --local)
+    skipped: tuple[str, ...] = ()  # registries this session cannot reach (aws under --local/--endpoint)
     concurrency: int = DEFAULT_CONCURRENCY  # API calls at once, for reads and for apply
 
 
@@ -81,7 +82,7 @@ def open_session(
             else:
                 providers[kind] = provider
         if skipped:
-            log.info("registries not reachable from the embedded local cloud: %s", ", ".join(skipped))
+            log.info("registries skipped (no emulator endpoint for their cloud): %s", ", ".join(skipped))
         log.info("at most %d API call(s) at once", concurrency)
         reach: Provider = next(iter(providers.values())) if len(providers) == 1 else ByRegistryKind(providers)
         yield Session(
