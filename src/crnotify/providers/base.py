@@ -133,6 +133,10 @@ class Cloud(Protocol):
     # validation (asked by `crnotify.config`)
     def check_registry(self, rep: Reporter, item: Item) -> RegistryTarget | None: ...
 
+    def known_regions(self) -> frozenset[str]:
+        """Every region id of this cloud (`providers/<cloud>/limits.py: REGIONS`)."""
+        ...
+
     def rule_name_problem(self, name: str) -> str | None:
         """Why a rule name is not allowed on this cloud's bus, or None."""
         ...
