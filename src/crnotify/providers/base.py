@@ -64,6 +64,11 @@ class Provider(Protocol):
         """
         ...
 
+    def identity(self, registry: Registry) -> tuple[str, str]:
+        """(the account id the credentials act in, where the calls go: "real", "local" or the
+        emulator endpoint) — what a saved plan is tied to (`crnotify.planfile.Target`)."""
+        ...
+
     def read_bus_rule(self, registry: Registry, name: str) -> BusRule | None:
         """One bus rule, with its targets' params; None if it does not exist."""
         ...
