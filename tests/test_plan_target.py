@@ -136,3 +136,23 @@ def test_a_plan_file_of_format_1_is_refused_saying_why(tmp_path: Path) -> None:
     old.write_text(json.dumps({"kind": "crnotify-plan", "format_version": 1}))
     with pytest.raises(planfile.CrnotifyError, match="earlier crnotify \\(format version 1\\)"):
         planfile.load(old)
+
+
+def test_an_aws_plan_records_the_caller_s_account_and_endpoint(
+    tmp_path: Path, aws_env: dict[str, str], monkeypatch: pytest.MonkeyPatch, capsys: Any
+) -> None:
+    aws = (
+        "version: 1\nregistries:\n"
+        '  - {name: ecr-prod, provider: aws, region: eu-west-1, account: "123456789012"}\n'
+        "rules:\n  - name: ecr-sync\n    registry: ecr-prod\n    event: synchronization\n"
+        "    scope: {namespace: team-a, repositories: [api]}\n"
+        "    notify:\n      https: {url: https://hooks.example.com/ecr}\n"
+    )
+    (tmp_path / "checkout").mkdir()
+    workdir = user_workdir(tmp_path / "checkout", monkeypatch, {"c.yaml": aws}, {})
+    assert run(capsys, "plan", "config", "--out", "plan.json")[0] == 0
+    target = json.loads((workdir / "plan.json").read_text())["target"]
+    assert target == {
+        "clouds": [{"cloud": "aws", "account": "123456789012", "endpoint": aws_env["AWS_ENDPOINT_URL"]}],
+        "regions": ["eu-west-1"],
+    }
