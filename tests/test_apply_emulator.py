@@ -189,6 +189,11 @@ def test_rules_created_outside_are_only_reported(
     assert [(r.rule) for r in p.unmanaged] == ["theirs"]
 
 
+def cloud_target(cloud: AlibabaProvider) -> planfile.Target:
+    account, where = cloud.identity(REGISTRY)
+    return planfile.Target(clouds=(("alibaba", account, where),), regions=(REGISTRY.region,))
+
+
 def test_saved_plan_goes_stale_and_names_the_rule(
     cloud: AlibabaProvider, eventbridge_client: Any, tmp_path: Path
 ) -> None:
@@ -199,7 +204,11 @@ def test_saved_plan_goes_stale_and_names_the_rule(
     saved_plan = plan(changed, live)
     path = tmp_path / "plan.json"
     path.write_text(
-        planfile.dumps(planfile.capture(saved_plan, live, ["x.yaml"], config_digest(changed)), {})
+        planfile.dumps(
+            planfile.capture(saved_plan, live, ["x.yaml"], config_digest(changed), cloud_target(cloud)),
+            {},
+            path,
+        )
     )
     text = path.read_text()
     for value in ENV.values():

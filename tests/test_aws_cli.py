@@ -334,7 +334,7 @@ def test_local_skips_aws_registries_unless_aws_endpoint_url_is_set(
     monkeypatch.delenv("AWS_ENDPOINT_URL")
     code, out, err = run(capsys, "plan", "--local", "config")
     assert code == 0, err
-    assert "Not planned (the embedded local cloud emulates Alibaba Cloud only" in out
+    assert "Skipped, neither read nor written (their cloud has no emulator endpoint" in out
     assert "ecr-prod" in out
 
 

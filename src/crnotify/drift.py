@@ -28,6 +28,7 @@ class DriftItem:
 @dataclass(frozen=True, slots=True, kw_only=True)
 class DriftReport:
     items: tuple[DriftItem, ...] = ()
+    skipped: tuple[str, ...] = ()  # registries not read (no emulator endpoint for their cloud)
 
     @property
     def has_drift(self) -> bool:
@@ -44,7 +45,8 @@ def detect(config: Config, live: LiveState, *, skip: Collection[str] = ()) -> Dr
         for a in assess(config, live, skip=skip)
         for finding in a.findings
     ]
-    return DriftReport(items=tuple(items))
+    skipped = tuple(r.name for r in config.registries if r.name in skip)
+    return DriftReport(items=tuple(items), skipped=skipped)
 
 
 __all__ = ["DriftItem", "DriftKind", "DriftReport", "detect"]

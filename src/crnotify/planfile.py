@@ -1,6 +1,9 @@
 """Saved plans: what `plan --out FILE` writes and `apply --plan FILE` checks before executing.
 
-A plan file holds no secret values. It stores the config paths, one digest of the desired state
+A plan file holds no secret values. It stores the target it was made against (per cloud the account
+of the credentials and where the calls went — "real", "local" or the emulator endpoint — and the
+regions; `apply --plan` refuses any other target, naming both), the config paths relative to the plan
+file (so that a moved checkout, plan file included, still applies), one digest of the desired state
 (secrets enter only through digests), and a stamp per live object the plan read: the registry rule's
 id and a digest of the bus rule with every secret-bearing value replaced by its (scrypt) fingerprint
 (`normalise.secret_free`). The
@@ -12,6 +15,7 @@ the plan touches (or would now touch) changed, the plan is stale and apply names
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,8 +27,23 @@ from crnotify.model import JSON, BusRule, LiveRule, LiveState
 from crnotify.planner import Plan
 
 T = TypeVar("T")
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # 2: the target, and config paths relative to the plan file
 KIND = "crnotify-plan"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Target:
+    """What a plan was made against. `clouds`: (cloud, account id, where the calls went), sorted."""
+
+    clouds: tuple[tuple[str, str, str], ...]
+    regions: tuple[str, ...]
+
+    def describe(self) -> str:
+        clouds = "; ".join(
+            f"{cloud} account {account} ({'the real cloud' if where == 'real' else where})"
+            for cloud, account, where in self.clouds
+        )
+        return f"{clouds or 'no cloud'}, regions {', '.join(self.regions) or 'none'}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,7 +54,8 @@ class Stamp:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class SavedPlan:
-    config_paths: tuple[str, ...]
+    target: Target
+    config_paths: tuple[str, ...]  # as loaded: resolved against the plan file's directory
     desired_digest: str
     objects: Mapping[str, Mapping[str, Stamp]]  # registry → rule name → stamp
     changes: frozenset[tuple[str, str, str]]  # (action, registry, rule)
@@ -59,7 +79,9 @@ def change_keys(plan: Plan) -> frozenset[tuple[str, str, str]]:
     return frozenset((c.action.value, c.registry, c.rule) for c in plan.changes)
 
 
-def capture(plan: Plan, live: LiveState, config_paths: Sequence[str], desired_digest: str) -> SavedPlan:
+def capture(
+    plan: Plan, live: LiveState, config_paths: Sequence[str], desired_digest: str, target: Target
+) -> SavedPlan:
     objects: dict[str, dict[str, Stamp]] = {}
     for rule in live.rules:
         value = stamp(rule)
@@ -68,6 +90,7 @@ def capture(plan: Plan, live: LiveState, config_paths: Sequence[str], desired_di
     for registry in plan.registries:
         objects.setdefault(registry.name, {})
     return SavedPlan(
+        target=target,
         config_paths=tuple(str(Path(p).resolve()) for p in config_paths),
         desired_digest=desired_digest,
         objects=objects,
@@ -75,11 +98,17 @@ def capture(plan: Plan, live: LiveState, config_paths: Sequence[str], desired_di
     )
 
 
-def dumps(saved: SavedPlan, rendered: Mapping[str, JSON]) -> str:
+def dumps(saved: SavedPlan, rendered: Mapping[str, JSON], plan_file: str | Path) -> str:
+    """The plan file's text; config paths are written relative to `plan_file`'s directory."""
+    base = Path(plan_file).resolve().parent
     document = {
         "format_version": FORMAT_VERSION,
         "kind": KIND,
-        "config_paths": list(saved.config_paths),
+        "target": {
+            "clouds": [{"cloud": c, "account": a, "endpoint": w} for c, a, w in saved.target.clouds],
+            "regions": list(saved.target.regions),
+        },
+        "config_paths": [os.path.relpath(Path(p).resolve(), base) for p in saved.config_paths],
         "desired_digest": saved.desired_digest,
         "read": {
             registry: {name: {"rule_id": s.rule_id, "bus": s.bus} for name, s in sorted(stamps.items())}
@@ -97,11 +126,19 @@ def load(path: str | Path) -> SavedPlan:
         document = jsontext.loads(userfile.read_text(path, limit=userfile.PLAN_BYTES))
         if not isinstance(document, dict):
             raise ValueError("it is not a JSON object")
+        if document.get("kind") == KIND and document.get("format_version") == 1:
+            raise ValueError(
+                "it was made by an earlier crnotify (format version 1), which did not record the target; "
+                "run `crnotify plan --out FILE` again"
+            )
         if document.get("kind") != KIND or document.get("format_version") != FORMAT_VERSION:
             raise ValueError(f"not a crnotify plan file of format version {FORMAT_VERSION}")
         read = _field(document, "read", dict)
+        base = Path(path).resolve().parent
+        paths = _strings(_field(document, "config_paths", list), "config_paths")
         return SavedPlan(
-            config_paths=tuple(_strings(_field(document, "config_paths", list), "config_paths")),
+            target=_target(_field(document, "target", dict)),
+            config_paths=tuple(str(base / p) for p in paths),  # an absolute path stays as it is
             desired_digest=_field(document, "desired_digest", str),
             objects={
                 str(registry): {
@@ -131,6 +168,20 @@ def _strings(values: list[object], where: str) -> list[str]:
     if not all(isinstance(value, str) for value in values):
         raise ValueError(f"the field {where} holds something other than text")
     return [str(value) for value in values]
+
+
+def _target(value: Mapping[str, object]) -> Target:
+    clouds = []
+    for entry in _field(value, "clouds", list, "target."):
+        if not isinstance(entry, dict) or not all(
+            isinstance(entry.get(key), str) for key in ("cloud", "account", "endpoint")
+        ):
+            raise ValueError(
+                "an entry of the field target.clouds is not a {cloud, account, endpoint} of text"
+            )
+        clouds.append((entry["cloud"], entry["account"], entry["endpoint"]))
+    regions = _strings(_field(value, "regions", list, "target."), "target.regions")
+    return Target(clouds=tuple(clouds), regions=tuple(regions))
 
 
 def _stamp(value: object, where: str) -> Stamp:

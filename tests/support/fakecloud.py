@@ -85,6 +85,9 @@ class FakeCloud:
                 out.append(LiveRule(registry=registry.name, name=name, rule_id=rule_id, bus=bus))
         return LiveState(rules=tuple(out))
 
+    def identity(self, registry: Registry) -> tuple[str, str]:
+        return "1000000000000000", "memory"
+
     def read_bus_rule(self, registry: Registry, name: str) -> BusRule | None:
         self.calls.append(f"read_bus_rule {name}")
         return self.bus.get(registry.region, {}).get(name)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import os
 import sys
+from contextlib import ExitStack
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -69,6 +70,7 @@ def apply_command(  # noqa: PLR0917 (click passes every option as an argument)
         from crnotify import lock, planfile
         from crnotify.apply import apply, refuse_discards
         from crnotify.cli._progress import progress
+        from crnotify.cli.session import refuse_another_target
         from crnotify.planner import config_digest, plan
         from crnotify.render import apply_text, plan_text
 
@@ -80,16 +82,20 @@ def apply_command(  # noqa: PLR0917 (click passes every option as an argument)
                 raise click.UsageError("give either PATHS or --plan FILE, not both")
             saved = planfile.load(plan_file)
             config_paths = saved.config_paths
-        with (
-            cloud_session(
-                ctx,
-                config_paths,
-                local,
-                endpoint,
-                config=None if saved is None else _saved_config(plan_file, config_paths),
-            ) as session,
-            lock.hold(session.provider, reached(session), enabled=not no_lock) as guard,
-        ):  # the lock is taken before reading, so that the plan is made from a state no one else changes
+        with ExitStack() as stack:
+            session = stack.enter_context(
+                cloud_session(
+                    ctx,
+                    config_paths,
+                    local,
+                    endpoint,
+                    config=None if saved is None else _saved_config(plan_file, config_paths),
+                )
+            )
+            if saved is not None:  # another account or endpoint: refused before the lock's first write
+                refuse_another_target(saved, session, plan_file)
+            # The lock is taken before reading, so that the plan is made from a state no one else changes.
+            guard = stack.enter_context(lock.hold(session.provider, reached(session), enabled=not no_lock))
             config = session.config
             live = read_cloud(session)
             current = plan(config, live, skip=session.skipped)

@@ -50,6 +50,7 @@ def import_command(  # noqa: PLR0917 (click passes every option as an argument)
         from crnotify import lock
         from crnotify.cli._progress import progress
         from crnotify.importer import import_rule, render_yaml
+        from crnotify.render._text import SKIPPED_WHY, skipped_note
 
         with cloud_session(ctx, paths, local, endpoint) as session:
             try:
@@ -61,8 +62,8 @@ def import_command(  # noqa: PLR0917 (click passes every option as an argument)
                 ) from None
             if registry.name in session.skipped:
                 raise ConfigError(
-                    f"registry {registry_name} is on aws, which the embedded local cloud does not emulate",
-                    hint="set AWS_ENDPOINT_URL (e.g. to a moto server), or run without --local",
+                    f"registry {registry_name} was skipped, neither read nor written: {SKIPPED_WHY}",
+                    hint="set AWS_ENDPOINT_URL (e.g. to a moto server), or run without --local/--endpoint",
                 )
             # --adopt writes markers: it holds the apply lock, as apply does, from before the read.
             with lock.hold(session.provider, [registry], enabled=adopt) as guard:
@@ -83,6 +84,8 @@ def import_command(  # noqa: PLR0917 (click passes every option as an argument)
                     guard()
                     session.provider.put_bus_rule(registry, item.adoption, rule.bus)
                     taken.append(item.name)
+        if session.skipped:  # other registries of PATHS, which this import neither read nor wrote
+            click.echo(skipped_note(session.skipped), err=True)
         text = render_yaml(registry, items, adopting=adopt)
         if out is None:
             click.echo(text, nl=False)

@@ -58,12 +58,14 @@ def plan_command(  # noqa: PLR0917 (click passes every option as an argument)
 
     def body() -> int:
         from crnotify import planfile
+        from crnotify.cli.session import target
         from crnotify.planner import config_digest, plan
         from crnotify.redact import mask
         from crnotify.render import plan_json, plan_markdown, plan_text
 
         with cloud_session(ctx, paths, local, endpoint) as session:
             live = read_cloud(session)
+            reached = None if out is None else target(session)
         result = plan(session.config, live, skip=session.skipped)
         if fmt == "json":
             click.echo(plan_json.render(result), nl=False)
@@ -71,9 +73,9 @@ def plan_command(  # noqa: PLR0917 (click passes every option as an argument)
             click.echo(mask(plan_markdown.render(result)), nl=False)
         else:
             click.echo(plan_text.render(result, color=use_color()), nl=False)
-        if out is not None:
-            saved = planfile.capture(result, live, paths or (".",), config_digest(session.config))
-            out.write_text(planfile.dumps(saved, plan_json.document(result)), encoding="utf-8")
+        if out is not None and reached is not None:
+            saved = planfile.capture(result, live, paths or (".",), config_digest(session.config), reached)
+            out.write_text(planfile.dumps(saved, plan_json.document(result), out), encoding="utf-8")
             click.echo(f"Saved the plan to {out}; apply it with `crnotify apply --plan {out}`.", err=True)
         if result.errors:
             return EXIT_ERROR

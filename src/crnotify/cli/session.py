@@ -2,7 +2,8 @@
 each cloud the config names (`providers/<cloud>/connect.py` decides where its calls go: the embedded
 local cloud under `--local`, an emulator with `--endpoint`, else the real cloud), and stop the
 embedded emulators afterwards. Registries of a cloud that cannot be reached this way (aws under
-`--local` without `AWS_ENDPOINT_URL`) are skipped, and every command says so.
+`--local` or `--endpoint` without `AWS_ENDPOINT_URL`: an emulator session never reaches a real
+cloud) are skipped, and every command says so.
 
 Heavy imports (SDKs, the emulator) happen inside `open_session`, so importing this module is cheap.
 """
@@ -15,13 +16,17 @@ import logging
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from crnotify.errors import ConfigError
+from crnotify.errors import ConfigError, StalePlanError
 from crnotify.fanout import DEFAULT_CONCURRENCY
 from crnotify.model import Config
 from crnotify.model import Provider as ProviderKind
 from crnotify.providers.alibaba.connect import LOCAL_STATE, parse_endpoints
 from crnotify.providers.base import Provider
+
+if TYPE_CHECKING:
+    from crnotify.planfile import SavedPlan, Target
 
 log = logging.getLogger(__name__)
 
@@ -31,7 +36,7 @@ class Session:
     config: Config
     provider: Provider
     paths: tuple[str, ...]
-    skipped: tuple[str, ...] = ()  # registries this session cannot reach (aws under --local)
+    skipped: tuple[str, ...] = ()  # registries this session cannot reach (aws under --local/--endpoint)
     concurrency: int = DEFAULT_CONCURRENCY  # API calls at once, for reads and for apply
 
 
@@ -81,7 +86,7 @@ def open_session(
             else:
                 providers[kind] = provider
         if skipped:
-            log.info("registries not reachable from the embedded local cloud: %s", ", ".join(skipped))
+            log.info("registries skipped (no emulator endpoint for their cloud): %s", ", ".join(skipped))
         log.info("at most %d API call(s) at once", concurrency)
         reach: Provider = next(iter(providers.values())) if len(providers) == 1 else ByRegistryKind(providers)
         yield Session(
@@ -89,4 +94,40 @@ def open_session(
         )
 
 
-__all__ = ["LOCAL_STATE", "Session", "load_config", "open_session", "parse_endpoints"]
+def target(session: Session) -> Target:
+    """What this session reaches: per cloud of the reached registries, the account of its credentials
+    and where its calls go (one cheap call per cloud: `Provider.identity`), and their regions."""
+    from crnotify.planfile import Target
+
+    reached = [r for r in session.config.registries if r.name not in session.skipped]
+    clouds = []
+    for kind in ProviderKind:
+        first = next((r for r in reached if r.provider is kind), None)
+        if first is not None:
+            account, where = session.provider.identity(first)
+            clouds.append((kind.value, account, where))
+    return Target(clouds=tuple(clouds), regions=tuple(sorted({r.region for r in reached})))
+
+
+def refuse_another_target(saved: SavedPlan, session: Session, plan_file: object) -> None:
+    """A saved plan applies only to the target it was made against; otherwise stop, naming both —
+    before anything is read or written (the apply lock included)."""
+    here = target(session)
+    if here != saved.target:
+        raise StalePlanError(
+            f"the plan in {plan_file} was made against {saved.target.describe()}, but this apply "
+            f"reaches {here.describe()}",
+            hint="apply it with the credentials and --endpoint/--local it was made with, or run "
+            "`crnotify plan --out FILE` against this target and review that plan",
+        )
+
+
+__all__ = [
+    "LOCAL_STATE",
+    "Session",
+    "load_config",
+    "open_session",
+    "parse_endpoints",
+    "refuse_another_target",
+    "target",
+]

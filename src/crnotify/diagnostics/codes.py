@@ -52,6 +52,7 @@ TEMPLATE_JSON = "CRN221"
 ACR_EVENT = "CRN222"
 TAG_REGEX_BACKTRACKING = "CRN223"
 SECRET_SHORT = "CRN224"  # noqa: S105 (a diagnostic code, not a secret)
+UNKNOWN_REGION = "CRN225"
 
 # aws provider
 AWS_EVENT = "CRN301"
@@ -103,6 +104,7 @@ TITLES: dict[str, str] = {
     ACR_EVENT: "an event type ACR event rules cannot select (push on an alibaba registry)",
     TAG_REGEX_BACKTRACKING: "a tag regex ACR's backtracking engine may take exponential time on (warning)",
     SECRET_SHORT: "an environment variable holds a secret too short to protect (under 8 characters)",
+    UNKNOWN_REGION: "a region id the registry's cloud does not have",
     AWS_EVENT: "an event type Amazon ECR does not emit",
     AWS_TAG_REGEX: "a tag regex EventBridge patterns cannot express",
     AWS_DINGTALK_SIGNING: "DingTalk signing on aws (EventBridge cannot sign per request)",

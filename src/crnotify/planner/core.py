@@ -30,7 +30,7 @@ def assess(config: Config, live: LiveState, *, skip: Collection[str] = ()) -> It
 
 def plan(config: Config, live: LiveState, *, skip: Collection[str] = ()) -> Plan:
     """The plan for every registry of `config` except those named in `skip` (listed as skipped:
-    e.g. aws registries under `--local`, whose embedded cloud emulates Alibaba Cloud only)."""
+    e.g. aws registries under `--local` or `--endpoint`, whose emulator is of Alibaba Cloud only)."""
     assessments = list(assess(config, live, skip=skip))
     return Plan(
         changes=tuple(change for a in assessments for change in a.changes),

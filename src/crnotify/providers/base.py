@@ -64,6 +64,11 @@ class Provider(Protocol):
         """
         ...
 
+    def identity(self, registry: Registry) -> tuple[str, str]:
+        """(the account id the credentials act in, where the calls go: "real", "local" or the
+        emulator endpoint) — what a saved plan is tied to (`crnotify.planfile.Target`)."""
+        ...
+
     def read_bus_rule(self, registry: Registry, name: str) -> BusRule | None:
         """One bus rule, with its targets' params; None if it does not exist."""
         ...
@@ -132,6 +137,10 @@ class Cloud(Protocol):
 
     # validation (asked by `crnotify.config`)
     def check_registry(self, rep: Reporter, item: Item) -> RegistryTarget | None: ...
+
+    def known_regions(self) -> frozenset[str]:
+        """Every region id of this cloud (`providers/<cloud>/limits.py: REGIONS`)."""
+        ...
 
     def rule_name_problem(self, name: str) -> str | None:
         """Why a rule name is not allowed on this cloud's bus, or None."""

@@ -42,6 +42,9 @@ class ByRegistryKind:
             raise ConfigError(f"no provider for {', '.join(missing)} registries in this session")
         return LiveState(rules=tuple(rules))
 
+    def identity(self, registry: Registry) -> tuple[str, str]:
+        return self._for(registry).identity(registry)
+
     def read_bus_rule(self, registry: Registry, name: str) -> BusRule | None:
         return self._for(registry).read_bus_rule(registry, name)
 

@@ -12,6 +12,11 @@ Only the call is repeated, so only calls that are safe to repeat may go through 
 writes the provider makes idempotent (an upsert, or a create/delete whose "already exists"/"not found"
 after a lost response it checks against the live object — see `providers.alibaba.provider`).
 
+A refused connection is transient only at a cloud's own endpoints (a load balancer between
+instances): an emulator that is not running, or any explicit endpoint nobody listens on, refuses
+every try alike, and six tries with backoff only delay the error by seconds. `refused` finds such a
+refusal in an exception's chain, for each cloud's translation to decide (`providers/<cloud>/errors.py`).
+
 `RetryPolicy(sleep=...)` takes the sleeping function, so tests run the real policy without real waits.
 `CRNOTIFY_MAX_ATTEMPTS` sets the number of tries (1: no retries, for a CI job that would rather fail
 fast and rerun).
@@ -73,6 +78,29 @@ def configured(env: Mapping[str, str] | None = None) -> RetryPolicy:
     if not text.isdigit() or not 1 <= int(text) <= 20:
         raise ConfigError(f"{ATTEMPTS_VARIABLE}={text!r} is not a number of tries from 1 to 20")
     return replace(DEFAULT, attempts=int(text))
+
+
+def causes(exc: BaseException) -> list[BaseException]:
+    """`exc` and what it was raised from or during, outermost first (SDKs wrap transport errors
+    several times over: Tea's RetryError ← requests ← urllib3 ← the socket's own error)."""
+    chain: list[BaseException] = []
+    current: BaseException | None = exc
+    while current is not None and current not in chain and len(chain) < 16:
+        chain.append(current)
+        current = current.__cause__ or current.__context__ or getattr(current, "inner_exception", None)
+    return chain
+
+
+def refused(exc: BaseException) -> bool:
+    """Whether the call failed because the peer refused the connection (nothing listens there)."""
+    return any(isinstance(cause, ConnectionRefusedError) for cause in causes(exc))
+
+
+def is_loopback_or_explicit(host: str, cloud_domains: tuple[str, ...]) -> bool:
+    """Whether `host` is not one of the cloud's own endpoint names: a loopback address, an emulator
+    or any other endpoint a user pointed crnotify at."""
+    host = host.strip("[]").lower().rstrip(".")
+    return not any(host == domain or host.endswith("." + domain) for domain in cloud_domains)
 
 
 def retryable(exc: BaseException) -> bool:

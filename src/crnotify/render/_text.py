@@ -37,3 +37,15 @@ def plural(n: int, word: str, many: str | None = None) -> str:
 def json_document(document: Any) -> str:
     """A `--format json` document: sorted keys, two-space indent, UTF-8 as is, a final newline."""
     return json.dumps(document, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+
+
+SKIPPED_WHY = (
+    "their cloud has no emulator endpoint in this run, and --local or --endpoint never reach a real "
+    "cloud; for aws registries set AWS_ENDPOINT_URL, e.g. to a moto server, to include them"
+)
+
+
+def skipped_note(names: tuple[str, ...] | list[str]) -> str:
+    """The one sentence every command prints about the registries its session skipped (never read nor
+    written: `cli/session.py`), so that no "matches" or "No drift" stands without it."""
+    return f"Skipped, neither read nor written ({SKIPPED_WHY}): {safe(', '.join(names))}"

@@ -7,7 +7,7 @@ from collections import Counter
 from crnotify.drift import DriftKind, DriftReport
 from crnotify.model import JSON
 from crnotify.render._style import paint, safe
-from crnotify.render._text import json_document
+from crnotify.render._text import json_document, skipped_note
 
 FORMAT_VERSION = "1.0"
 COLOURS = {
@@ -19,6 +19,7 @@ COLOURS = {
     DriftKind.UNMANAGED: "blue",
 }
 NO_DRIFT = "No drift. The cloud matches the configuration."
+NO_DRIFT_READ = "No drift in the registries read."
 
 
 def _summary(report: DriftReport) -> dict[str, int]:
@@ -27,8 +28,9 @@ def _summary(report: DriftReport) -> dict[str, int]:
 
 
 def render_text(report: DriftReport, *, color: bool = False) -> str:
+    skipped = [skipped_note(report.skipped)] if report.skipped else []
     if not report.items:
-        return NO_DRIFT + "\n"
+        return "\n".join([NO_DRIFT_READ, *skipped] if skipped else [NO_DRIFT]) + "\n"
     width = max(len(f"{i.registry}/{i.rule}") for i in report.items)
     kind_width = max(len(i.kind.value) for i in report.items)
     lines = []
@@ -37,7 +39,7 @@ def render_text(report: DriftReport, *, color: bool = False) -> str:
         name = safe(f"{item.registry}/{item.rule}".ljust(width))
         lines.append(f"  {name}  {kind}  {safe(item.detail)}")
     parts = ", ".join(f"{n} {kind}" for kind, n in _summary(report).items() if n)
-    lines += ["", f"Drift: {len(report.items)} item(s): {parts}."]
+    lines += ["", f"Drift: {len(report.items)} item(s): {parts}.", *skipped]
     return "\n".join(lines) + "\n"
 
 
@@ -49,6 +51,7 @@ def document(report: DriftReport) -> dict[str, JSON]:
             for i in report.items
         ],
         "summary": dict(_summary(report)),
+        "skipped_registries": list(report.skipped),
     }
 
 

@@ -18,6 +18,7 @@ from itertools import groupby
 
 from crnotify.drift import DriftItem, DriftKind, DriftReport
 from crnotify.render import _markdown as md
+from crnotify.render._text import SKIPPED_WHY
 
 MARKER = "<!-- crnotify:drift -->"
 LISTED = 50
@@ -36,7 +37,10 @@ OMITTED = (
 
 
 def render(report: DriftReport, *, limit: int = md.COMMENT_LIMIT) -> str:
+    skipped = _skipped(report)
     if not report.items:
+        if skipped:
+            return f"{MARKER}\n\n### crnotify drift: none in the registries read\n\n{skipped}\n"
         return f"{MARKER}\n\n### crnotify drift: none\n\nThe cloud matches the configuration.\n"
     rules = [list(group) for _, group in groupby(report.items, _rule_key)]
     head = [MARKER, f"### crnotify drift: {len(report.items)} item(s) in {len(rules)} rule(s)"]
@@ -46,8 +50,15 @@ def render(report: DriftReport, *, limit: int = md.COMMENT_LIMIT) -> str:
     head.append(_summary_table(report))
     head.append(_legend(report))
     sections = [_rule_section(items) for items in rules]
-    text, _ = md.fit("\n\n".join(head), sections, "", OMITTED, limit)
+    text, _ = md.fit("\n\n".join(head), sections, skipped, OMITTED, limit)
     return text
+
+
+def _skipped(report: DriftReport) -> str:
+    if not report.skipped:
+        return ""
+    names = ", ".join(md.code(name) for name in report.skipped)
+    return f"Skipped, neither read nor written ({SKIPPED_WHY}): {names}."
 
 
 def _rule_key(item: DriftItem) -> tuple[str, str]:

@@ -8,7 +8,7 @@
                   "discards": [same shape as fields]}],
      "errors": [{"registry", "rule", "message", "hint"}],
      "unmanaged": [{"registry", "rule"}],
-     "skipped_registries": [registries this session cannot reach: aws ones under --local]}
+     "skipped_registries": [registries this session cannot reach: aws ones under --local or --endpoint]}
 
 A sensitive field never carries its value (research/anchors.md §c pain 3: JSON plans are where
 Terraform leaks): `before`/`after` are `"(sensitive)"` or null, and `sensitive_change` says

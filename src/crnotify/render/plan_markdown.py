@@ -22,6 +22,7 @@ from crnotify.model import JSON
 from crnotify.planner import Action, Change, FieldChange, Plan
 from crnotify.render import _markdown as md
 from crnotify.render._style import block_diff, is_block
+from crnotify.render._text import SKIPPED_WHY
 
 MARKER = "<!-- crnotify:plan -->"
 COLUMNS = (Action.CREATE, Action.UPDATE, Action.DELETE, Action.REAPPLY_BUS)
@@ -52,7 +53,11 @@ def render(plan: Plan, *, limit: int = md.COMMENT_LIMIT) -> str:
     if plan.changes:
         head.append(_summary_table(plan))
     else:
-        head.append("The cloud matches the configuration.")
+        head.append(
+            "No changes to the registries read; some were skipped (below)."
+            if plan.skipped
+            else "The cloud matches the configuration."
+        )
     sections = [_rule_section(list(group)) for _, group in groupby(plan.changes, _rule_key)]
     text, _ = md.fit("\n\n".join(head), sections, _notes(plan), OMITTED, limit)
     return text
@@ -167,8 +172,5 @@ def _notes(plan: Plan) -> str:
         notes.append(f"Not managed by crnotify, left alone: {names}{more}.")
     if plan.skipped:
         names = ", ".join(md.code(name) for name in plan.skipped)
-        notes.append(
-            "Not planned (the embedded local cloud emulates Alibaba Cloud only; set `AWS_ENDPOINT_URL`, "
-            f"e.g. to a moto server, to include them): {names}."
-        )
+        notes.append(f"Skipped, neither read nor written ({SKIPPED_WHY}): {names}.")
     return "\n\n".join(notes)

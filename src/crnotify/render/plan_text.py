@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from crnotify.planner import Action, Change, FieldChange, Plan
 from crnotify.render._style import block_diff, is_block, paint, safe, show
+from crnotify.render._text import skipped_note
 
 SYMBOLS = {
     Action.CREATE: ("+", "green"),
@@ -16,6 +17,7 @@ SYMBOLS = {
     Action.REAPPLY_BUS: ("↻", "cyan"),
 }
 NO_CHANGES = "No changes. The cloud matches the configuration."
+NO_CHANGES_READ = "No changes to the registries read (the skipped ones are listed above)."
 
 
 def _value(field: FieldChange, side: str) -> str:
@@ -91,10 +93,7 @@ def render(plan: Plan, *, color: bool = False) -> str:
         lines.append(f"Not managed by crnotify, left alone: {names}")
         lines.append("")
     if plan.skipped:
-        lines.append(
-            "Not planned (the embedded local cloud emulates Alibaba Cloud only; set AWS_ENDPOINT_URL, "
-            f"e.g. to a moto server, to include them): {safe(', '.join(plan.skipped))}"
-        )
+        lines.append(skipped_note(plan.skipped))
         lines.append("")
     for error in plan.errors:
         label = paint("Error:", color, fg="red", bold=True)
@@ -112,5 +111,5 @@ def render(plan: Plan, *, color: bool = False) -> str:
                 fg="red",
             )
         )
-    lines.append(summary_line(plan) if plan.changes else NO_CHANGES)
+    lines.append(summary_line(plan) if plan.changes else NO_CHANGES if not plan.skipped else NO_CHANGES_READ)
     return "\n".join(lines) + "\n"

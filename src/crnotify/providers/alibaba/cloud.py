@@ -20,6 +20,9 @@ class AlibabaCloud:
     def check_registry(self, rep: Reporter, item: Item) -> RegistryTarget | None:
         return checks.check_registry(rep, item)
 
+    def known_regions(self) -> frozenset[str]:
+        return limits.REGIONS
+
     def rule_name_problem(self, name: str) -> str | None:
         return limits.rule_name_problem(name)
 

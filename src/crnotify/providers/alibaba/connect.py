@@ -61,12 +61,17 @@ def connect(registries: Sequence[Registry], how: Connection, stack: ExitStack) -
     if how.local:
         endpoints, access_key = _start_local(stack, regions)
         log.info("embedded local cloud (state %s): %s", LOCAL_STATE, _listed(endpoints))
-        return AlibabaProvider(endpoints=endpoints, access_key=access_key, concurrency=how.concurrency)
+        return AlibabaProvider(
+            endpoints=endpoints, access_key=access_key, concurrency=how.concurrency, where="local"
+        )
     if how.endpoint:
         endpoints = parse_endpoints(how.endpoint)
         log.info("Alibaba Cloud calls go to %s", _listed(endpoints))
         return AlibabaProvider(
-            endpoints=endpoints, access_key=_endpoint_keys(how.env), concurrency=how.concurrency
+            endpoints=endpoints,
+            access_key=_endpoint_keys(how.env),
+            concurrency=how.concurrency,
+            where=how.endpoint.strip(),
         )
     log.info(
         "Alibaba Cloud: the regional endpoints of %s, credentials from the default chain",

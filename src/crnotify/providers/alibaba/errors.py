@@ -30,11 +30,22 @@ from crnotify.redact import mask_values
 
 T = TypeVar("T")
 
+CLOUD_DOMAINS = ("aliyuncs.com", "aliyun.com")  # Alibaba Cloud's own endpoint names
+# The default chain's sources in the order alibabacloud_credentials tries them
+# (`provider/default.py: DefaultCredentialsProvider`); the first that yields a key pair wins.
+CREDENTIAL_SOURCES = (
+    "ALIBABA_CLOUD_ACCESS_KEY_ID and ALIBABA_CLOUD_ACCESS_KEY_SECRET",
+    "OIDC, when ALIBABA_CLOUD_ROLE_ARN, ALIBABA_CLOUD_OIDC_PROVIDER_ARN and ALIBABA_CLOUD_OIDC_TOKEN_FILE "
+    "are all set",
+    "the aliyun CLI's profile in ~/.aliyun/config.json",
+    "a profile in ~/.alibabacloud/credentials.ini (ALIBABA_CLOUD_CREDENTIALS_FILE)",
+    "the ECS instance's RAM role (unless ALIBABA_CLOUD_ECS_METADATA_DISABLED=true)",
+    "the URL in ALIBABA_CLOUD_CREDENTIALS_URI, when set",
+)
 CREDENTIALS_HINT = (
-    "crnotify uses the Alibaba Cloud default credential chain: ALIBABA_CLOUD_ACCESS_KEY_ID and "
-    "ALIBABA_CLOUD_ACCESS_KEY_SECRET, a profile in ~/.alibabacloud/credentials.ini or ~/.aliyun/config.json, "
-    "OIDC (ALIBABA_CLOUD_ROLE_ARN, ALIBABA_CLOUD_OIDC_PROVIDER_ARN, ALIBABA_CLOUD_OIDC_TOKEN_FILE) or "
-    "the ECS instance's RAM role"
+    "crnotify uses the Alibaba Cloud default credential chain, which tries in order: "
+    + "; ".join(f"{n}. {source}" for n, source in enumerate(CREDENTIAL_SOURCES, 1))
+    + " (rerun with -v to see why each one failed)"
 )
 CREATE_UNSUPPORTED_HINT = (
     "Container Registry has no documented CreateEventCenterRule API{denied}. Create the rule {rule} in the "
@@ -99,12 +110,7 @@ def translate(exc: BaseException, ctx: CallContext) -> ProviderError:
     if name == "CredentialException":
         return AuthError(f"no usable Alibaba Cloud credentials for {where}", hint=CREDENTIALS_HINT)
     if name == "RetryError" or isinstance(inner, OSError):
-        reason = str(getattr(inner, "message", "") or inner)
-        reason = mask_values(reason, ctx.secrets)[:200]
-        return TransientError(
-            f"could not reach the Alibaba Cloud endpoint for {where}: {reason}",
-            hint="check the network, the region, and --endpoint/CRNOTIFY_ENDPOINT if you set one",
-        )
+        return _unreachable(exc, where, ctx)
     if ctx.api == "CreateEventCenterRule":
         denied = code in _PERMISSION or code.startswith("Forbidden") or status == 403
         if denied or code in _UNKNOWN_ACTION or status == 404:
@@ -162,6 +168,39 @@ def translate(exc: BaseException, ctx: CallContext) -> ProviderError:
     if isinstance(status, int) and status >= 500:
         return TransientError(f"Alibaba Cloud failed: {where}{detail}", code=code or None)
     return ProviderError(f"Alibaba Cloud call failed: {where}{detail or f' ({name})'}", code=code or None)
+
+
+def _unreachable(exc: BaseException, where: str, ctx: CallContext) -> ProviderError:
+    """A call that reached no endpoint. Refused by an emulator or another explicit endpoint, it fails
+    at once (nothing listens there, and retrying will not change that); anything else is transient.
+    The reason is the innermost error's own text, whole (the wrappers' text repeats the URL)."""
+    chain = retry.causes(exc)
+    address = _address(chain)
+    reason = mask_values(
+        re.sub(r"^\[Errno -?\d+\] ", "", str(chain[-1]) or type(chain[-1]).__name__), ctx.secrets
+    )
+    at = f" at {address}" if address else ""
+    if retry.refused(exc) and retry.is_loopback_or_explicit(address.rpartition(":")[0], CLOUD_DOMAINS):
+        return ProviderError(
+            f"nothing listens{at} (connection refused): {where} failed",
+            hint="start the emulator (`crnotify emulator serve`, or use --local), or fix "
+            "--endpoint/CRNOTIFY_ENDPOINT",
+        )
+    return TransientError(
+        f"could not reach the Alibaba Cloud endpoint{at} for {where}: {reason}",
+        hint="check the network, the region, and --endpoint/CRNOTIFY_ENDPOINT if you set one",
+    )
+
+
+def _address(chain: list[BaseException]) -> str:
+    """`host:port` of the endpoint a transport error names (urllib3's pool or connection), or ""."""
+    for cause in chain:
+        holder = getattr(cause, "pool", None) or getattr(cause, "conn", None)
+        host, port = getattr(holder, "host", None), getattr(holder, "port", None)
+        if isinstance(host, str) and host:
+            return f"{host}:{port}" if port else host
+    found = re.search(r"host='([^']+)', port=(\d+)", " ".join(str(cause) for cause in chain))
+    return f"{found[1]}:{found[2]}" if found else ""
 
 
 @contextmanager

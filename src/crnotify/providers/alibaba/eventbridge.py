@@ -80,6 +80,24 @@ def list_rules(
             return
 
 
+def account_id(clients: _sdk.Clients, context: ContextFor) -> str:
+    """The account the credentials act in: the default bus's ARN names it
+    (`acs:eventbridge:<region>:<account>:eventbus/default`). One call, which any identity that can
+    read the bus may make — there is no caller-identity call among the APIs crnotify is granted."""
+    ctx = context("eventbridge:ListEventBuses", f"bus {BUS_NAME}")
+
+    def once() -> dict[str, Any]:
+        request = _sdk.eventbridge_models.ListEventBusesRequest(name_prefix=BUS_NAME, limit=10)
+        return _body(clients.eventbridge.list_event_buses_with_options(request, _sdk.runtime()), ctx)
+
+    buses = (call(ctx, once, clients.retry).get("Data") or {}).get("EventBuses") or []
+    for bus in buses:
+        parts = str(bus.get("EventBusARN") or "").split(":")
+        if bus.get("EventBusName") == BUS_NAME and len(parts) >= 5 and parts[3]:
+            return parts[3]
+    raise failed_response(ctx, "NoDefaultBus", "the answer names no default bus with an ARN")
+
+
 def _target(item: Mapping[str, Any]) -> Target:
     params = tuple(
         Param(

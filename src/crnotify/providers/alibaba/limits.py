@@ -1,7 +1,10 @@
 """Alibaba Cloud's limits and facts, defined once: read by validation, the planner and the emulator.
 
 Sources: research/alibaba-facts.md §2.5 (EventBridge rule names), §6 (10 event rules per region, the
-regions without ACR event notification, the generated rule of the same name on `default`).
+regions without ACR event notification, the generated rule of the same name on `default`); the region
+ids: Alibaba Cloud's public region list, "Regions and zones"
+(https://www.alibabacloud.com/help/en/ecs/product-overview/regions-and-zones) and the per-service
+endpoint tables of its API references, including the Finance and Government clouds.
 """
 
 from __future__ import annotations
@@ -26,6 +29,25 @@ UNAVAILABLE_REGIONS = {
     "cn-north-2-gov-1": "China North 2 Ali Gov 1",
     "eu-west-1": "UK (London)",
 }
+
+# Every region id Alibaba Cloud lists, public and industry clouds, for "unknown region" checks (a typo
+# such as `cn-hangzou` would otherwise validate and only fail at the first API call — or, under
+# `--local`, not at all). The unavailable regions above are in it: they exist, ACR events do not.
+REGIONS = frozenset({
+    # China (public cloud)
+    "cn-qingdao", "cn-beijing", "cn-zhangjiakou", "cn-huhehaote", "cn-wulanchabu", "cn-hangzhou",
+    "cn-shanghai", "cn-nanjing", "cn-fuzhou", "cn-wuhan-lr", "cn-shenzhen", "cn-heyuan", "cn-guangzhou",
+    "cn-chengdu", "cn-hongkong",
+    # Asia Pacific
+    "ap-northeast-1", "ap-northeast-2", "ap-southeast-1", "ap-southeast-2", "ap-southeast-3",
+    "ap-southeast-5", "ap-southeast-6", "ap-southeast-7", "ap-southeast-8", "ap-south-1",
+    # Europe, the Americas, the Middle East
+    "us-east-1", "us-west-1", "us-southeast-1", "na-south-1", "eu-central-1", "eu-west-1",
+    "me-east-1", "me-central-1",
+    # Finance and Government clouds
+    "cn-hangzhou-finance", "cn-shanghai-finance-1", "cn-shenzhen-finance-1", "cn-shenzhen-finance",
+    "cn-beijing-finance-1", "cn-north-2-gov-1",
+})  # fmt: skip
 
 
 def rule_name_problem(name: str) -> str | None:

@@ -46,6 +46,7 @@ class AlibabaProvider:
     Every write is safe to repeat, so an apply that lost a response (or was interrupted) can be
     retried call by call and rerun as a whole: creating a rule that now exists *as specified* and
     deleting one that is gone are successes; PutTargets is an upsert.
+    `where`: what a saved plan records as the endpoint ("real", "local", or the `--endpoint` text).
     `concurrency`: how many calls `read` makes at once (`crnotify.fanout`). A region's client pair is
     shared by those calls: the SDK clients keep no per-call state, and their HTTP sessions are
     `requests` sessions over urllib3's thread-safe connection pools.
@@ -58,8 +59,11 @@ class AlibabaProvider:
         access_key: tuple[str, str] | None = None,
         retry: RetryPolicy | None = None,
         concurrency: int = DEFAULT_CONCURRENCY,
+        where: str = "real",
     ) -> None:
         self.concurrency = concurrency
+        self.where = where
+        self._account: str | None = None
         self._endpoints = dict(endpoints or {})
         self._access_key = access_key
         self._retry = retry if retry is not None else configured()
@@ -109,6 +113,13 @@ class AlibabaProvider:
             context_for=self._context,
             concurrency=self.concurrency,
         )
+
+    def identity(self, registry: Registry) -> tuple[str, str]:
+        """(account id of the credentials, where the calls go), for a saved plan's target; one
+        ListEventBuses the first time (`eventbridge.account_id`), remembered after."""
+        if self._account is None:
+            self._account = eventbridge.account_id(self._for(registry.region), self._context(registry.region))
+        return self._account, self.where
 
     def event_traces(self, region: str, event_id: str) -> list[dict[str, Any]]:
         """The trace of one event on the region's `default` bus (`crnotify trace`); [] when unknown."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from urllib.parse import urlsplit
 
 from crnotify.errors import (
     AlreadyExists,
@@ -14,9 +15,11 @@ from crnotify.errors import (
     Throttled,
     TransientError,
 )
+from crnotify.providers import retry
 from crnotify.providers.aws import _sdk
 from crnotify.redact import mask_values
 
+CLOUD_DOMAINS = ("amazonaws.com", "amazonaws.com.cn", "api.aws")  # AWS's own endpoint names
 _AUTH = {
     "UnrecognizedClientException",
     "InvalidClientTokenId",
@@ -86,6 +89,14 @@ def translate(exc: BaseException, *, secrets: Iterable[str] = ()) -> ProviderErr
     if isinstance(exc, botocore.NoRegionError):
         return ProviderError(f"no AWS region: {message}", hint="registries of provider aws declare a region")
     if isinstance(exc, botocore.EndpointConnectionError | botocore.ConnectionClosedError):
+        url = str(getattr(exc, "kwargs", {}).get("endpoint_url") or "")
+        host = urlsplit(url).hostname or ""
+        if retry.refused(exc) and host and retry.is_loopback_or_explicit(host, CLOUD_DOMAINS):
+            # An explicit endpoint (moto, AWS_ENDPOINT_URL) nobody listens on: retrying changes nothing.
+            return ProviderError(
+                f"nothing listens at {url} (connection refused)",
+                hint="start the endpoint AWS_ENDPOINT_URL names (e.g. `moto_server`), or unset it",
+            )
         return TransientError(f"could not reach AWS: {message}")
     if isinstance(exc, botocore.ReadTimeoutError | botocore.ConnectTimeoutError):
         return TransientError(f"AWS did not answer in time: {message}")

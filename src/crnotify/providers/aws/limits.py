@@ -1,4 +1,10 @@
-"""AWS's limits and facts, defined once (research/aws-facts.md §2: Amazon EventBridge rule names)."""
+"""AWS's limits and facts, defined once (research/aws-facts.md §2: Amazon EventBridge rule names).
+
+The region codes: AWS's public list, "AWS Regions"
+(https://docs.aws.amazon.com/global-infrastructure/latest/regions/aws-regions.html), the commercial,
+China and GovCloud (US) partitions — the ones Amazon EventBridge and ECR serve customers in; a test
+checks it against the EventBridge regions of the installed botocore's endpoint data.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +12,24 @@ import re
 
 NAME_MAX = 64
 NAME = re.compile(r"[.\-_A-Za-z0-9]+")
+
+# Every region code, for "unknown region" checks: a typo would otherwise validate and fail only at the
+# first call (or at `sts:GetCallerIdentity`, with a message about endpoints, not about the YAML).
+REGIONS = frozenset({
+    # North America
+    "us-east-1", "us-east-2", "us-west-1", "us-west-2", "ca-central-1", "ca-west-1", "mx-central-1",
+    # South America, Africa, the Middle East
+    "sa-east-1", "af-south-1", "me-south-1", "me-central-1", "il-central-1",
+    # Asia Pacific
+    "ap-east-1", "ap-east-2", "ap-northeast-1", "ap-northeast-2", "ap-northeast-3", "ap-south-1",
+    "ap-south-2", "ap-southeast-1", "ap-southeast-2", "ap-southeast-3", "ap-southeast-4",
+    "ap-southeast-5", "ap-southeast-6", "ap-southeast-7",
+    # Europe
+    "eu-central-1", "eu-central-2", "eu-north-1", "eu-south-1", "eu-south-2", "eu-west-1", "eu-west-2",
+    "eu-west-3",
+    # China, GovCloud (US)
+    "cn-north-1", "cn-northwest-1", "us-gov-east-1", "us-gov-west-1",
+})  # fmt: skip
 
 
 def rule_name_problem(name: str) -> str | None:

@@ -94,14 +94,24 @@ class AwsProvider:
         """One API call, translated, and retried under the provider's policy when that can help."""
         return retry_call(partial(_once, client, operation, secrets, **params), self._retry)
 
-    def check_account(self, registry: Registry) -> None:
-        """Refuse to touch an account other than the one the registry declares."""
-        if not registry.account:
-            return
+    def _caller_account(self, registry: Registry) -> str:
         with self._lock:  # one GetCallerIdentity per run, whichever thread asks first
             if self._account is None:
                 identity = self._call(self.client(registry.region, "sts"), "get_caller_identity")
                 self._account = str(identity["Account"])
+            return self._account
+
+    def identity(self, registry: Registry) -> tuple[str, str]:
+        """(account of the credentials, where the calls go: AWS_ENDPOINT_URL or "real"), for a saved
+        plan's target."""
+        endpoint = self._env.get("AWS_ENDPOINT_URL") or self._env.get("AWS_ENDPOINT_URL_EVENTBRIDGE")
+        return self._caller_account(registry), endpoint or "real"
+
+    def check_account(self, registry: Registry) -> None:
+        """Refuse to touch an account other than the one the registry declares."""
+        if not registry.account:
+            return
+        self._caller_account(registry)
         if self._account != registry.account:
             raise AuthError(
                 f"registry {registry.name} declares AWS account {registry.account}, but the credentials "
