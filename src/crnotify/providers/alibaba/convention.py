@@ -341,8 +341,8 @@ def generated_for(bus: BusRule, spec: RegistrySpec, instance_id: str) -> bool:
 
     Observe, do not predict (DESIGN.md §3a): what ACR writes beside the filter — description, target
     id, retry strategy, message template — is our guess (A4, A5), so only what the saved spec
-    determines is compared: the pattern, and the one target's type, endpoint and every param but the
-    message body. A rule of ACR's generated shape that differs from the prediction in those details
+    determines is compared, with the state: the pattern, and the one target's type, endpoint and every
+    param but the message body. A rule of ACR's generated shape that differs from the prediction in those details
     is still ACR's own, never someone else's edit that blocks a plan. The description is the one
     detail a person edits by hand, so a generated one must name the rule and its instance, as any
     text ACR could generate for it does.
@@ -355,7 +355,9 @@ def generated_for(bus: BusRule, spec: RegistrySpec, instance_id: str) -> bool:
     predicted = normalise.bus_rule(default_bus_rule(spec, instance_id))
     if bus_digest(bus) == bus_digest(predicted):
         return True
-    if bus.pattern != predicted.pattern or len(bus.targets) != 1 or len(predicted.targets) != 1:
+    if (bus.pattern, bus.enabled) != (predicted.pattern, predicted.enabled):
+        return False
+    if len(bus.targets) != 1 or len(predicted.targets) != 1:
         return False
     live, want = bus.targets[0], predicted.targets[0]
     return (live.type, live.endpoint, _spec_params(live)) == (want.type, want.endpoint, _spec_params(want))
