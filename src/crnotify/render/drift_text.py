@@ -1,0 +1,31 @@
+"""A drift report as text: one aligned line per item, then a tally by kind."""
+
+from __future__ import annotations
+
+from crnotify.drift import DriftKind, DriftReport
+from crnotify.render._style import paint, safe
+
+COLOURS = {
+    DriftKind.MISSING: "red",
+    DriftKind.REGISTRY_CHANGED: "yellow",
+    DriftKind.BUS_CHANGED: "yellow",
+    DriftKind.PENDING: "cyan",
+    DriftKind.CONFLICT: "red",
+    DriftKind.UNMANAGED: "blue",
+}
+NO_DRIFT = "No drift. The cloud matches the configuration."
+
+
+def render(report: DriftReport, *, color: bool = False) -> str:
+    if not report.items:
+        return NO_DRIFT + "\n"
+    width = max(len(f"{i.registry}/{i.rule}") for i in report.items)
+    kind_width = max(len(i.kind.value) for i in report.items)
+    lines = []
+    for item in report.items:
+        kind = paint(item.kind.value.ljust(kind_width), color, fg=COLOURS[item.kind], bold=True)
+        name = safe(f"{item.registry}/{item.rule}".ljust(width))
+        lines.append(f"  {name}  {kind}  {safe(item.detail)}")
+    parts = ", ".join(f"{n} {kind.value}" for kind in DriftKind if (n := report.count(kind)))
+    lines += ["", f"Drift: {len(report.items)} item(s): {parts}."]
+    return "\n".join(lines) + "\n"
