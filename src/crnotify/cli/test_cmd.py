@@ -72,8 +72,8 @@ def test(
         from crnotify.delivery.send import HttpSender  # noqa: PLC0415
         from crnotify.offline.expectations import check, load_cases  # noqa: PLC0415
         from crnotify.offline.runner import RuleBook, send  # noqa: PLC0415
+        from crnotify.render import diagnostics_text  # noqa: PLC0415
         from crnotify.render import test_report as offline_report  # noqa: PLC0415
-        from crnotify.render.diagnostics import render_text  # noqa: PLC0415
 
         if dingtalk_robot is not None:
             robot = urllib.parse.urlsplit(dingtalk_robot)
@@ -84,7 +84,7 @@ def test(
         loaded = load(paths or (".",))
         if loaded.config is None:
             click.echo(
-                render_text(loaded.diagnostics, config=None, files=loaded.files, color=False),
+                diagnostics_text.render(loaded.diagnostics, config=None, files=loaded.files, color=False),
                 nl=False,
                 err=True,
             )

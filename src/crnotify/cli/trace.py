@@ -52,7 +52,7 @@ def trace_command(  # noqa: PLR0917 (click passes every option as an argument)
         from crnotify.providers import cloud
         from crnotify.providers.alibaba.provider import AlibabaProvider, trace_registries
         from crnotify.render import traces_json, traces_text
-        from crnotify.render.diagnostics import render_diagnostics
+        from crnotify.render.diagnostics_text import render_diagnostics
 
         if not event_id.strip():
             raise ConfigError("EVENT_ID is empty: give the id of an event (its CloudEvents `id`)")
