@@ -25,7 +25,7 @@ from crnotify.model import BusRule, Provider, Registry
 from crnotify.providers.alibaba.convention import RegistrySpec
 from crnotify.providers.alibaba.errors import succeeded
 from crnotify.providers.alibaba.provider import AlibabaProvider
-from crnotify.render.traces import pushed, render_text
+from crnotify.render import traces_text
 from support.cli_run import run_cli, user_workdir
 from test_variants_scenario import REGISTRIES, RULES, SECRETS
 
@@ -58,7 +58,7 @@ def test_succeeded(body: dict[str, object], ok: bool) -> None:
      ("2000", False), ("", False)],
 )  # fmt: skip
 def test_every_documented_notify_status(status: str, ok: bool) -> None:
-    assert pushed(status) is ok
+    assert traces_text.pushed(status) is ok
     step = {
         "Action": "PushEvent",
         "ActionTime": 0,
@@ -66,7 +66,7 @@ def test_every_documented_notify_status(status: str, ok: bool) -> None:
         "Endpoint": "https://x",
         "NotifyStatus": status,
     }
-    text = render_text("e", {"cn-hangzhou": [step]}, color=True)
+    text = traces_text.render("e", {"cn-hangzhou": [step]}, color=True)
     assert ("[32mPushEvent" in text, "[31mPushEvent" in text) == (ok, not ok)  # green: delivered
 
 

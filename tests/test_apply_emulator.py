@@ -239,7 +239,7 @@ def test_apply_proves_itself_by_planning_again(cloud: AlibabaProvider, eventbrid
     assert result.verification is not None
     assert [(c.action, c.rule) for c in result.verification.changes] == [(Action.UPDATE, "hook")]
     assert "All steps applied, but a new plan still shows changes:\n  update prod/hook\n" in (
-        apply_text.outcome(result)
+        apply_text.render(result)
     )
 
 
@@ -258,7 +258,7 @@ def test_a_failed_verifying_read_is_not_convergence(emulator: EmulatorServer) ->
     assert not result.failed
     assert result.verification is None
     assert not result.converged
-    assert "but the verifying re-read failed: " in apply_text.outcome(result)
+    assert "but the verifying re-read failed: " in apply_text.render(result)
 
 
 def test_bad_credentials_are_an_auth_error_with_a_hint(emulator: EmulatorServer) -> None:

@@ -89,7 +89,7 @@ def test_an_edit_after_the_plan_refuses_that_rule_and_the_others_go_on(
     hook = cloud.read_bus_rule(changed.registry("prod"), "hook")
     assert hook is not None
     assert not hook.enabled  # the edit is kept
-    text = apply_text.outcome(result)
+    text = apply_text.render(result)
     assert "Not applied (2):" in text
     assert "prod/hook: update the registry rule: refused" in text
     assert "left as they are: prod/hook" in text

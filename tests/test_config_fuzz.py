@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 
 from crnotify.cli import main
 from crnotify.config import load
-from crnotify.render.diagnostics import render_json, render_text
+from crnotify.render import diagnostics_json, diagnostics_text
 
 REPO = Path(__file__).resolve().parent.parent
 EXAMPLE_TEXTS = [p.read_text() for p in sorted((REPO / "examples").glob("*.yaml"))]
@@ -64,8 +64,8 @@ def check_file_text(text: str | bytes) -> None:
             assert d.code.startswith("CRN")
             assert "valid under" not in d.message  # jsonschema's oneOf wording never reaches users
             assert d.hint, (d.code, d.message)
-        render_text(result.diagnostics, config=result.config, files=result.files)
-        render_json(result.diagnostics, config=result.config, files=result.files)
+        diagnostics_text.render(result.diagnostics, config=result.config, files=result.files)
+        diagnostics_json.render(result.diagnostics, config=result.config, files=result.files)
         out, err = io.StringIO(), io.StringIO()
         with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
             rc = main(["validate", path])
@@ -195,4 +195,4 @@ def test_semantic_combinations(rules: list[dict[str, object]], env: dict[str, st
         result = load([path], env=env, for_cloud=for_cloud)
         assert (result.config is None) == any(d.is_error for d in result.diagnostics)
         assert all(d.line is not None for d in result.diagnostics)
-        render_text(result.diagnostics, config=result.config, files=result.files)
+        diagnostics_text.render(result.diagnostics, config=result.config, files=result.files)

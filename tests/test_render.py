@@ -15,8 +15,7 @@ from crnotify.importer import import_rule, render_yaml
 from crnotify.model import BusCustomization, Config, MessageTemplate, ScanStatus, TemplateFormat
 from crnotify.planner import Plan, plan
 from crnotify.providers.alibaba.convention import RegistrySpec
-from crnotify.render import drift as drift_render
-from crnotify.render import plan_json, plan_markdown, plan_text
+from crnotify.render import drift_json, drift_text, plan_json, plan_markdown, plan_text
 from support.fakecloud import ENV, REGISTRY, FakeCloud, http, rule
 
 GOLDEN = Path(__file__).parent / "golden"
@@ -102,8 +101,8 @@ def test_no_changes() -> None:
 def test_drift() -> None:
     now, cloud = mixed_cloud()
     report = detect(now, read_live(now, cloud))
-    check("drift_mixed.txt", drift_render.render_text(report))
-    check("drift_mixed.json", drift_render.render_json(report))
+    check("drift_mixed.txt", drift_text.render(report))
+    check("drift_mixed.json", drift_json.render(report))
 
 
 def test_escape_sequences_from_the_cloud_never_reach_the_terminal() -> None:
@@ -112,7 +111,7 @@ def test_escape_sequences_from_the_cloud_never_reach_the_terminal() -> None:
     apply(plan(cfg, read_live(cfg, cloud)), cloud, cfg)
     marker = cloud.bus["cn-hangzhou"]["scan-api"].description.rsplit(" ", 1)[1]
     cloud.edit_bus(REGISTRY, "scan-api", description=f"\x1b[2J\u202eevil {marker}")
-    text = plan_text.render(plan(cfg, read_live(cfg, cloud))) + drift_render.render_text(
+    text = plan_text.render(plan(cfg, read_live(cfg, cloud))) + drift_text.render(
         detect(cfg, read_live(cfg, cloud))
     )
     assert "\x1b" not in text

@@ -26,7 +26,9 @@ from crnotify.model import (
     SecretText,
     TemplateFormat,
 )
-from crnotify.render.diagnostics import FORMAT_VERSION, render_diagnostics, render_json, render_text
+from crnotify.render import diagnostics_json, diagnostics_text, rules_json, rules_text
+from crnotify.render.diagnostics_json import FORMAT_VERSION
+from crnotify.render.diagnostics_text import render_diagnostics
 from crnotify.source import Mark
 
 GOLDEN = Path(__file__).resolve().parent / "golden"
@@ -98,14 +100,14 @@ def compare(name: str, text: str) -> None:
 @pytest.mark.parametrize("config", [None, CONFIG], ids=["invalid", "valid"])
 def test_text(config: Config | None) -> None:
     diagnostics = DIAGNOSTICS if config is None else DIAGNOSTICS[1:2]  # a valid config has no errors
-    text = render_text(diagnostics, config=config, files=["team-a.yaml", "registries.yaml"])
+    text = diagnostics_text.render(diagnostics, config=config, files=["team-a.yaml", "registries.yaml"])
     compare(f"diagnostics-{'valid' if config else 'invalid'}.txt", text)
 
 
 @pytest.mark.parametrize("config", [None, CONFIG], ids=["invalid", "valid"])
 def test_json(config: Config | None) -> None:
     diagnostics = DIAGNOSTICS if config is None else DIAGNOSTICS[1:2]
-    text = render_json(diagnostics, config=config, files=["team-a.yaml", "registries.yaml"])
+    text = diagnostics_json.render(diagnostics, config=config, files=["team-a.yaml", "registries.yaml"])
     compare(f"diagnostics-{'valid' if config else 'invalid'}.json", text)
     document = json.loads(text)
     assert document["format_version"] == FORMAT_VERSION
@@ -113,7 +115,19 @@ def test_json(config: Config | None) -> None:
     assert text == json.dumps(document, sort_keys=True, indent=2, ensure_ascii=False) + "\n"
 
 
-@pytest.mark.parametrize("render", [render_text, render_json])
+def test_the_rules_renderers_are_the_rules_part_of_validates_report() -> None:
+    """`rules_text`/`rules_json` render the declared rules alone; validate's report embeds exactly that."""
+    warnings = DIAGNOSTICS[1:2]
+    report = diagnostics_text.render(warnings, config=CONFIG, files=["team-a.yaml"])
+    table = rules_text.render(CONFIG)
+    assert table.startswith("REGISTRY  RULE")
+    assert report.endswith("\n\n" + table)
+    records = json.loads(rules_json.render(CONFIG))
+    assert [r["name"] for r in records] == sorted(r.name for r in CONFIG.rules)
+    assert json.loads(diagnostics_json.render(warnings, config=CONFIG, files=[]))["rules"] == records
+
+
+@pytest.mark.parametrize("render", [diagnostics_text.render, diagnostics_json.render])
 def test_resolved_secrets_never_appear(render: object) -> None:
     text = render(DIAGNOSTICS, config=CONFIG, files=[])  # type: ignore[operator]
     assert "RESOLVED" not in text
@@ -121,8 +135,8 @@ def test_resolved_secrets_never_appear(render: object) -> None:
 
 
 def test_colour_only_when_asked() -> None:
-    plain = render_text(DIAGNOSTICS, config=None, files=[])
-    coloured = render_text(DIAGNOSTICS, config=None, files=[], color=True)
+    plain = diagnostics_text.render(DIAGNOSTICS, config=None, files=[])
+    coloured = diagnostics_text.render(DIAGNOSTICS, config=None, files=[], color=True)
     assert "\x1b[" not in plain
     assert "\x1b[31merror\x1b[0m" in coloured
     assert "\x1b[33mwarning\x1b[0m" in coloured
@@ -130,16 +144,16 @@ def test_colour_only_when_asked() -> None:
 
 def test_control_characters_from_input_are_escaped() -> None:
     sneaky = error("CRN103", "unknown field '\x1b[2Jboom' in rules[0]").at(Mark("a\x07.yaml", 1, 1))
-    text = render_text([sneaky], config=None, files=["a.yaml"])
+    text = diagnostics_text.render([sneaky], config=None, files=["a.yaml"])
     assert "\x1b" not in text
     assert "\x07" not in text
     assert "\\x1b[2Jboom" in text
-    assert "\\u202e" in render_text([error("CRN103", "x\u202ey")], config=None, files=[])
+    assert "\\u202e" in diagnostics_text.render([error("CRN103", "x\u202ey")], config=None, files=[])
 
 
 def test_diagnostics_alone_for_commands_that_stop_on_an_invalid_config() -> None:
     lines = render_diagnostics(DIAGNOSTICS)
-    assert render_text(DIAGNOSTICS, config=None, files=[]).startswith(lines)
+    assert diagnostics_text.render(DIAGNOSTICS, config=None, files=[]).startswith(lines)
     assert lines.count("\n") == 4  # three diagnostics, one hint
     assert render_diagnostics([]) == ""
 

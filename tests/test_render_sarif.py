@@ -20,8 +20,9 @@ from crnotify.cli import main
 from crnotify.config import load
 from crnotify.diagnostics import Diagnostic, error, warning
 from crnotify.diagnostics.codes import TITLES
-from crnotify.render.github import escape_data, escape_property, render_github
-from crnotify.render.sarif import artifact_uri, render_sarif
+from crnotify.render import diagnostics_github, diagnostics_sarif
+from crnotify.render.diagnostics_github import escape_data, escape_property
+from crnotify.render.diagnostics_sarif import artifact_uri
 from crnotify.source import Mark
 
 REPO = Path(__file__).resolve().parent.parent
@@ -56,7 +57,7 @@ def compare(name: str, text: str) -> None:
 
 
 def test_sarif_of_the_examples_is_valid_sarif_and_pinned(example_diagnostics: list[Diagnostic]) -> None:
-    text = render_sarif(example_diagnostics, catalogue=TITLES, version="0.1.0", base=str(REPO))
+    text = diagnostics_sarif.render(example_diagnostics, catalogue=TITLES, version="0.1.0", base=str(REPO))
     log = json.loads(text)
     Draft4Validator(SCHEMA).validate(log)
     compare("validate-examples.sarif.json", text)
@@ -80,7 +81,7 @@ def test_sarif_of_the_examples_is_valid_sarif_and_pinned(example_diagnostics: li
 
 
 def test_github_commands_of_the_examples_are_pinned(example_diagnostics: list[Diagnostic]) -> None:
-    text = render_github(example_diagnostics, files=[str(p.relative_to(REPO)) for p in EXAMPLES])
+    text = diagnostics_github.render(example_diagnostics, files=[str(p.relative_to(REPO)) for p in EXAMPLES])
     compare("validate-examples.github.txt", text)
     lines = text.splitlines()
     assert len(lines) == len(example_diagnostics) + 1
@@ -91,7 +92,7 @@ def test_github_commands_of_the_examples_are_pinned(example_diagnostics: list[Di
 
 def test_github_escaping_follows_the_runner() -> None:
     d = error("CRN205", "100% of 'a,b:c'\r\nsecond line", hint="fix it").at(Mark("dir,x/a:b.yaml", 3, 4))
-    line = render_github([d], files=["dir,x/a:b.yaml"]).splitlines()[0]
+    line = diagnostics_github.render([d], files=["dir,x/a:b.yaml"]).splitlines()[0]
     assert line == (
         "::error file=dir%2Cx/a%3Ab.yaml,line=3,col=4,title=CRN205::"
         "100%25 of 'a,b:c'\\x0d%0Asecond line%0Ahint: fix it"
@@ -101,7 +102,7 @@ def test_github_escaping_follows_the_runner() -> None:
 
 
 def test_github_diagnostic_without_a_file_has_only_a_title() -> None:
-    text = render_github([warning("CRN007", "empty")], files=[])
+    text = diagnostics_github.render([warning("CRN007", "empty")], files=[])
     assert text.splitlines()[0] == "::warning title=CRN007::empty"
     assert text.splitlines()[1] == "crnotify validate: valid: 0 errors, 1 warning in 0 files"
 
@@ -123,7 +124,7 @@ def test_artifact_uris_are_relative_to_the_base(file: str, uri: str) -> None:
 
 def test_sarif_without_locations_or_known_codes_still_validates() -> None:
     log = json.loads(
-        render_sarif([error("CRN999", "odd")], catalogue={"CRN001": "x"}, version="1.0", base="/")
+        diagnostics_sarif.render([error("CRN999", "odd")], catalogue={"CRN001": "x"}, version="1.0", base="/")
     )
     Draft4Validator(SCHEMA).validate(log)
     assert "locations" not in log["runs"][0]["results"][0]

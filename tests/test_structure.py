@@ -4,8 +4,11 @@ and the light commands do not pay for the cloud SDKs."""
 from __future__ import annotations
 
 import ast
+import importlib
+import inspect
 import os
 import pkgutil
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -14,6 +17,7 @@ import click
 import pytest
 
 import crnotify
+import crnotify.render
 from crnotify.cli import cli
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -143,3 +147,25 @@ def test_only_the_retry_policy_waits() -> None:
                 assert "sleep" not in name.lower(), (
                     f"{relative}:{node.lineno} waits: retry through providers.retry"
                 )
+
+
+# render/__init__.py: one subject in one format per module, entry `render(...) -> str`.
+RENDERER_NAME = re.compile(r"[a-z]+(?:_[a-z]+)*_(?:text|json|markdown|sarif|github)")
+RENDERERS = sorted(
+    m.name for m in pkgutil.iter_modules(crnotify.render.__path__) if not m.name.startswith("_")
+)
+
+
+def test_renderers_follow_one_naming_convention() -> None:
+    assert len(RENDERERS) >= 15  # the walk found the package's modules, not an empty path
+    for name in RENDERERS:
+        assert RENDERER_NAME.fullmatch(name), f"render/{name}.py is not <subject>_<format>"
+
+
+@pytest.mark.parametrize("name", RENDERERS)
+def test_every_renderer_has_a_pure_render_entry(name: str) -> None:
+    module = importlib.import_module(f"crnotify.render.{name}")
+    entry = getattr(module, "render", None)
+    assert inspect.isfunction(entry), f"render/{name}.py defines no render()"
+    assert entry.__module__ == module.__name__, f"render/{name}.py imports its render() from elsewhere"
+    assert inspect.signature(entry, eval_str=True).return_annotation is str

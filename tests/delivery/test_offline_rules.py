@@ -25,8 +25,9 @@ from crnotify.model import (
 from crnotify.offline.expectations import EventCase
 from crnotify.offline.runner import RuleBook, prepare, send
 from crnotify.offline.samples import acr_event
+from crnotify.offline.verdicts import EventResult
 from crnotify.providers import cloud
-from crnotify.render.test_report import EventResult, render_json, render_text
+from crnotify.render import test_json, test_text
 from support.local_receiver import http_receiver
 
 ENV = {"DT_TOKEN": "tok-secret-123", "DT_SECRET": "SECsecret456", "HOOK_TOKEN": "hook-secret-789"}
@@ -160,7 +161,7 @@ def test_reports_never_contain_secret_values() -> None:
             acr_event(EventType.BUILD, instance_id="cri-prod", namespace="n", repository="r", tag="t", at=0),
         )
     ]
-    text_report, json_report = render_text(results), render_json(results)
+    text_report, json_report = test_text.render(results), test_json.render(results)
     for secret in ENV.values():
         assert secret not in text_report
         assert secret not in json_report

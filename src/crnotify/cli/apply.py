@@ -134,7 +134,7 @@ def apply_command(  # noqa: PLR0917 (click passes every option as an argument)
                     guard=guard,
                     live=live,
                 )
-        click.echo(apply_text.outcome(result, color=color), nl=False)
+        click.echo(apply_text.render(result, color=color), nl=False)
         return EXIT_OK if result.converged else EXIT_ERROR
 
     return run(ctx, body)

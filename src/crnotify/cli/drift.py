@@ -40,17 +40,16 @@ def drift_command(
     def body() -> int:
         from crnotify.drift import detect
         from crnotify.redact import mask
-        from crnotify.render import drift as render
-        from crnotify.render import drift_markdown
+        from crnotify.render import drift_json, drift_markdown, drift_text
 
         with cloud_session(ctx, paths, local, endpoint) as session:
             report = detect(session.config, read_cloud(session), skip=session.skipped)
         if fmt == "json":
-            click.echo(render.render_json(report), nl=False)
+            click.echo(drift_json.render(report), nl=False)
         elif fmt == "markdown":
             click.echo(mask(drift_markdown.render(report)), nl=False)
         else:
-            click.echo(render.render_text(report, color=use_color()), nl=False)
+            click.echo(drift_text.render(report, color=use_color()), nl=False)
         return EXIT_CHANGES if report.has_drift else EXIT_OK
 
     return run(ctx, body)

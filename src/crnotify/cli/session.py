@@ -43,7 +43,7 @@ class Session:
 def load_config(paths: Sequence[str], env: Mapping[str, str] | None = None) -> Config:
     """The config, loaded for the cloud (unset `${env:…}` is an error); its errors as one ConfigError."""
     from crnotify.config import load
-    from crnotify.render.diagnostics import render_diagnostics
+    from crnotify.render.diagnostics_text import render_diagnostics
 
     result = load(list(paths) or ["."], env=env, for_cloud=True)
     log.info("read %d YAML file(s): %s", len(result.files), ", ".join(result.files) or "none")

@@ -72,8 +72,12 @@ def test(
         from crnotify.delivery.send import HttpSender  # noqa: PLC0415
         from crnotify.offline.expectations import check, load_cases  # noqa: PLC0415
         from crnotify.offline.runner import RuleBook, send  # noqa: PLC0415
-        from crnotify.render import test_report as offline_report  # noqa: PLC0415
-        from crnotify.render.diagnostics import render_text  # noqa: PLC0415
+        from crnotify.offline.verdicts import EventResult  # noqa: PLC0415
+        from crnotify.render import (  # noqa: PLC0415
+            diagnostics_text,
+            test_json,
+            test_text,
+        )
 
         if dingtalk_robot is not None:
             robot = urllib.parse.urlsplit(dingtalk_robot)
@@ -84,7 +88,7 @@ def test(
         loaded = load(paths or (".",))
         if loaded.config is None:
             click.echo(
-                render_text(loaded.diagnostics, config=None, files=loaded.files, color=False),
+                diagnostics_text.render(loaded.diagnostics, config=None, files=loaded.files, color=False),
                 nl=False,
                 err=True,
             )
@@ -107,13 +111,11 @@ def test(
                             dingtalk_robot=dingtalk_robot,
                         )
             results.append(
-                offline_report.EventResult(
-                    case=case, verdicts=tuple(verdicts), checks=tuple(checks), sent=tuple(sent)
-                )
+                EventResult(case=case, verdicts=tuple(verdicts), checks=tuple(checks), sent=tuple(sent))
             )
         if sender is not None:
             sender.close()
-        render = offline_report.render_json if fmt == "json" else offline_report.render_text
+        render = test_json.render if fmt == "json" else test_text.render
         click.echo(render(results), nl=False)
         return EXIT_ERROR if any(r.failed for r in results) else EXIT_OK
 

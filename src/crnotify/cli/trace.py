@@ -51,8 +51,8 @@ def trace_command(  # noqa: PLR0917 (click passes every option as an argument)
         from crnotify.model import Config
         from crnotify.providers import cloud
         from crnotify.providers.alibaba.provider import AlibabaProvider, trace_registries
-        from crnotify.render.diagnostics import render_diagnostics
-        from crnotify.render.traces import render_json, render_text
+        from crnotify.render import traces_json, traces_text
+        from crnotify.render.diagnostics_text import render_diagnostics
 
         if not event_id.strip():
             raise ConfigError("EVENT_ID is empty: give the id of an event (its CloudEvents `id`)")
@@ -83,9 +83,9 @@ def trace_command(  # noqa: PLR0917 (click passes every option as an argument)
             fan.run()
             found = {region: answers[region] for region in wanted}
         if fmt == "json":
-            click.echo(render_json(event_id, found), nl=False)
+            click.echo(traces_json.render(event_id, found), nl=False)
         else:
-            click.echo(render_text(event_id, found, color=use_color()), nl=False)
+            click.echo(traces_text.render(event_id, found, color=use_color()), nl=False)
         return EXIT_OK if any(found.values()) else EXIT_ERROR
 
     return run(ctx, body)

@@ -37,9 +37,12 @@ def validate(ctx: click.Context, paths: tuple[str, ...], fmt: str) -> int:
         # Imported here so that `crnotify --help` does not pay for YAML and JSON Schema.
         from crnotify.config import load  # noqa: PLC0415
         from crnotify.diagnostics.codes import TITLES  # noqa: PLC0415
-        from crnotify.render.diagnostics import render_json, render_text  # noqa: PLC0415
-        from crnotify.render.github import render_github  # noqa: PLC0415
-        from crnotify.render.sarif import render_sarif  # noqa: PLC0415
+        from crnotify.render import (  # noqa: PLC0415
+            diagnostics_github,
+            diagnostics_json,
+            diagnostics_sarif,
+            diagnostics_text,
+        )
 
         result = load(paths or (".",))
         if verbosity(ctx):  # logging is imported only when asked for: validate starts fast
@@ -50,13 +53,15 @@ def validate(ctx: click.Context, paths: tuple[str, ...], fmt: str) -> int:
             errors = sum(d.is_error for d in result.diagnostics)
             log.info("%d error(s), %d warning(s)", errors, len(result.diagnostics) - errors)
         if fmt == "json":
-            output = render_json(result.diagnostics, config=result.config, files=result.files)
+            output = diagnostics_json.render(result.diagnostics, config=result.config, files=result.files)
         elif fmt == "sarif":
-            output = render_sarif(result.diagnostics, catalogue=TITLES, version=__version__, base=os.getcwd())
+            output = diagnostics_sarif.render(
+                result.diagnostics, catalogue=TITLES, version=__version__, base=os.getcwd()
+            )
         elif fmt == "github":
-            output = render_github(result.diagnostics, files=result.files)
+            output = diagnostics_github.render(result.diagnostics, files=result.files)
         else:
-            output = render_text(
+            output = diagnostics_text.render(
                 result.diagnostics, config=result.config, files=result.files, color=use_color()
             )
         click.echo(output, nl=False)

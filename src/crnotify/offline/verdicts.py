@@ -1,15 +1,15 @@
-"""What an event case expects and how `crnotify test` checks it: the data of an event file and the
-verdicts' comparison with its expectations. No file reading here (that is `expectations`), so the
-renderers can use these types.
+"""What an event case expects and how `crnotify test` checks it: the data of an event file, the
+verdicts' comparison with its expectations, and each event's result. No file reading here (that is
+`expectations`), so the renderers can use these types.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
-from crnotify.offline.runner import Verdict
+from crnotify.offline.runner import Sent, Verdict
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -76,3 +76,28 @@ def _fire_check(name: str, verdicts: Sequence[Verdict], *, want: bool) -> Check:
     if verdict.fires == want:
         return Check(description=description, passed=True)
     return Check(description=description, passed=False, detail=verdict.reason or "it fires")
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class EventResult:
+    case: EventCase
+    verdicts: tuple[Verdict, ...]
+    checks: tuple[Check, ...] = ()
+    sent: tuple[Sent, ...] = field(default=())
+
+    @property
+    def failed(self) -> bool:
+        return any(not c.passed for c in self.checks) or any(not s.ok for s in self.sent)
+
+
+def summary(results: Sequence[EventResult]) -> dict[str, int]:
+    checks = [c for r in results for c in r.checks]
+    sent = [s for r in results for s in r.sent]
+    return {
+        "events": len(results),
+        "firings": sum(v.fires for r in results for v in r.verdicts),
+        "expectations_passed": sum(c.passed for c in checks),
+        "expectations_failed": sum(not c.passed for c in checks),
+        "deliveries_ok": sum(s.ok for s in sent),
+        "deliveries_failed": sum(not s.ok for s in sent),
+    }

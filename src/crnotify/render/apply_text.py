@@ -38,7 +38,8 @@ def step_line(step: StepResult, *, color: bool = False) -> str:
     return "\n".join([line, *(f"    {part}" for part in safe(step.error).splitlines())])
 
 
-def outcome(result: ApplyResult, *, color: bool = False) -> str:
+def render(result: ApplyResult, *, color: bool = False) -> str:
+    """The outcome, after the steps: what was applied, what was not and why, and how to finish."""
     lines: list[str] = []
     done = [s for s in result.steps if s.status is StepStatus.APPLIED]
     if result.failed:

@@ -341,11 +341,11 @@ def generated_for(bus: BusRule, spec: RegistrySpec, instance_id: str) -> bool:
 
     Observe, do not predict (DESIGN.md §3a): what ACR writes beside the filter — description, target
     id, retry strategy, message template — is our guess (A4, A5), so only what the saved spec
-    determines is compared, with the state: the pattern, and the one target's type, endpoint and every
-    param but the message body. A rule of ACR's generated shape that differs from the prediction in those details
-    is still ACR's own, never someone else's edit that blocks a plan. The description is the one
-    detail a person edits by hand, so a generated one must name the rule and its instance, as any
-    text ACR could generate for it does.
+    determines is compared, with the state: the pattern, and the one target's type, endpoint and
+    every param but the message body. A rule of ACR's generated shape that differs from the
+    prediction in those details is still ACR's own, never someone else's edit that blocks a plan.
+    The description is the one detail a person edits by hand, so a generated one must name the rule
+    and its instance, as any text ACR could generate for it does.
     """
     if read_marker(bus.description).digest is not None:
         return False

@@ -27,7 +27,7 @@ SARIF_SCHEMA = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schem
 GUIDE = "the crnotify guide (docs/guide.md), section Troubleshooting"
 
 
-def render_sarif(
+def render(
     diagnostics: Sequence[Diagnostic],
     *,
     catalogue: Mapping[str, str],

@@ -19,7 +19,7 @@ from crnotify.diagnostics import Diagnostic, count
 from crnotify.render._text import plural, safe
 
 
-def render_github(diagnostics: Sequence[Diagnostic], *, files: Sequence[str]) -> str:
+def render(diagnostics: Sequence[Diagnostic], *, files: Sequence[str]) -> str:
     lines = [_command(d) for d in diagnostics]
     errors, warnings = count(diagnostics)
     verdict = "invalid" if errors else "valid"

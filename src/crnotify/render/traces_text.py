@@ -1,4 +1,4 @@
-"""`crnotify trace`: an event's way through EventBridge (QueryEventTraces), as text or JSON."""
+"""`crnotify trace` as text: an event's way through EventBridge (QueryEventTraces), one line a step."""
 
 from __future__ import annotations
 
@@ -8,9 +8,8 @@ from datetime import UTC, datetime
 from typing import Any
 
 from crnotify.redact import mask_query_secrets
-from crnotify.render._text import json_document, paint, safe
+from crnotify.render._text import paint, safe
 
-TRACE_VERSION = 1
 # A push's `NotifyStatus` when it succeeded: "Success"/"success", or an HTTP 2xx code, bare ("200")
 # or as the API metadata's example shows it ("[200]Ok").
 _PUSHED = re.compile(r"success|\[?2\d\d(\D.*)?", re.IGNORECASE | re.DOTALL)
@@ -40,9 +39,7 @@ def _describe(step: Mapping[str, Any]) -> str:
     return f"{text} ({latency} ms)" if latency not in (None, "") else text
 
 
-def render_text(
-    event_id: str, found: Mapping[str, Sequence[Mapping[str, Any]]], *, color: bool = False
-) -> str:
+def render(event_id: str, found: Mapping[str, Sequence[Mapping[str, Any]]], *, color: bool = False) -> str:
     """`found` maps each region queried to its trace steps (oldest first)."""
     lines: list[str] = []
     for region, steps in found.items():
@@ -58,20 +55,3 @@ def render_text(
         regions = ", ".join(found) or "no region"
         lines.append(f"no trace of event {event_id} in {regions} (traces are kept for 3 days)")
     return "\n".join(safe(line) for line in lines) + "\n"
-
-
-def render_json(event_id: str, found: Mapping[str, Sequence[Mapping[str, Any]]]) -> str:
-    payload = {
-        "version": TRACE_VERSION,
-        "event_id": event_id,
-        "regions": {
-            region: [
-                {**dict(step), "Endpoint": mask_query_secrets(str(step["Endpoint"]))}
-                if "Endpoint" in step
-                else dict(step)
-                for step in steps
-            ]
-            for region, steps in found.items()
-        },
-    }
-    return json_document(payload)

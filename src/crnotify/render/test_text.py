@@ -1,42 +1,15 @@
-"""Pure renderers for `crnotify test` results: text for people, JSON (versioned, sorted keys) for tools."""
+"""`crnotify test` results as text, for people: per event file the rules that fire (with the messages they
+would send), those that do not and why, deliveries and expectations; then the totals."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from typing import Any
 
 from crnotify.delivery.dingtalk import parse_message
-from crnotify.offline.runner import Message, Sent, Verdict
-from crnotify.offline.verdicts import Check, EventCase
-from crnotify.render._text import json_document, safe
-
-REPORT_VERSION = 1
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class EventResult:
-    case: EventCase
-    verdicts: tuple[Verdict, ...]
-    checks: tuple[Check, ...] = ()
-    sent: tuple[Sent, ...] = field(default=())
-
-    @property
-    def failed(self) -> bool:
-        return any(not c.passed for c in self.checks) or any(not s.ok for s in self.sent)
-
-
-def summary(results: Sequence[EventResult]) -> dict[str, int]:
-    checks = [c for r in results for c in r.checks]
-    sent = [s for r in results for s in r.sent]
-    return {
-        "events": len(results),
-        "firings": sum(v.fires for r in results for v in r.verdicts),
-        "expectations_passed": sum(c.passed for c in checks),
-        "expectations_failed": sum(not c.passed for c in checks),
-        "deliveries_ok": sum(s.ok for s in sent),
-        "deliveries_failed": sum(not s.ok for s in sent),
-    }
+from crnotify.offline.runner import Message
+from crnotify.offline.verdicts import EventResult, summary
+from crnotify.render._text import safe
 
 
 def _describe_event(event: Any) -> str:
@@ -77,7 +50,7 @@ def _message_lines(message: Message) -> list[str]:
     return lines
 
 
-def render_text(results: Sequence[EventResult]) -> str:
+def render(results: Sequence[EventResult]) -> str:
     lines: list[str] = []
     for result in results:
         lines.append(f"{result.case.path}: {_describe_event(result.case.event)}")
@@ -110,53 +83,3 @@ def render_text(results: Sequence[EventResult]) -> str:
     lines.append(tail)
     # Event files and configs are user input: no terminal escape sequences reach the screen.
     return "\n".join(safe(line) for line in lines) + "\n"
-
-
-def render_json(results: Sequence[EventResult]) -> str:
-    payload = {
-        "version": REPORT_VERSION,
-        "events": [
-            {
-                "path": r.case.path,
-                "event_id": r.case.event.get("id"),
-                "rules": [
-                    {
-                        "registry": v.registry,
-                        "rule": v.rule,
-                        "fires": v.fires,
-                        "skipped": v.skipped,
-                        "reason": v.reason,
-                        "messages": [
-                            {
-                                "target_id": m.target_id,
-                                "kind": m.kind,
-                                "endpoint": m.endpoint,
-                                "signed": m.signed,
-                                "headers": dict(m.headers),
-                                "body": m.body,
-                                "error": m.error,
-                            }
-                            for m in v.messages
-                        ],
-                    }
-                    for v in r.verdicts
-                ],
-                "expectations": [
-                    {"description": c.description, "passed": c.passed, "detail": c.detail} for c in r.checks
-                ],
-                "deliveries": [
-                    {
-                        "rule": s.rule,
-                        "target_id": s.target_id,
-                        "endpoint": s.endpoint,
-                        "ok": s.ok,
-                        "detail": s.detail,
-                    }
-                    for s in r.sent
-                ],
-            }
-            for r in results
-        ],
-        "summary": summary(results),
-    }
-    return json_document(payload)

@@ -1,11 +1,12 @@
-"""The declared rules as a text table and as JSON records (for `validate`). Secrets stay references:
-only what the user wrote (`${env:NAME}`) is shown, never a resolved value."""
+"""The declared rules as an aligned text table (for `validate`). Secrets stay references: only what
+the user wrote (`${env:NAME}`) is shown, never a resolved value."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
 from crnotify.model import Config, Rule, Scope, ScopeKind
+from crnotify.render._text import safe
 
 HEADERS = ("REGISTRY", "RULE", "EVENT", "SCOPE", "TAGS", "NOTIFY", "BUS")
 
@@ -66,34 +67,6 @@ def _align(rows: Sequence[Sequence[str]]) -> list[str]:
     return ["  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip() for row in rows]
 
 
-def rule_record(rule: Rule) -> dict[str, object]:
-    template = rule.bus.template
-    return {
-        "name": rule.name,
-        "registry": rule.registry,
-        "event": rule.event_type.value,
-        "scope": {
-            "kind": rule.scope.kind.value,
-            "namespaces": list(rule.scope.namespaces),
-            "repositories": list(rule.scope.repositories),
-        },
-        "tags": rule.tag_pattern,
-        "scan_status": [s.value for s in rule.scan_status],
-        "notify": {
-            "method": rule.notify.method.value,
-            "url": rule.notify.url.template,
-            "secret": None if rule.notify.secret is None else rule.notify.secret.template,
-        },
-        "bus": {
-            "description": rule.bus.description,
-            "enabled": rule.bus.enabled,
-            "template": None
-            if template is None
-            else {
-                "format": template.format.value,
-                "title": template.title,
-                "text": template.text,
-                "variables": dict(template.variables),
-            },
-        },
-    }
+def render(config: Config) -> str:
+    """The table, one rule a line under a header; names and patterns come from YAML, so made safe."""
+    return "".join(f"{safe(line)}\n" for line in rules_table(config))

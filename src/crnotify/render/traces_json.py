@@ -1,0 +1,29 @@
+"""`crnotify trace` as versioned JSON: the trace steps of each region queried, as EventBridge gave them
+(endpoint URLs with their secret query parameters masked)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from crnotify.redact import mask_query_secrets
+from crnotify.render._text import json_document
+
+TRACE_VERSION = 1
+
+
+def render(event_id: str, found: Mapping[str, Sequence[Mapping[str, Any]]]) -> str:
+    payload = {
+        "version": TRACE_VERSION,
+        "event_id": event_id,
+        "regions": {
+            region: [
+                {**dict(step), "Endpoint": mask_query_secrets(str(step["Endpoint"]))}
+                if "Endpoint" in step
+                else dict(step)
+                for step in steps
+            ]
+            for region, steps in found.items()
+        },
+    }
+    return json_document(payload)
