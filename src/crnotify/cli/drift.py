@@ -7,6 +7,7 @@ from __future__ import annotations
 import click
 
 from crnotify.cli._app import (
+    advice_where,
     cloud_options,
     cloud_session,
     format_option,
@@ -44,7 +45,8 @@ def drift_command(
         from crnotify.render import drift_markdown
 
         with cloud_session(ctx, paths, local, endpoint) as session:
-            report = detect(session.config, read_cloud(session), skip=session.skipped)
+            where = advice_where(ctx, paths, local, endpoint)  # advice runs as printed, from here
+            report = detect(session.config, read_cloud(session), skip=session.skipped, where=where)
         if fmt == "json":
             click.echo(render.render_json(report), nl=False)
         elif fmt == "markdown":
