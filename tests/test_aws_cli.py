@@ -195,7 +195,7 @@ def test_import_then_adopt_then_plan_is_empty(workdir: Path, capsys: Any) -> Non
     assert "Not managed by crnotify, left alone" in out
 
     code, out, err = run(
-        capsys, "import", "config", "--registry", "ecr-prod", "--adopt", "--out", "imported.yaml"
+        capsys, "import", "config", "--registry", "ecr-prod", "--adopt", "--all", "--out", "imported.yaml"
     )
     assert code == 0, err
     assert "Adopted 3 rule(s)" in err

@@ -100,7 +100,7 @@ def test_the_examples_import_back_as_declared(workdir: Path, capsys: Any) -> Non
     (workdir / "config" / "aws.yaml").unlink()
 
     code, out, err = run(
-        capsys, "import", "config", "--registry", "ecr-use1", "--adopt", "--out", "imported.yaml"
+        capsys, "import", "config", "--registry", "ecr-use1", "--adopt", "--all", "--out", "imported.yaml"
     )
     assert code == 0, out + err
     assert f"Adopted {len(RULES)} rule(s)" in err

@@ -242,7 +242,8 @@ def test_declared_name_taken_by_an_edited_foreign_rule_is_an_error() -> None:
     (error,) = p.errors
     assert error.rule == "scan-api"
     assert error.hint is not None
-    assert "import --registry prod --adopt" in error.hint
+    assert "import{paths} --registry prod --rule scan-api --adopt" not in error.hint
+    assert "crnotify import --registry prod --rule scan-api --adopt" in error.hint
 
 
 def test_secret_rotation_shows_as_sensitive_change() -> None:

@@ -112,7 +112,7 @@ def test_mixed_plan_markdown() -> None:
     assert "`prod/edited`: `description`" in text
     assert "prod/edited</code>: ~ update, ↻ reapply-bus — ⚠️ discards 1 bus edit(s)" in text
     assert "| `notify.secret` | _sensitive_ | _sensitive: removed_ |" in text
-    assert "crnotify import --registry prod --adopt" in page.codes
+    assert "crnotify import --registry prod --rule taken --adopt" in page.codes
 
 
 def test_no_changes_plan_markdown() -> None:

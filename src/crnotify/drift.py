@@ -13,7 +13,7 @@ from collections.abc import Collection
 from dataclasses import dataclass
 
 from crnotify.model import Config, LiveState
-from crnotify.planner.assessment import DriftKind
+from crnotify.planner.assessment import DriftKind, fill_paths
 from crnotify.planner.core import assess
 
 
@@ -38,10 +38,13 @@ class DriftReport:
         return sum(1 for item in self.items if item.kind is kind)
 
 
-def detect(config: Config, live: LiveState, *, skip: Collection[str] = ()) -> DriftReport:
-    """Drift of every registry of `config` but those named in `skip` (see `planner.plan`)."""
+def detect(config: Config, live: LiveState, *, skip: Collection[str] = (), where: str = "") -> DriftReport:
+    """Drift of every registry of `config` but those named in `skip` (see `planner.plan`; `where`
+    too, for the advice in the details)."""
     items = [
-        DriftItem(registry=a.registry, rule=a.rule, kind=finding.kind, detail=finding.detail)
+        DriftItem(
+            registry=a.registry, rule=a.rule, kind=finding.kind, detail=fill_paths(finding.detail, where)
+        )
         for a in assess(config, live, skip=skip)
         for finding in a.findings
     ]

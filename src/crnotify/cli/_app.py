@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib
 import os
+import shlex
 import sys
 from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager
@@ -209,6 +210,18 @@ def cloud_session(
     return open_session(
         paths, local=use_local, endpoint=use_endpoint, config=config, concurrency=concurrency(ctx)
     )
+
+
+def advice_where(ctx: click.Context, paths: Sequence[str], local: bool, endpoint: str | None) -> str:
+    """What a printed command needs to run as printed from here: the configuration paths and the
+    cloud options this command was given (`planner.assessment.fill_paths`)."""
+    use_local, use_endpoint = cloud_target(ctx, local, endpoint)
+    words = [
+        *paths,
+        *(["--local"] if use_local else []),
+        *(["--endpoint", use_endpoint] if use_endpoint else []),
+    ]
+    return " " + shlex.join(words) if words else ""
 
 
 def read_cloud(session: Session) -> LiveState:

@@ -12,7 +12,15 @@ from typing import TYPE_CHECKING
 
 import click
 
-from crnotify.cli._app import cloud_options, cloud_session, paths_argument, read_cloud, run, use_color
+from crnotify.cli._app import (
+    advice_where,
+    cloud_options,
+    cloud_session,
+    paths_argument,
+    read_cloud,
+    run,
+    use_color,
+)
 from crnotify.errors import EXIT_ERROR, EXIT_OK, ApplyError, ConfigError, StalePlanError
 from crnotify.model import Config, Registry
 
@@ -98,7 +106,8 @@ def apply_command(  # noqa: PLR0917 (click passes every option as an argument)
             guard = stack.enter_context(lock.hold(session.provider, reached(session), enabled=not no_lock))
             config = session.config
             live = read_cloud(session)
-            current = plan(config, live, skip=session.skipped)
+            where = advice_where(ctx, config_paths, local, endpoint)  # advice runs as printed, from here
+            current = plan(config, live, skip=session.skipped, where=where)
             if saved is not None:
                 if config_digest(config) != saved.desired_digest:
                     raise StalePlanError(

@@ -7,6 +7,7 @@ from __future__ import annotations
 import click
 
 from crnotify.cli._app import (
+    advice_where,
     cloud_options,
     cloud_session,
     format_option,
@@ -43,7 +44,8 @@ def drift_command(
         from crnotify.render import drift_json, drift_markdown, drift_text
 
         with cloud_session(ctx, paths, local, endpoint) as session:
-            report = detect(session.config, read_cloud(session), skip=session.skipped)
+            where = advice_where(ctx, paths, local, endpoint)  # advice runs as printed, from here
+            report = detect(session.config, read_cloud(session), skip=session.skipped, where=where)
         if fmt == "json":
             click.echo(drift_json.render(report), nl=False)
         elif fmt == "markdown":

@@ -9,6 +9,7 @@ from pathlib import Path
 import click
 
 from crnotify.cli._app import (
+    advice_where,
     cloud_options,
     cloud_session,
     format_option,
@@ -66,7 +67,8 @@ def plan_command(  # noqa: PLR0917 (click passes every option as an argument)
         with cloud_session(ctx, paths, local, endpoint) as session:
             live = read_cloud(session)
             reached = None if out is None else target(session)
-        result = plan(session.config, live, skip=session.skipped)
+        where = advice_where(ctx, paths, local, endpoint)  # advice runs as printed, from here
+        result = plan(session.config, live, skip=session.skipped, where=where)
         if fmt == "json":
             click.echo(plan_json.render(result), nl=False)
         elif fmt == "markdown":  # for a public pull-request comment: mask once more, to be sure

@@ -375,6 +375,22 @@ def _surrogate(text: str, mark: Mark, path: Path) -> Diagnostic:
     ).at(mark)
 
 
+class _Dumper(yaml.SafeDumper):
+    """Multi-line strings (message templates) as `|` block scalars, as a person writes them."""
+
+
+def _represent_str(dumper: yaml.SafeDumper, text: str) -> yaml.ScalarNode:
+    # PyYAML falls back to a quoted scalar by itself when a block cannot hold the text exactly
+    # (trailing spaces on a line, say), so the style is only a preference and never changes the value.
+    style = "|" if "\n" in text else None
+    return dumper.represent_scalar("tag:yaml.org,2002:str", text, style=style)
+
+
+_Dumper.add_representer(str, _represent_str)
+
+
 def dump(value: object) -> str:
     """YAML text for plain data (`crnotify import` writes rules with it), keys in the given order."""
-    return yaml.safe_dump(value, sort_keys=False, allow_unicode=True, default_flow_style=False, width=100)
+    return yaml.dump(
+        value, Dumper=_Dumper, sort_keys=False, allow_unicode=True, default_flow_style=False, width=100
+    )

@@ -18,6 +18,7 @@ Drift kinds (stable strings; scripts match on them):
 
 from __future__ import annotations
 
+import shlex
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -97,19 +98,41 @@ def refused(registry: str, rule: str, *, kind: DriftKind, error: PlanError, deta
     )
 
 
-ADOPT_HINT = (
-    "run `crnotify import --registry {registry} --adopt` to take it over, or rename the declared rule"
-)
+# Advice is a command the user can run as printed, from where they ran crnotify: `{paths}` stands for
+# the configuration paths (and cloud options) they gave, which only the CLI knows; it fills them in
+# (`fill_paths`) before rendering, whatever the cloud. The command adopts the one rule it names.
+PATHS = "{paths}"
+ADOPT_COMMAND = "crnotify import{paths} --registry {registry} --rule {rule} --adopt"
+
+
+def adopt_command(registry: str, rule: str) -> str:
+    """The command that adopts `rule` alone, its `{paths}` left for the CLI to fill."""
+    return ADOPT_COMMAND.format(paths=PATHS, registry=shlex.quote(registry), rule=shlex.quote(rule))
+
+
+def adopt_hint(registry: str, rule: str) -> str:
+    return f"run `{adopt_command(registry, rule)}` to take it over, or rename the declared rule"
+
+
+def fill_paths(text: str, where: str) -> str:
+    """`text` with its `{paths}` replaced by `where` (" config/ --endpoint …", or "" for none)."""
+    return text.replace(PATHS, where)
+
+
 PENDING_DELETE = "managed by crnotify but no longer declared: apply deletes it"
 
 
 __all__ = [
-    "ADOPT_HINT",
+    "ADOPT_COMMAND",
+    "PATHS",
     "PENDING_DELETE",
     "Assessment",
     "DriftKind",
     "Finding",
     "Standing",
+    "adopt_command",
+    "adopt_hint",
+    "fill_paths",
     "in_sync",
     "refused",
     "unmanaged",

@@ -8,11 +8,12 @@ assessments, and `crnotify.drift` reads the findings of the same ones.
 from __future__ import annotations
 
 from collections.abc import Collection, Iterator
+from dataclasses import replace
 
 from crnotify import normalise
 from crnotify.model import Config, LiveState
-from crnotify.planner.assessment import Assessment, Standing
-from crnotify.planner.changes import Plan, RuleRef
+from crnotify.planner.assessment import Assessment, Standing, fill_paths
+from crnotify.planner.changes import Plan, PlanError, RuleRef
 from crnotify.providers import cloud
 
 
@@ -28,19 +29,24 @@ def assess(config: Config, live: LiveState, *, skip: Collection[str] = ()) -> It
             yield rules.assess(registry, declared.get(name), current.get(name))
 
 
-def plan(config: Config, live: LiveState, *, skip: Collection[str] = ()) -> Plan:
+def plan(config: Config, live: LiveState, *, skip: Collection[str] = (), where: str = "") -> Plan:
     """The plan for every registry of `config` except those named in `skip` (listed as skipped:
-    e.g. aws registries under `--local` or `--endpoint`, whose emulator is of Alibaba Cloud only)."""
+    e.g. aws registries under `--local` or `--endpoint`, whose emulator is of Alibaba Cloud only).
+    `where`: the paths and options the advice in the errors' hints needs (`assessment.fill_paths`)."""
     assessments = list(assess(config, live, skip=skip))
     return Plan(
         changes=tuple(change for a in assessments for change in a.changes),
-        errors=tuple(a.error for a in assessments if a.error is not None),
+        errors=tuple(_filled(a.error, where) for a in assessments if a.error is not None),
         unmanaged=tuple(
             RuleRef(registry=a.registry, rule=a.rule) for a in assessments if a.standing is Standing.UNMANAGED
         ),
         registries=config.registries,
         skipped=tuple(r.name for r in config.registries if r.name in skip),
     )
+
+
+def _filled(error: PlanError, where: str) -> PlanError:
+    return error if error.hint is None else replace(error, hint=fill_paths(error.hint, where))
 
 
 def config_digest(config: Config) -> str:

@@ -33,12 +33,13 @@ from crnotify import normalise
 from crnotify.marker import Marker, read_marker
 from crnotify.model import BusCustomization, BusRule, LiveRule, Registry, Rule
 from crnotify.planner.assessment import (
-    ADOPT_HINT,
     PENDING_DELETE,
     Assessment,
     DriftKind,
     Finding,
     Standing,
+    adopt_command,
+    adopt_hint,
     in_sync,
     refused,
     unmanaged,
@@ -191,11 +192,11 @@ def _declared(desired: Desired, live: LiveRule | None) -> Assessment:
             rule=name,
             message=f"{where} named {name!r} already exists and is not managed by crnotify "
             "(its bus rule has no crnotify marker and carries edits crnotify did not make)",
-            hint=ADOPT_HINT.format(registry=registry),
+            hint=adopt_hint(registry, name),
         )
         detail = (
             "a live rule of this name is not managed by crnotify; "
-            f"adopt it with `crnotify import --registry {registry} --adopt`"
+            f"adopt it with `{adopt_command(registry, name)}`"
         )
         return refused(registry, name, kind=DriftKind.CONFLICT, error=error, detail=detail)
     if found.ownership is Ownership.BUS_MISSING:

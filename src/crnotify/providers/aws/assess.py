@@ -21,12 +21,13 @@ from __future__ import annotations
 from crnotify import normalise
 from crnotify.model import BusRule, LiveRule, Registry, Rule
 from crnotify.planner.assessment import (
-    ADOPT_HINT,
     PENDING_DELETE,
     Assessment,
     DriftKind,
     Finding,
     Standing,
+    adopt_command,
+    adopt_hint,
     in_sync,
     refused,
     unmanaged,
@@ -105,11 +106,11 @@ def assess(registry: Registry, rule: Rule | None, live: LiveRule | None) -> Asse
             rule=name,
             message=f"an EventBridge rule named {name!r} already exists and is not managed by "
             f"crnotify for registry {registry.name} (no crnotify tags)",
-            hint=ADOPT_HINT.format(registry=registry.name),
+            hint=adopt_hint(registry.name, name),
         )
         detail = (
             "a live rule of this name is not managed by crnotify; "
-            f"adopt it with `crnotify import --registry {registry.name} --adopt`"
+            f"adopt it with `{adopt_command(registry.name, name)}`"
         )
         return refused(registry.name, name, kind=DriftKind.CONFLICT, error=error, detail=detail)
     if normalise.bus_rule(bus) == want:
