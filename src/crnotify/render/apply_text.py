@@ -1,4 +1,5 @@
-"""An apply's progress and outcome as text: one line per step, then exactly what was and was not done."""
+"""An apply's progress and outcome as text: one numbered line per step, in the order of the apply's
+history (`crnotify.apply`), then exactly what was and was not done."""
 
 from __future__ import annotations
 
@@ -32,7 +33,9 @@ def step_line(step: StepResult, *, color: bool = False) -> str:
         verb = "create the EventBridge rule"  # aws: the rule has no registry side
     status = paint(step.status.value, color, fg=STATUS_COLOURS[step.status])
     name = safe(f"{step.change.registry}/{step.change.rule}")
-    line = f"{paint(symbol, color, fg=colour)} {name}: {verb}: {status}"
+    # The step's number in the apply's history (crnotify.apply): the log of a run reads in order.
+    number = f"[{step.sequence}] " if step.sequence else ""
+    line = f"{number}{paint(symbol, color, fg=colour)} {name}: {verb}: {status}"
     if not step.error:
         return line
     return "\n".join([line, *(f"    {part}" for part in safe(step.error).splitlines())])
@@ -48,6 +51,11 @@ def render(result: ApplyResult, *, color: bool = False) -> str:
         lines += [f"  {step_line(s)}" for s in done] or ["  (nothing)"]
         lines.append(f"Not applied ({len(result.failed)}):")
         lines += [f"  {step_line(s)}" for s in result.failed]
+        unattempted = sum(s.status in (StepStatus.SKIPPED, StepStatus.REFUSED) for s in result.failed)
+        if unattempted:
+            lines.append(
+                f"Not attempted: {unattempted} of these (refused, or skipped after an earlier step failed)."
+            )
         refused = sorted(
             {f"{s.change.registry}/{s.change.rule}" for s in result.failed if s.status is StepStatus.REFUSED}
         )

@@ -1,6 +1,6 @@
 """A plan as versioned JSON with sorted keys, for CI scripts and PR bots.
 
-    {"format_version": "1.0",
+    {"format": "crnotify/plan", "format_version": 2,
      "summary": {"create": N, "update": N, "delete": N},
      "changes": [{"action": "create|update|delete|reapply-bus", "registry", "rule",
                   "fields": [{"path", "before", "after", "sensitive", ("before_unknown")}],
@@ -14,15 +14,17 @@ A sensitive field never carries its value (research/anchors.md §c pain 3: JSON 
 Terraform leaks): `before`/`after` are `"(sensitive)"` or null, and `sensitive_change` says
 `added`, `removed`, `changed` or `unchanged`. `before_unknown`, present only when the live value
 cannot be read (a registry rule's tag regex), says why; `before` is null then, yet the field changes.
+schemas/output/plan.schema.json. A saved plan file (`plan --out`, crnotify.planfile) is another
+format with its own version; it carries this document under `plan`, for people and bots only.
 """
 
 from __future__ import annotations
 
 from crnotify.model import JSON
 from crnotify.planner import Change, FieldChange, Plan
-from crnotify.render._text import json_document
+from crnotify.render._text import json_document, versioned
 
-FORMAT_VERSION = "1.0"
+FORMAT_VERSION = 2  # 2: the one JSON convention (an integer and `format`; 1 was the string "1.0")
 
 
 def field_document(field: FieldChange) -> dict[str, JSON]:
@@ -58,17 +60,20 @@ def change_document(change: Change) -> dict[str, JSON]:
 
 def document(plan: Plan) -> dict[str, JSON]:
     s = plan.summary
-    return {
-        "format_version": FORMAT_VERSION,
-        "summary": {"create": s.create, "update": s.update, "delete": s.delete},
-        "changes": [change_document(c) for c in plan.changes],
-        "errors": [
-            {"registry": e.registry, "rule": e.rule, "message": e.message, "hint": e.hint}
-            for e in plan.errors
-        ],
-        "unmanaged": [{"registry": r.registry, "rule": r.rule} for r in plan.unmanaged],
-        "skipped_registries": list(plan.skipped),
-    }
+    return versioned(
+        "plan",
+        FORMAT_VERSION,
+        {
+            "summary": {"create": s.create, "update": s.update, "delete": s.delete},
+            "changes": [change_document(c) for c in plan.changes],
+            "errors": [
+                {"registry": e.registry, "rule": e.rule, "message": e.message, "hint": e.hint}
+                for e in plan.errors
+            ],
+            "unmanaged": [{"registry": r.registry, "rule": r.rule} for r in plan.unmanaged],
+            "skipped_registries": list(plan.skipped),
+        },
+    )
 
 
 def render(plan: Plan) -> str:
