@@ -120,7 +120,7 @@ def check_channel_rule(rep: Reporter, item: Item, rule: Rule, *, broad: bool) ->
             item,
             where,
             f"the {channel.label} message is {size:,} bytes before its placeholders are filled; "
-            f"{channel.size_source} ({channel.max_body_bytes:,} bytes)",
+            f"{channel.label} accepts at most {channel.max_body_bytes:,} ({channel.size_source})",
             hint="shorten the text; the service refuses the whole message, it does not cut it",
         )
     limit = channel.max_text_bytes.get(template.format)
@@ -131,8 +131,8 @@ def check_channel_rule(rep: Reporter, item: Item, rule: Rule, *, broad: bool) ->
                 codes.CHANNEL_SIZE,
                 item,
                 where,
-                f"the {template.format.value} text is {measured:,} {channel.text_unit}; "
-                f"{channel.size_source} ({limit:,} {channel.text_unit} for {template.format.value})",
+                f"the {template.format.value} text is {measured:,} {channel.text_unit}; {channel.label} "
+                f"accepts at most {limit:,} in a {template.format.value} message ({channel.size_source})",
                 hint="shorten the text, or use the other format if its limit is higher",
             )
     keywords = [str(k) for k in (item.data["notify"][key].get("keywords") or ())]

@@ -63,7 +63,9 @@ def redact_url(url: str) -> str:
     """A URL for output: a channel's credential (path token, key, sig) masked, DingTalk's too, and any
     secret read from the environment (a generic webhook's path token)."""
     channel = for_url(url)
-    return redact.mask(dingtalk.redact_url(channel.redact(url) if channel is not None else url))
+    return redact.mask_values(
+        dingtalk.redact_url(channel.redact(url) if channel is not None else url), redact.remembered()
+    )
 
 
 def default_template(name: str, base: MessageTemplate | None, event: str) -> MessageTemplate:
