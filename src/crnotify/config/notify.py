@@ -173,7 +173,15 @@ def check_http_url(
             )
         return
     scheme = url.split("://", 1)[0].lower()
-    if scheme != method.value:
+    if scheme != method.value and sub[1] != method.value:  # a channel (`notify.webhook`): https only
+        rep.error(
+            codes.URL_SCHEME,
+            item,
+            sub,
+            f"notify.{sub[1]} is for https:// URLs; this one is {scheme}://",
+            hint="serve the endpoint over HTTPS, or use notify.http for a plain-HTTP endpoint",
+        )
+    elif scheme != method.value:
         other = "https" if method is NotifyMethod.HTTP else "http"
         rep.error(
             codes.URL_SCHEME,
