@@ -321,3 +321,20 @@ def test_a_whole_registry_rule_warns_with_the_channels_rate(
     assert code == 0
     assert "warning CRN243" in out + err
     assert "5 a second and 100 a minute" in out + err
+
+
+@pytest.mark.parametrize("key", CHANNELS)
+@pytest.mark.parametrize("fmt", [TemplateFormat.TEXT, TemplateFormat.MARKDOWN])
+def test_each_body_reads_back_as_the_template_it_was_built_from(key: str, fmt: TemplateFormat) -> None:
+    channel = channels.get(key)
+    title = "crnotify: ${RepoName}" if fmt is TemplateFormat.MARKDOWN and channel.titled else None
+    body = channel.body(fmt, "**${RepoName}**:${Tag}", title)
+    url = URLS[key].replace("${env:CHANNEL_HOOK}", HOOK)
+    recognised = channels.recognise(body, url)
+    if key == "webhook" and fmt is TemplateFormat.TEXT:
+        assert recognised is None  # {"text": …} is any https JSON body: imported as https
+        return
+    assert recognised is not None
+    found, form = recognised
+    assert (found.name, form) == (canonical(key), (fmt, "**${RepoName}**:${Tag}", title))
+    assert channel.shape_ok(json.loads(body)) or not channel.answers  # the local robot takes it
