@@ -183,6 +183,9 @@ class Notify:
     method: NotifyMethod
     url: SecretText  # DingTalk webhook (its access_token is a secret) or the HTTP(S) endpoint
     secret: SecretText | None = None  # DingTalk signing secret (`SEC…`) or the HTTP token
+    # A chat channel (`lark`, `wecom`, `slack`, `teams`, `webhook`; crnotify.delivery.channels): an
+    # HTTPS notification whose body is the channel's message. None for dingtalk, http and https.
+    channel: str | None = None
 
 
 class TemplateFormat(StrEnum):
@@ -199,6 +202,7 @@ class MessageTemplate:
     text: str
     title: str | None = None
     variables: tuple[tuple[str, str], ...] = ()  # (name, JSONPath) pairs, sorted by name
+    channel: str | None = None  # the chat channel whose message shape the body takes (Notify.channel)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

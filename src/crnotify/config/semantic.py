@@ -14,9 +14,10 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from crnotify import secrets, tagregex
+from crnotify.config.channel import check_channel_notify, check_channel_rule
 from crnotify.config.notify import EnvUses, check_bus, check_notify
 from crnotify.config.registries import check_registries
-from crnotify.delivery import dingtalk
+from crnotify.delivery import channels, dingtalk
 from crnotify.diagnostics import Diagnostic, codes, quote
 from crnotify.diagnostics.reporter import Item, Reporter
 from crnotify.model import (
@@ -116,14 +117,12 @@ def _check_rule(
             hint="remove scan_status, or set `event: scan`",
             key=True,
         )
-    notify = check_notify(rep, item, env, env_uses)
+    is_channel = channels.canonical(next(iter(item.data["notify"]))) is not None
+    notify = (check_channel_notify if is_channel else check_notify)(rep, item, env, env_uses)
     provider = None if registry is None else registry.provider
-    bus = check_bus(rep, item, event_type, notify.method, provider=provider)
-    if (
-        notify.method is NotifyMethod.DINGTALK
-        and scope.kind is ScopeKind.INSTANCE
-        and (tags in _MATCH_ALL or tags is None)
-    ):
+    bus = check_bus(rep, item, event_type, notify.method, provider=provider, channel=notify.channel)
+    broad = scope.kind is ScopeKind.INSTANCE and (tags in _MATCH_ALL or tags is None)
+    if notify.method is NotifyMethod.DINGTALK and broad:
         rep.warning(
             codes.DINGTALK_BROAD,
             item,
@@ -145,6 +144,7 @@ def _check_rule(
         scan_status=tuple(ScanStatus(s) for s in sorted(data.get("scan_status", ()))),
         bus=bus,
     )
+    check_channel_rule(rep, item, rule, broad=broad)
     if rules is not None and registry is not None:
         rules.check_built(rep, item, rule, registry, clean=item.path not in rep.failed)
     return rule

@@ -34,7 +34,17 @@ from typing import Any, Protocol
 
 from crnotify.delivery.transform import Delivery
 from crnotify.diagnostics.reporter import Item, Reporter
-from crnotify.model import BusRule, EventType, LiveRule, LiveState, NotifyMethod, Registry, Rule, Target
+from crnotify.model import (
+    BusRule,
+    EventType,
+    LiveRule,
+    LiveState,
+    MessageTemplate,
+    NotifyMethod,
+    Registry,
+    Rule,
+    Target,
+)
 from crnotify.model import Provider as ProviderKind
 from crnotify.planner.assessment import Assessment
 from crnotify.planner.changes import RegistryWrite
@@ -156,6 +166,11 @@ class Cloud(Protocol):
 
     def template_variables(self, event_type: EventType) -> tuple[tuple[str, str], ...] | None:
         """The variables every message template of this event type has; None: no such event here."""
+        ...
+
+    def default_message(self, event_type: EventType) -> MessageTemplate | None:
+        """The markdown message (title, `### title` first line) a rule without `bus.template` sends
+        to a chat robot; chat channels reshape it. None: no such event here."""
         ...
 
     def check_rule(

@@ -452,7 +452,7 @@ def customisation_of(rule: BusRule, spec: RegistrySpec, instance_id: str) -> Bus
     default_body = generated.targets[0].param("Body")
     template = None
     if live_body is not None and live_body != default_body:
-        template = template_of(live_body)
+        template = template_of(live_body, url=spec.url)
     return BusCustomization(
         template=template,
         description=None if text == generated.description else text,

@@ -17,12 +17,22 @@ from dataclasses import replace
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from crnotify import redact
+from crnotify.delivery import channels
 from crnotify.marker import read_marker, with_marker
-from crnotify.model import BusRule, LiveRule, NotifyMethod, Registry, ScopeKind
+from crnotify.model import (
+    BusRule,
+    LiveRule,
+    MessageTemplate,
+    NotifyMethod,
+    Registry,
+    ScopeKind,
+    TemplateFormat,
+)
 from crnotify.providers.alibaba.convention import (
     RegistrySpec,
     bus_digest,
     customisation_of,
+    default_template,
     default_variables,
     infer_spec,
 )
@@ -57,7 +67,17 @@ def _placeholder_url(rule: str, url: str, env: list[tuple[str, str]], *, dingtal
     return urlunsplit((parts.scheme, parts.netloc, parts.path, text, parts.fragment))
 
 
-def _notify(spec: RegistrySpec, env: list[tuple[str, str]]) -> dict[str, object]:
+def _channel(template: MessageTemplate | None, spec: RegistrySpec) -> str | None:
+    """The chat channel an HTTPS rule is written back as: its body is that channel's message (and
+    it has no token, unless the channel declares one: the generic webhook)."""
+    if template is None or template.channel is None or spec.method is not NotifyMethod.HTTPS:
+        return None
+    return template.channel if not spec.secret or not channels.get(template.channel).hosts else None
+
+
+def _notify(
+    spec: RegistrySpec, env: list[tuple[str, str]], *, channel: str | None = None
+) -> dict[str, object]:
     rule = spec.rule_name
     if spec.method is NotifyMethod.DINGTALK:
         body: dict[str, object] = {"webhook": _placeholder_url(rule, spec.url, env, dingtalk=True)}
@@ -71,7 +91,7 @@ def _notify(spec: RegistrySpec, env: list[tuple[str, str]]) -> dict[str, object]
         name = _env_name(rule, "TOKEN")
         env.append((name, f"the {spec.method.value.upper()} token of rule {rule}"))
         body["token"] = f"${{env:{name}}}"
-    return {spec.method.value: body}
+    return {channel or spec.method.value: body}
 
 
 def import_rule(registry: Registry, live: LiveRule) -> Imported:
@@ -100,8 +120,20 @@ def import_rule(registry: Registry, live: LiveRule) -> Imported:
         }
     if spec.scan_status:
         document["scan_status"] = [s.value for s in spec.scan_status]
-    document["notify"] = _notify(spec, env)
     bus = customisation_of(live.bus, spec, registry.instance_id or "")
+    channel = _channel(bus.template, spec)
+    if channel is None and bus.template is not None and bus.template.channel is not None:
+        # A channel's message with a token the channel cannot declare: kept as the body it is.
+        body = channels.get(bus.template.channel).body(
+            bus.template.format, bus.template.text, bus.template.title
+        )
+        bus = replace(bus, template=replace(bus.template, format=TemplateFormat.JSON, text=body, title=None))
+    document["notify"] = _notify(spec, env, channel=channel)
+    default = (
+        None if channel is None else channels.default_template(channel, default_template(spec.event_type), "")
+    )
+    if bus.template is not None and default is not None and _same(bus.template, default):
+        bus = replace(bus, template=None)
     custom: dict[str, object] = {}
     if bus.description is not None:
         custom["description"] = bus.description
@@ -134,6 +166,10 @@ def import_rule(registry: Registry, live: LiveRule) -> Imported:
     return Imported(
         name=live.name, document=document, env=tuple(env), notes=notes, owned=owned, adoption=adoption
     )
+
+
+def _same(a: MessageTemplate, b: MessageTemplate) -> bool:
+    return (a.format, a.text, a.title) == (b.format, b.text, b.title)
 
 
 def adopted(live: BusRule, spec: RegistrySpec) -> BusRule:
