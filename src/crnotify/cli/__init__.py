@@ -15,9 +15,11 @@ from crnotify.cli._app import cli, main
 
 def _emulator() -> click.Command:
     from crnotify.cli.emulator import emulator
+    from crnotify.cli.emulator_console import console
     from crnotify.cli.emulator_dingtalk import dingtalk
 
     emulator.add_command(dingtalk)
+    emulator.add_command(console)
     return emulator
 
 

@@ -92,6 +92,24 @@ class AlibabaProvider:
             self._clients[region] = _sdk.clients(connection, self._retry)
         return self._clients[region]
 
+    def clients_for(self, region: str) -> _sdk.Clients:
+        """The region's client pair, for the modules of this home that make their own calls
+        (`doctor`, the emulator's console)."""
+        return self._for(region)
+
+    def context_for(self, region: str, registry: str = "") -> eventbridge.ContextFor:
+        return self._context(region, registry)
+
+    def connection_for(self, region: str) -> _sdk.Connection:
+        """How the region's calls are made (endpoint, keys), for a client of another product (STS)."""
+        self._for(region)  # the shared credential, created once
+        return _sdk.Connection(
+            region=region,
+            endpoint=self._endpoints.get(region, self._endpoints.get("*")),
+            access_key=self._access_key,
+            credential=self._credential,
+        )
+
     @staticmethod
     def _context(region: str, registry: str = "") -> eventbridge.ContextFor:
         def make(action: str, resource: str) -> CallContext:
