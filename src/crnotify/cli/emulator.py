@@ -141,6 +141,15 @@ def _check_remote_keys(key_id: str | None, secret: str | None, defaults: tuple[s
     "see --list-variants.",
 )
 @click.option(
+    "--profile",
+    "profile",
+    metavar="REPORT",
+    type=click.Path(dir_okay=False, path_type=str),
+    default=None,
+    help="Behave as a `crnotify doctor --out REPORT` observed the real cloud (its settled variants; "
+    "--variant overrides them).",
+)
+@click.option(
     "--list-variants", is_flag=True, help="Print every variant (values, default, source) as JSON and exit."
 )
 @click.pass_context
@@ -162,6 +171,7 @@ def serve(  # noqa: PLR0917 (click passes every option as an argument)
     deliver_remote: bool,
     dingtalk_robot: str | None,
     variant_items: tuple[str, ...],
+    profile: str | None,
     list_variants: bool,
 ) -> int:
     """Serve the emulator until Ctrl-C; point the SDKs (or `--endpoint`) at the printed endpoint.
@@ -172,6 +182,7 @@ def serve(  # noqa: PLR0917 (click passes every option as an argument)
       crnotify emulator serve --port 8080 --state .crnotify/cloud.sqlite
       crnotify emulator serve --latency-ms 50 --fault-rate 0.1 --seed 7
       crnotify emulator serve --variant success-code=200 --variant regeneration=async:500
+      crnotify emulator serve --profile doctor-report.json
     """
 
     def body() -> int:
@@ -180,7 +191,7 @@ def serve(  # noqa: PLR0917 (click passes every option as an argument)
         if list_variants:
             click.echo(json.dumps(variants.describe(), indent=2, ensure_ascii=False))
             return 0
-        active = variants.parse(variant_items)
+        active = variants.configured(variant_items, profile=profile)
         # Imported here: `crnotify --help` must stay light (COMMON.md).
         from crnotify.emulator.http_guard import require_loopback  # noqa: PLC0415
         from crnotify.emulator.server import (  # noqa: PLC0415

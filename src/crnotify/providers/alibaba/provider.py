@@ -12,10 +12,11 @@ from crnotify.fanout import DEFAULT_CONCURRENCY
 from crnotify.lock import LeaseRecord
 from crnotify.model import BusRule, LiveState, NotifyMethod, Param, ParamForm, Provider, Registry, Target
 from crnotify.planner.changes import RegistryWrite
-from crnotify.providers.alibaba import _sdk, cr, eventbridge, read, regeneration
+from crnotify.providers.alibaba import _sdk, cr, doctor, eventbridge, read, regeneration
 from crnotify.providers.alibaba.convention import RegistrySpec, bus_digest, default_bus_rule
 from crnotify.providers.alibaba.desired import SaveEventRule
 from crnotify.providers.alibaba.errors import CallContext
+from crnotify.providers.base import Checkup, Probe
 from crnotify.providers.retry import RetryPolicy, configured
 
 # The apply lock's leases (`crnotify.lock`): disabled rules on the default bus, with a pattern no
@@ -153,6 +154,10 @@ class AlibabaProvider:
         if written is None:
             return eventbridge.get_rule(clients, name, context)
         return regeneration.await_bus_rule(clients, name, context, written, self._instance(registry))
+
+    def checkup(self, registry: Registry, probe: Probe | None = None) -> Checkup:
+        """`crnotify doctor` for one registry (`doctor`)."""
+        return doctor.checkup(self, registry, probe)
 
     # --- registry side --------------------------------------------------------------------------
 
