@@ -44,6 +44,7 @@ from crnotify.providers.alibaba.convention import (
     RegistrySpec,
     generated_for,
 )
+from crnotify.providers.alibaba.errors import succeeded
 from crnotify.providers.base import Observation, Probe
 
 if TYPE_CHECKING:
@@ -190,6 +191,8 @@ def _generated(run: Run, spec: RegistrySpec, scratch: _Scratch) -> list[Observat
             f"ACR generated no bus rule {spec.rule_name} within {GENERATION_DEADLINE_S:.0f} s"
         )
     run.notes.append(f"ACR's generated rule showed after {elapsed} ms")
+    # Issue 14 row 3: whether scope and tag filtering are in the pattern. Nothing secret is in it.
+    run.notes.append(f"generated pattern {_pattern_text(rule)}")
     names = {"rule": spec.rule_name, "instance": run.instance}
     description = {DEFAULT_DESCRIPTION.format(**names): "v1", ALTERNATE_DESCRIPTION.format(**names): "v2"}
     target = rule.targets[0] if len(rule.targets) == 1 else None
@@ -308,6 +311,7 @@ def _lock_targets(run: Run, scratch: _Scratch) -> Observation:
             lambda: run.clients.eventbridge.create_rule_with_options(request, _sdk.runtime()),
         )
         observed, evidence = "accepted", "CreateRule without targets was accepted"
+        _taken_name(run, request)
     except ProviderError as exc:
         if exc.code != "MissingParameter" and "EventTargets" not in exc.message:
             raise
@@ -319,6 +323,21 @@ def _lock_targets(run: Run, scratch: _Scratch) -> Observation:
         observed=observed,
         evidence=evidence,
     )
+
+
+def _taken_name(run: Run, request: Any) -> None:
+    """Issue 14 row 10: the code a taken rule name answers (the lock's create-if-absent relies on
+    `EventRuleAlreadyExisted`, which no public source documents)."""
+    try:  # the raw answer is the observation: translated, its code would be one of crnotify's errors
+        response = run.clients.eventbridge.create_rule_with_options(request, _sdk.runtime())
+    except Exception as exc:
+        run.notes.append(f"a taken rule name answers {getattr(exc, 'code', None) or type(exc).__name__}")
+        return
+    body = response.body.to_map() if response is not None and response.body is not None else {}
+    if succeeded(body):
+        run.notes.append("a taken rule name was accepted by CreateRule")
+    else:
+        run.notes.append(f"a taken rule name answers {body.get('Code')} (in an HTTP 200 body)")
 
 
 def _delete(run: Run, scratch: _Scratch, found: list[Observation]) -> Observation:
