@@ -148,6 +148,12 @@ def test_probe_reports_each_variant_as_set_and_the_report_reproduces_it(
     others = {v.name: v.default for v in SETTLED if v.name != name}
     assert {k: seen[k] for k in others} == others, "every other variant at its default"
     assert str(report["registries"][0]["account"]) == "<account>"
+    if case == "create-call=forbidden":  # the denial names the RAM action to grant
+        checks = {c["name"]: c for c in report["registries"][0]["checks"]}
+        assert checks["cr:CreateEventCenterRule"]["status"] == "denied"
+        assert (
+            checks["cr:CreateEventCenterRule"]["detail"] == "grant the RAM action `cr:CreateEventCenterRule`"
+        )
 
     # The report, loaded as a profile, makes the emulator behave as observed: the probe sees it again.
     for server in serving(variants.configured(profile=str(workdir / "report.json"))):
