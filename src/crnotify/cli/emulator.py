@@ -170,6 +170,15 @@ def _listening(server: Any, served: tuple[str, ...], key_id: str, state_path: st
     "see --list-variants.",
 )
 @click.option(
+    "--profile",
+    "profile",
+    metavar="REPORT",
+    type=click.Path(dir_okay=False, path_type=str),
+    default=None,
+    help="Behave as a `crnotify doctor --out REPORT` observed the real cloud (its settled variants; "
+    "--variant overrides them).",
+)
+@click.option(
     "--list-variants", is_flag=True, help="Print every variant (values, default, source) as JSON and exit."
 )
 @click.pass_context
@@ -192,6 +201,7 @@ def serve(  # noqa: PLR0917 (click passes every option as an argument)
     deliver_remote: bool,
     dingtalk_robot: str | None,
     variant_items: tuple[str, ...],
+    profile: str | None,
     list_variants: bool,
 ) -> int:
     """Serve the emulator until Ctrl-C; point the SDKs (or `--endpoint`) at the printed endpoint.
@@ -203,6 +213,7 @@ def serve(  # noqa: PLR0917 (click passes every option as an argument)
       crnotify emulator serve --latency-ms 50 --fault-rate 0.1 --seed 7
       crnotify emulator serve --variant success-code=200 --variant regeneration=async:500
       crnotify emulator serve --regions cn-hangzhou,cn-shanghai
+      crnotify emulator serve --profile doctor-report.json
     """
 
     def body() -> int:
@@ -211,7 +222,7 @@ def serve(  # noqa: PLR0917 (click passes every option as an argument)
         if list_variants:
             click.echo(json.dumps(variants.describe(), indent=2, ensure_ascii=False))
             return 0
-        active = variants.parse(variant_items)
+        active = variants.configured(variant_items, profile=profile)
         # Imported here: `crnotify --help` must stay light (COMMON.md).
         from crnotify.emulator.http_guard import require_loopback  # noqa: PLC0415
         from crnotify.emulator.server import (  # noqa: PLC0415

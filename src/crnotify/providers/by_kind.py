@@ -12,7 +12,7 @@ from crnotify.errors import ConfigError
 from crnotify.lock import LeaseRecord, LeaseStore
 from crnotify.model import BusRule, LiveRule, LiveState, Registry
 from crnotify.model import Provider as ProviderKind
-from crnotify.providers.base import Provider, RegistrySide
+from crnotify.providers.base import Checkup, Probe, Provider, RegistrySide
 
 
 class ByRegistryKind:
@@ -50,6 +50,9 @@ class ByRegistryKind:
 
     def registry_side(self, registry: Registry) -> RegistrySide | None:
         return self._for(registry).registry_side(registry)
+
+    def checkup(self, registry: Registry, probe: Probe | None = None) -> Checkup:
+        return self._for(registry).checkup(registry, probe)
 
     def put_bus_rule(self, registry: Registry, desired: BusRule, live: BusRule | None) -> None:
         self._for(registry).put_bus_rule(registry, desired, live)

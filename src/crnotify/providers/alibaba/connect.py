@@ -2,7 +2,8 @@
 
 - `--local` (or CRNOTIFY_LOCAL=1): one in-process emulator per region the config uses, all sharing
   `.crnotify/state.sqlite3` under the current directory, signed with the emulator's default key pair,
-  under the variants CRNOTIFY_EMULATOR_VARIANTS names (`NAME=VALUE,…`; `crnotify.emulator.variants`).
+  under the variants CRNOTIFY_EMULATOR_VARIANTS names (`NAME=VALUE,…`; `crnotify.emulator.variants`),
+  over those of the `crnotify doctor` report CRNOTIFY_EMULATOR_PROFILE names.
 - `--endpoint HOST:PORT` (or CRNOTIFY_ENDPOINT): every region's calls go there, unless the emulator
   there answers `GET /_emulator/regions` (`emulator serve --regions …`): then each region goes to the
   port that serves it. `--endpoint REGION=HOST:PORT,REGION=HOST:PORT` names one endpoint per region.
@@ -143,7 +144,9 @@ def _start_local(stack: ExitStack, names: Sequence[str]) -> tuple[dict[str, str]
     from crnotify.emulator.server import DEFAULT_ACCESS_KEY_ID, DEFAULT_ACCESS_KEY_SECRET, EmulatorServer
     from crnotify.emulator.store import check_file
 
-    active = variants.from_env(os.environ.get(variants.ENV_VARIABLE))
+    active = variants.configured(
+        profile=os.environ.get(variants.PROFILE_VARIABLE) or None, env=os.environ.get(variants.ENV_VARIABLE)
+    )
     if active.spelled():
         log.info("embedded local cloud variants: %s", " ".join(active.spelled()))
     LOCAL_STATE.parent.mkdir(parents=True, exist_ok=True)

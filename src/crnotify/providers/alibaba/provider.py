@@ -12,10 +12,11 @@ from crnotify.fanout import DEFAULT_CONCURRENCY
 from crnotify.lock import LeaseRecord
 from crnotify.model import BusRule, LiveState, NotifyMethod, Param, ParamForm, Provider, Registry, Target
 from crnotify.planner.changes import RegistryWrite
-from crnotify.providers.alibaba import _sdk, cr, eventbridge, read, regeneration
+from crnotify.providers.alibaba import _sdk, cr, doctor, eventbridge, read, regeneration
 from crnotify.providers.alibaba.convention import RegistrySpec, bus_digest, default_bus_rule
 from crnotify.providers.alibaba.desired import SaveEventRule
 from crnotify.providers.alibaba.errors import CallContext
+from crnotify.providers.base import Checkup, Probe
 from crnotify.providers.retry import RetryPolicy, configured
 
 # The apply lock's leases (`crnotify.lock`): disabled rules on the default bus, with a pattern no
@@ -92,6 +93,24 @@ class AlibabaProvider:
             self._clients[region] = _sdk.clients(connection, self._retry)
         return self._clients[region]
 
+    def clients_for(self, region: str) -> _sdk.Clients:
+        """The region's client pair, for the modules of this home that make their own calls
+        (`doctor`, the emulator's console)."""
+        return self._for(region)
+
+    def context_for(self, region: str, registry: str = "") -> eventbridge.ContextFor:
+        return self._context(region, registry)
+
+    def connection_for(self, region: str) -> _sdk.Connection:
+        """How the region's calls are made (endpoint, keys), for a client of another product (STS)."""
+        self._for(region)  # the shared credential, created once
+        return _sdk.Connection(
+            region=region,
+            endpoint=self._endpoints.get(region, self._endpoints.get("*")),
+            access_key=self._access_key,
+            credential=self._credential,
+        )
+
     @staticmethod
     def _context(region: str, registry: str = "") -> eventbridge.ContextFor:
         def make(action: str, resource: str) -> CallContext:
@@ -135,6 +154,10 @@ class AlibabaProvider:
         if written is None:
             return eventbridge.get_rule(clients, name, context)
         return regeneration.await_bus_rule(clients, name, context, written, self._instance(registry))
+
+    def checkup(self, registry: Registry, probe: Probe | None = None) -> Checkup:
+        """`crnotify doctor` for one registry (`doctor`)."""
+        return doctor.checkup(self, registry, probe)
 
     # --- registry side --------------------------------------------------------------------------
 

@@ -39,3 +39,8 @@ def rule_name_problem(name: str) -> str | None:
     if not NAME.fullmatch(name):
         return "may contain only letters, digits, '.', '-' and '_' on Amazon EventBridge"
     return None
+
+
+# Rules per event bus: Amazon EventBridge's default quota, adjustable in Service Quotas
+# (https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-quota.html).
+RULES_PER_BUS = 300

@@ -34,8 +34,9 @@ from crnotify.errors import AlreadyExists, AuthError, CrnotifyError, NotFound, P
 from crnotify.fanout import DEFAULT_CONCURRENCY, Fanout
 from crnotify.lock import LeaseRecord
 from crnotify.model import BusRule, LiveRule, LiveState, Registry, Target
-from crnotify.providers.aws import _sdk, lease, live, mapping, targets
+from crnotify.providers.aws import _sdk, doctor, lease, live, mapping, targets
 from crnotify.providers.aws.errors import translate
+from crnotify.providers.base import Checkup, Probe
 from crnotify.providers.retry import RetryPolicy, configured
 from crnotify.providers.retry import call as retry_call
 
@@ -93,6 +94,14 @@ class AwsProvider:
     def _call(self, client: Any, operation: str, secrets: Sequence[str] = (), **params: Any) -> Any:
         """One API call, translated, and retried under the provider's policy when that can help."""
         return retry_call(partial(_once, client, operation, secrets, **params), self._retry)
+
+    def call(self, client: Any, operation: str, **params: Any) -> Any:
+        """One API call, translated and retried (`doctor`, which checks what answers)."""
+        return self._call(client, operation, **params)
+
+    def checkup(self, registry: Registry, probe: Probe | None = None) -> Checkup:
+        """`crnotify doctor` for one registry (`doctor`)."""
+        return doctor.checkup(self, registry, probe)
 
     def _caller_account(self, registry: Registry) -> str:
         with self._lock:  # one GetCallerIdentity per run, whichever thread asks first
