@@ -160,6 +160,10 @@ def test_the_cloud_commands_outputs_follow_their_schemas(
     assert code == 0
     assert check("trace", out)["regions"]["cn-hangzhou"]
 
+    code, out, _ = run(capsys, "doctor", "config", "--format", "json", *at)
+    assert code in (0, 1)  # 1: a check found a problem, e.g. an action the emulator denies
+    assert [r["registry"] for r in check("doctor", out)["registries"]] == ["prod"]
+
 
 def test_the_offline_commands_outputs_follow_their_schemas(
     capsys: Any, monkeypatch: pytest.MonkeyPatch

@@ -12,9 +12,9 @@ from dataclasses import replace
 
 from crnotify.model import JSON
 from crnotify.providers.base import Check, Checkup, Observation
-from crnotify.render._text import json_document
+from crnotify.render._text import json_document, versioned
 
-FORMAT_VERSION = "1.0"
+FORMAT_VERSION = 1
 ACCOUNT_MASK = "<account>"
 PROBLEMS = ("denied", "failed", "unavailable", "full")
 
@@ -65,8 +65,7 @@ def problems(checkups: Sequence[Checkup]) -> int:
 
 def document(checkups: Sequence[Checkup], *, show_account: bool = False) -> dict[str, JSON]:
     shown = redacted(checkups, show_account=show_account)
-    return {
-        "format_version": FORMAT_VERSION,
+    body: dict[str, JSON] = {
         "registries": [
             {
                 "registry": c.registry,
@@ -95,6 +94,7 @@ def document(checkups: Sequence[Checkup], *, show_account: bool = False) -> dict
         "variants": list(settled(shown)),
         "problems": problems(shown),
     }
+    return versioned("doctor", FORMAT_VERSION, body)
 
 
 def render(checkups: Sequence[Checkup], *, show_account: bool = False) -> str:
