@@ -43,7 +43,9 @@ OMITTED = (
 def render(plan: Plan, *, limit: int = md.COMMENT_LIMIT) -> str:
     s = plan.summary
     title = f"### crnotify plan: {s.create} to create, {s.update} to update, {s.delete} to delete"
-    if not plan.changes:
+    if plan.errors and not plan.changes:
+        title = "### crnotify plan: failed"  # never "no changes": the failed rules were not compared
+    elif not plan.changes:
         title = "### crnotify plan: no changes"
     head = [MARKER, title]
     if plan.errors:
@@ -52,7 +54,7 @@ def render(plan: Plan, *, limit: int = md.COMMENT_LIMIT) -> str:
         head.append(_discards(plan.discards))
     if plan.changes:
         head.append(_summary_table(plan))
-    else:
+    elif not plan.errors:
         head.append(
             "No changes to the registries read; some were skipped (below)."
             if plan.skipped

@@ -18,6 +18,8 @@ SYMBOLS = {
 }
 NO_CHANGES = "No changes. The cloud matches the configuration."
 NO_CHANGES_READ = "No changes to the registries read (the skipped ones are listed above)."
+# A failed plan proves nothing about the cloud: it never also says that the cloud matches.
+FAILED = "Plan failed: {n} rule(s) cannot be planned (above); nothing can be applied until they are fixed."
 
 
 def _value(field: FieldChange, side: str) -> str:
@@ -111,5 +113,12 @@ def render(plan: Plan, *, color: bool = False) -> str:
                 fg="red",
             )
         )
-    lines.append(summary_line(plan) if plan.changes else NO_CHANGES if not plan.skipped else NO_CHANGES_READ)
+    if plan.errors:
+        lines.append(FAILED.format(n=len(plan.errors)))
+        if plan.changes:
+            lines.append(summary_line(plan))
+    else:
+        lines.append(
+            summary_line(plan) if plan.changes else NO_CHANGES if not plan.skipped else NO_CHANGES_READ
+        )
     return "\n".join(lines) + "\n"
