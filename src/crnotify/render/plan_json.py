@@ -1,11 +1,13 @@
 """A plan as versioned JSON with sorted keys, for CI scripts and PR bots.
 
     {"format_version": "1.0",
-     "summary": {"create": N, "update": N, "delete": N},
-     "changes": [{"action": "create|update|delete|reapply-bus", "registry", "rule",
+     "summary": {"create": N, "update": N, "delete": N, "rename": N},
+     "changes": [{"action": "create|update|delete|reapply-bus|rename", "registry", "rule",
                   "fields": [{"path", "before", "after", "sensitive", ("before_unknown")}],
                   "reasons": [...],
-                  "discards": [same shape as fields]}],
+                  "discards": [same shape as fields],
+                  ("renamed_from": the old name, on a rename; "renamed_to": the new name, on the
+                   deletion of the old one that ends it)}],
      "errors": [{"registry", "rule", "message", "hint"}],
      "unmanaged": [{"registry", "rule"}],
      "skipped_registries": [registries this session cannot reach: aws ones under --local or --endpoint]}
@@ -46,7 +48,7 @@ def field_document(field: FieldChange) -> dict[str, JSON]:
 
 
 def change_document(change: Change) -> dict[str, JSON]:
-    return {
+    document: dict[str, JSON] = {
         "action": change.action.value,
         "registry": change.registry,
         "rule": change.rule,
@@ -54,13 +56,18 @@ def change_document(change: Change) -> dict[str, JSON]:
         "reasons": list(change.reasons),
         "discards": [field_document(f) for f in change.discards],
     }
+    if change.renamed_from is not None:
+        document["renamed_from"] = change.renamed_from
+    if change.renamed_to is not None:
+        document["renamed_to"] = change.renamed_to
+    return document
 
 
 def document(plan: Plan) -> dict[str, JSON]:
     s = plan.summary
     return {
         "format_version": FORMAT_VERSION,
-        "summary": {"create": s.create, "update": s.update, "delete": s.delete},
+        "summary": {"create": s.create, "update": s.update, "delete": s.delete, "rename": s.rename},
         "changes": [change_document(c) for c in plan.changes],
         "errors": [
             {"registry": e.registry, "rule": e.rule, "message": e.message, "hint": e.hint}

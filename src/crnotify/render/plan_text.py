@@ -15,6 +15,7 @@ SYMBOLS = {
     Action.UPDATE: ("~", "yellow"),
     Action.DELETE: ("-", "red"),
     Action.REAPPLY_BUS: ("↻", "cyan"),
+    Action.RENAME: ("»", "blue"),
 }
 NO_CHANGES = "No changes. The cloud matches the configuration."
 NO_CHANGES_READ = "No changes to the registries read (the skipped ones are listed above)."
@@ -64,6 +65,8 @@ def change_block(change: Change, color: bool) -> list[str]:
     symbol, colour = SYMBOLS[change.action]
     head = f"  {paint(symbol, color, fg=colour, bold=True)} {paint(change.action.value, color, fg=colour)}"
     lines = [f"{head} {paint(f'{change.registry}/{change.rule}', color, bold=True)}"]
+    if change.renamed_from is not None:
+        lines[0] += f" (from {safe(change.renamed_from)})"
     lines += [f"      # {safe(reason)}" for reason in change.reasons]
     lines += [f"      {line}" for field in change.fields for line in field_lines(field, color)]
     if change.discards:
@@ -75,7 +78,8 @@ def change_block(change: Change, color: bool) -> list[str]:
 
 def summary_line(plan: Plan) -> str:
     s = plan.summary
-    return f"Plan: {s.create} to create, {s.update} to update, {s.delete} to delete."
+    renames = f", {s.rename} to rename" if s.rename else ""
+    return f"Plan: {s.create} to create, {s.update} to update, {s.delete} to delete{renames}."
 
 
 def render(plan: Plan, *, color: bool = False) -> str:
@@ -84,7 +88,7 @@ def render(plan: Plan, *, color: bool = False) -> str:
         lines.append("crnotify will perform the following actions:")
         previous = None
         for change in plan.changes:
-            key = (change.registry, change.rule)
+            key = change.group  # a rename's steps are one block
             if previous is not None and key != previous:
                 lines.append("")
             previous = key
