@@ -100,11 +100,23 @@ def test_apply_creates_the_new_rule_before_deleting_the_old_one(emulator: Emulat
     assert detect(config, read_live(config, cloud)).items == ()
 
 
-def test_an_old_rule_already_gone_is_a_no_op(emulator: EmulatorServer) -> None:
+def test_an_old_rule_already_gone_is_a_no_op_and_the_plan_says_renamed_from_may_go(
+    emulator: EmulatorServer,
+) -> None:
     config = _new()
     cloud = provider_for(emulator)
+    assert plan(config, read_live(config, cloud)).notes == ()  # nothing live yet: a plain create
     _applied(replace(config, rules=(replace(config.rules[0], renamed_from=None),)), emulator)
-    assert plan(config, read_live(config, cloud)).is_empty
+    result = plan(config, read_live(config, cloud))
+    assert result.is_empty
+    note = (
+        "prod/hook: renamed_from 'hook-old' names no live rule any more (the rename is done); "
+        "it may be removed"
+    )
+    assert result.notes == (note,)
+    assert plan_text.render(result) == f"Note: {note}\n\nNo changes. The cloud matches the configuration.\n"
+    assert "Note: " + note.replace("_", "\\_") + "." in plan_markdown.render(result)  # Markdown-escaped
+    assert json.loads(plan_json.render(result))["notes"] == [note]
     assert detect(config, read_live(config, cloud)).items == ()
 
 
@@ -247,11 +259,11 @@ def test_renamed_from_runs_end_to_end(
     (tmp_path / "config" / "rules.yaml").write_text(
         text.replace("name: b\n", "name: b-new\n").replace("b-old", "b")
     )
-    code, out, err = run_cli(capsys, (), "plan", "config", *at)
+    code, out, err = run_cli(capsys, (), "plan", "config", *at, "--out", "plan.json")
     assert code == 0, err
     assert "» rename prod/b-new (from b)" in out
     assert out.endswith("Plan: 0 to create, 0 to update, 0 to delete, 1 to rename.\n")
-    code, out, err = run_cli(capsys, (), "apply", "config", "--auto-approve", *at)
+    code, out, err = run_cli(capsys, (), "apply", "--plan", "plan.json", "--auto-approve", *at)
     assert code == 0, err
     assert "1 renamed" in out + err
     code, out, err = run_cli(capsys, (), "drift", "config", *at)

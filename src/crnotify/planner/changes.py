@@ -130,6 +130,7 @@ class Plan:
     unmanaged: tuple[RuleRef, ...] = ()  # present, not declared, not owned: reported, never touched
     registries: tuple[Registry, ...] = ()
     skipped: tuple[str, ...] = ()  # registries not planned: aws ones under --local (no AWS emulator)
+    notes: tuple[str, ...] = ()  # advice that asks for nothing: a `renamed_from` whose rename is done
 
     @property
     def summary(self) -> Summary:

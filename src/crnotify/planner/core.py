@@ -49,6 +49,12 @@ def plan(config: Config, live: LiveState, *, skip: Collection[str] = (), where: 
         ),
         registries=config.registries,
         skipped=tuple(r.name for r in config.registries if r.name in skip),
+        notes=tuple(
+            note
+            for r in config.registries
+            if r.name not in skip
+            for note in rename.done(r.name, config.rules_of(r.name), live.of(r.name))
+        ),
     )
 
 

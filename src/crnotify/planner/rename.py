@@ -12,7 +12,8 @@ rules decide each half):
     OLD live and owned, NEW live        → NEW as usual, then delete OLD (an apply cut  renamed
                                           short between the two steps finishes)
     OLD live, not crnotify's            → error: crnotify deletes only its own rules   conflict
-    OLD absent                          → NEW as usual (`renamed_from` may be removed)
+    OLD absent                          → NEW as usual; once NEW is live, a plan note says
+                                          that `renamed_from` may be removed (`done`)
 
 The RENAME change is NEW's create (`renamed_from` names OLD); the deletion of OLD comes last in the
 same group of steps (`Change.renamed_to`), so apply starts it only once every step creating NEW has
@@ -21,7 +22,7 @@ succeeded: at every moment at least one of the two rules exists.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
@@ -44,6 +45,18 @@ def pairs(declared: Mapping[str, Rule], live: Mapping[str, LiveRule]) -> dict[st
         if old not in found.values():
             found[name] = old
     return found
+
+
+def done(registry: str, declared: Iterable[Rule], live: Iterable[LiveRule]) -> tuple[str, ...]:
+    """A note per declared rule whose rename is finished (the new rule is live, the old one is gone):
+    its `renamed_from` does nothing any more."""
+    names = {rule.name for rule in live}
+    return tuple(
+        f"{registry}/{rule.name}: renamed_from {rule.renamed_from!r} names no live rule any more "
+        "(the rename is done); it may be removed"
+        for rule in declared
+        if rule.renamed_from is not None and rule.name in names and rule.renamed_from not in names
+    )
 
 
 def assess(cloud: Cloud, registry: Registry, rule: Rule, new: LiveRule | None, old: LiveRule) -> Assessment:
@@ -104,4 +117,4 @@ def _refused(registry: Registry, rule: Rule, both: bool, was: str) -> Assessment
     return refused(registry.name, name, kind=DriftKind.CONFLICT, error=error, detail=detail)
 
 
-__all__ = ["assess", "pairs"]
+__all__ = ["assess", "done", "pairs"]

@@ -10,7 +10,8 @@
                    deletion of the old one that ends it)}],
      "errors": [{"registry", "rule", "message", "hint"}],
      "unmanaged": [{"registry", "rule"}],
-     "skipped_registries": [registries this session cannot reach: aws ones under --local or --endpoint]}
+     "skipped_registries": [registries this session cannot reach: aws ones under --local or --endpoint],
+     "notes": [advice that asks for nothing, e.g. a `renamed_from` that may be removed]}
 
 A sensitive field never carries its value (research/anchors.md §c pain 3: JSON plans are where
 Terraform leaks): `before`/`after` are `"(sensitive)"` or null, and `sensitive_change` says
@@ -75,6 +76,7 @@ def document(plan: Plan) -> dict[str, JSON]:
         ],
         "unmanaged": [{"registry": r.registry, "rule": r.rule} for r in plan.unmanaged],
         "skipped_registries": list(plan.skipped),
+        "notes": list(plan.notes),
     }
 
 

@@ -194,4 +194,5 @@ def _notes(plan: Plan) -> str:
     if plan.skipped:
         names = ", ".join(md.code(name) for name in plan.skipped)
         notes.append(f"Skipped, neither read nor written ({SKIPPED_WHY}): {names}.")
+    notes += [f"Note: {md.sentence(note)}" for note in plan.notes]
     return "\n\n".join(notes)

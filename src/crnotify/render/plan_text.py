@@ -101,6 +101,9 @@ def render(plan: Plan, *, color: bool = False) -> str:
     if plan.skipped:
         lines.append(skipped_note(plan.skipped))
         lines.append("")
+    if plan.notes:
+        lines += [f"Note: {safe(note)}" for note in plan.notes]
+        lines.append("")
     for error in plan.errors:
         label = paint("Error:", color, fg="red", bold=True)
         lines.append(f"{label} {safe(f'{error.registry}/{error.rule}: {error.message}')}")
