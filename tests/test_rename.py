@@ -182,6 +182,9 @@ def test_aws_rename_keeps_one_rule_at_every_step(aws_env: dict[str, str]) -> Non
         (Action.RENAME, "sync-new"),
         (Action.DELETE, "sync-old"),
     ]
+    assert [(i.rule, i.kind) for i in detect(config, read_live(config, provider)).items] == [
+        ("sync-new", DriftKind.RENAMED)
+    ]
     seen: list[set[str]] = []
 
     def after(step: StepResult) -> None:
