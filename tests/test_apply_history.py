@@ -108,7 +108,7 @@ def test_a_bad_apply_in_json_is_the_history_with_the_failure_and_what_was_not_at
     }
     assert document["applied"] is False
     assert document["converged"] is False
-    assert document["plan"]["summary"] == {"create": 2, "update": 0, "delete": 2}
+    assert document["plan"]["summary"] == {"create": 2, "update": 0, "delete": 2, "rename": 0}
     assert "Apply failed part-way." in err
     assert "Not attempted: 1 of these" in err
 

@@ -100,9 +100,7 @@ def test_an_unserved_region_is_refused_before_any_call(
 ) -> None:
     with EmulatorServer(region="cn-hangzhou") as server:
         _workdir(tmp_path, monkeypatch, _rules(1))
-        code, _, err = run_cli(
-            capsys, (), "apply", "config", "--auto-approve", "--endpoint", server.endpoint
-        )
+        code, _, err = run_cli(capsys, (), "apply", "config", "--auto-approve", "--endpoint", server.endpoint)
         assert code != 0
         assert "cn-shanghai" in err
         assert "--regions cn-hangzhou,cn-shanghai" in err

@@ -88,7 +88,7 @@ def test_create_plan_text(color: bool) -> None:
 def test_create_plan_json() -> None:
     text = plan_json.render(create_plan())
     document = json.loads(text)
-    assert document["summary"] == {"create": 2, "update": 0, "delete": 0}
+    assert document["summary"] == {"create": 2, "update": 0, "delete": 0, "rename": 0}
     check("plan_create.json", text)
 
 

@@ -89,7 +89,15 @@ def read_live(config: Config, provider: Provider, *, skip: Collection[str] = ())
     """The live state of every registry the config declares (but those in `skip`), with declared
     names looked up."""
     registries = tuple(r for r in config.registries if r.name not in skip)
-    names = {r.name: tuple(rule.name for rule in config.rules_of(r.name)) for r in registries}
+    names = {
+        r.name: tuple(
+            name
+            for rule in config.rules_of(r.name)
+            for name in (rule.name, rule.renamed_from)
+            if name is not None  # a rename's old name is looked up too
+        )
+        for r in registries
+    }
     return provider.read(registries, names=names)
 
 
@@ -108,16 +116,18 @@ def refuse_discards(plan: Plan) -> None:
     )
 
 
-_ORDER = {Action.DELETE: 0, Action.UPDATE: 1, Action.CREATE: 2}
+_ORDER = {Action.DELETE: 0, Action.UPDATE: 1, Action.CREATE: 2, Action.RENAME: 2}
 
 
 def ordered(plan: Plan) -> list[list[Change]]:
-    """The plan's changes grouped by rule (registry step, then bus step), deletions first."""
+    """The plan's changes grouped by rule (registry step, then bus step), deletions first. A rename's
+    steps are one group under the new name, the deletion of the old name last (`planner.rename`): it
+    starts only once the new rule exists, so one of the two is there at every moment."""
     groups: dict[tuple[str, str], list[Change]] = {}
     for change in plan.changes:
-        groups.setdefault((change.registry, change.rule), []).append(change)
+        groups.setdefault(change.group, []).append(change)
     for group in groups.values():
-        group.sort(key=lambda c: c.action is Action.REAPPLY_BUS)
+        group.sort(key=lambda c: (c.renamed_to is not None, c.action is Action.REAPPLY_BUS))
     return sorted(groups.values(), key=lambda g: (_ORDER.get(g[0].action, 1), g[0].registry, g[0].rule))
 
 

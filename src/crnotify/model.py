@@ -230,6 +230,9 @@ class Rule:
     tag_pattern: str = ".*"  # ACR `RepoTagFilterPattern`
     scan_status: tuple[ScanStatus, ...] = ()  # only for SCAN rules; () = any status
     bus: BusCustomization = BusCustomization()
+    # The rule's previous name (Terraform's `moved`): a live rule of that name becomes this one,
+    # created before the old one is deleted (`crnotify.planner.rename`).
+    renamed_from: str | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -28,6 +28,11 @@ Unsigned local admin endpoints (the server binds loopback only unless told other
 `GET /_emulator/concurrency` → `{"in_flight": n, "max_in_flight": m}` (calls being handled now, and the
 most at any moment: how a client's concurrency bound is observed), and `POST /_emulator/reset-stats`,
 which clears both.
+
+The call log (`record_calls()`, then `calls`): one `CallRecord` per API call that succeeded, in the
+order they ended, with the names of the rules of the region's `default` bus that notify (have a
+target) right after it — how a test sees that no moment of an apply left a notification without a
+rule (a rename creates the new rule before it deletes the old one).
 """
 
 from __future__ import annotations
@@ -42,6 +47,7 @@ import threading
 import uuid
 from collections import Counter
 from collections.abc import Sequence
+from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
@@ -103,6 +109,13 @@ def load_instances(path: str) -> InstancePolicy:
     return InstancePolicy(frozenset(allowed))
 
 
+@dataclass(frozen=True, slots=True)
+class CallRecord:
+    action: str
+    region: str
+    notifying: frozenset[str]  # rules of `default` in `region` with a target, after the call
+
+
 class EmulatorServer:
     """The emulated cloud on 127.0.0.1 (by default), with its state in SQLite.
 
@@ -148,6 +161,7 @@ class EmulatorServer:
         self._stats: Counter[str] = Counter()
         self._stats_lock = threading.Lock()
         self._in_flight = self._max_in_flight = 0
+        self._calls: list[CallRecord] | None = None  # None: not recording
         instances = load_instances(instances_file) if instances_file else InstancePolicy()
         self.variants = variants or Variants()
         self.state = EmulatorState(state_path, clock=self.clock, instances=instances, variants=self.variants)
@@ -245,6 +259,28 @@ class EmulatorServer:
         with self._stats_lock:
             self._in_flight -= 1
 
+    def record_calls(self) -> None:
+        """Start the call log (empty)."""
+        with self._stats_lock:
+            self._calls = []
+
+    @property
+    def calls(self) -> tuple[CallRecord, ...]:
+        with self._stats_lock:
+            return tuple(self._calls or ())
+
+    def _record(self, action: str, call: Call) -> None:
+        with self._stats_lock:
+            if self._calls is None:
+                return
+        rules = self.state.all_rules(call.account, call.region, bus="default")
+        record = CallRecord(
+            action=action, region=call.region, notifying=frozenset(r.name for r in rules if r.targets)
+        )
+        with self._stats_lock:
+            if self._calls is not None:
+                self._calls.append(record)
+
     # --- faults -------------------------------------------------------------------------------------
 
     def inject(self, action: str, fault: str, times: int = 1) -> None:
@@ -324,7 +360,9 @@ class EmulatorServer:
         )
         self.state.settle()  # regeneration=async: bus rules now due appear before the call sees the bus
         try:
-            return fault, route.handler(call)
+            body = route.handler(call)
+            self._record(action, call)
+            return fault, body
         except errors.ServiceError as exc:
             if self.variants.errors != "body":
                 raise

@@ -14,6 +14,8 @@ Drift kinds (stable strings; scripts match on them):
     pending           declared changes not yet applied, or an owned rule no longer declared
     conflict          declared, but the live rule of that name is not managed by crnotify
     unmanaged         present, not declared, not owned: reported only
+    renamed           declared with `renamed_from: OLD` while OLD is live: apply creates the rule under
+                      its new name, then deletes OLD (one finding for both names)
 """
 
 from __future__ import annotations
@@ -32,6 +34,7 @@ class DriftKind(StrEnum):
     PENDING = "pending"
     CONFLICT = "conflict"
     UNMANAGED = "unmanaged"
+    RENAMED = "renamed"
 
 
 class Standing(StrEnum):

@@ -12,6 +12,7 @@ from dataclasses import replace
 
 from crnotify import normalise
 from crnotify.model import Config, LiveState
+from crnotify.planner import rename
 from crnotify.planner.assessment import Assessment, Standing, fill_paths
 from crnotify.planner.changes import Plan, PlanError, RuleRef
 from crnotify.providers import cloud
@@ -25,8 +26,14 @@ def assess(config: Config, live: LiveState, *, skip: Collection[str] = ()) -> It
         rules = cloud(registry.provider)
         declared = {rule.name: rule for rule in config.rules_of(registry.name)}
         current = {rule.name: rule for rule in live.of(registry.name)}
-        for name in sorted(set(declared) | set(current)):
-            yield rules.assess(registry, declared.get(name), current.get(name))
+        renamed = rename.pairs(declared, current)  # new → old: one assessment for both names
+        for name in sorted((set(declared) | set(current)) - set(renamed.values())):
+            if name in renamed:
+                yield rename.assess(
+                    rules, registry, declared[name], current.get(name), current[renamed[name]]
+                )
+            else:
+                yield rules.assess(registry, declared.get(name), current.get(name))
 
 
 def plan(config: Config, live: LiveState, *, skip: Collection[str] = (), where: str = "") -> Plan:
@@ -42,6 +49,12 @@ def plan(config: Config, live: LiveState, *, skip: Collection[str] = (), where: 
         ),
         registries=config.registries,
         skipped=tuple(r.name for r in config.registries if r.name in skip),
+        notes=tuple(
+            note
+            for r in config.registries
+            if r.name not in skip
+            for note in rename.done(r.name, config.rules_of(r.name), live.of(r.name))
+        ),
     )
 
 

@@ -42,7 +42,7 @@ def _is_url_path(path: str) -> bool:
 def _is_secret_path(path: str) -> bool:
     parts = path.split(".")
     return (
-        path in {"notify.secret", "marker"}
+        path in {"notify.secret", "notify.token", "marker"}
         or (len(parts) >= 2 and parts[-2] in ALWAYS_SECRET_PARAMS)
         or (len(parts) >= 2 and parts[-2:] == ["Auth", "fp"])
     )

@@ -13,6 +13,7 @@ VERBS = {
     Action.UPDATE: "update",
     Action.DELETE: "delete",
     Action.REAPPLY_BUS: "re-apply the bus customisations",
+    Action.RENAME: "create the registry rule",
 }
 STATUS_COLOURS = {
     StepStatus.APPLIED: "green",
@@ -29,8 +30,12 @@ def step_line(step: StepResult, *, color: bool = False) -> str:
         verb = "update the registry rule"
     elif step.change.action is Action.UPDATE:
         verb = "update the bus rule"
-    elif step.change.action is Action.CREATE and not step.change.writes_registry:
+    elif step.change.action in (Action.CREATE, Action.RENAME) and not step.change.writes_registry:
         verb = "create the EventBridge rule"  # aws: the rule has no registry side
+    if step.change.renamed_from is not None:
+        verb += f" (renamed from {safe(step.change.renamed_from)})"
+    elif step.change.renamed_to is not None:
+        verb += f" (the old name of {safe(step.change.renamed_to)})"
     status = paint(step.status.value, color, fg=STATUS_COLOURS[step.status])
     name = safe(f"{step.change.registry}/{step.change.rule}")
     # The step's number in the apply's history (crnotify.apply): the log of a run reads in order.
@@ -78,10 +83,15 @@ def render(result: ApplyResult, *, color: bool = False) -> str:
         lines += [f"  {c.action.value} {c.registry}/{c.rule}" for c in result.verification.changes]
         lines += [f"  error {e.registry}/{e.rule}: {e.message}" for e in result.verification.errors]
     else:
-        counts = {action: sum(1 for s in done if s.change.action is action) for action in Action}
+        counts = {
+            action: sum(1 for s in done if s.change.action is action and s.change.renamed_to is None)
+            for action in Action
+        }
+        renamed = sum(1 for s in done if s.change.renamed_to is not None)
         lines.append(
             paint("Apply complete!", color, fg="green", bold=True)
             + f" {counts[Action.CREATE]} created, {counts[Action.UPDATE]} updated, "
-            f"{counts[Action.DELETE]} deleted. A fresh plan shows no changes."
+            f"{counts[Action.DELETE]} deleted{f', {renamed} renamed' if renamed else ''}. "
+            "A fresh plan shows no changes."
         )
     return "\n".join(lines) + "\n"

@@ -29,6 +29,8 @@ MEANING = {
     DriftKind.PENDING: "declared changes not applied yet, or a managed rule no longer declared",
     DriftKind.CONFLICT: "declared, but a live rule of that name is not managed by crnotify",
     DriftKind.UNMANAGED: "present in the cloud, not declared and not managed: reported only",
+    DriftKind.RENAMED: "declared with `renamed_from` while the old rule is live: "
+    "apply creates the new, then deletes the old",
 }
 OMITTED = (
     "> [!NOTE]\n> {n} rule section(s) left out to stay under GitHub's 65,536-character comment limit. "

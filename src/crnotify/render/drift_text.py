@@ -13,6 +13,7 @@ COLOURS = {
     DriftKind.PENDING: "cyan",
     DriftKind.CONFLICT: "red",
     DriftKind.UNMANAGED: "blue",
+    DriftKind.RENAMED: "blue",
 }
 NO_DRIFT = "No drift. The cloud matches the configuration."
 NO_DRIFT_READ = "No drift in the registries read."

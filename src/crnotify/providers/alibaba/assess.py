@@ -44,7 +44,7 @@ from crnotify.planner.assessment import (
     refused,
     unmanaged,
 )
-from crnotify.planner.changes import Action, Change, DeleteRule, FieldChange, PlanError, PutBusRule
+from crnotify.planner.changes import Action, Change, DeleteRule, PlanError, PutBusRule
 from crnotify.planner.fields import bus_fields, is_declared_path
 from crnotify.providers.alibaba.convention import (
     RegistrySpec,
@@ -53,9 +53,10 @@ from crnotify.providers.alibaba.convention import (
     default_bus_rule,
     generated_for,
     infer_spec,
+    instance_ids,
 )
 from crnotify.providers.alibaba.desired import Desired, SaveEventRule, desire
-from crnotify.providers.alibaba.fields import registry_fields, tag_field
+from crnotify.providers.alibaba.fields import registry_fields, saved_as_declared, tag_field
 
 REAPPLY_REASON = (
     "saving the registry side regenerates the bus rule from ACR's defaults; "
@@ -107,7 +108,7 @@ def facts(
         return Facts(ownership=Ownership.FOREIGN, marker=marker, observed=observed)
     # What crnotify expects to find: its last write, rebuilt from the registry spec the marker names
     # (the declared one when the digests agree, else what the bus shows) and the declared `bus:`.
-    if declared_spec is not None and marker.digest == declared_spec.digest():
+    if declared_spec is not None and saved_as_declared(marker.digest, declared_spec):
         reference_spec: RegistrySpec | None = declared_spec
     else:
         reference_spec = observed or declared_spec
@@ -220,7 +221,7 @@ def _declared(desired: Desired, live: LiveRule | None) -> Assessment:
         findings.append(_bus_changed(declared_edits, lost))
     if found.ownership is Ownership.PRISTINE or live.rule_id is None:
         if live.rule_id is None:
-            reason = "the registry rule is missing (deleted outside crnotify); only its bus rule remains"
+            reason = _bus_only_reason(desired, live)
             gone = "the registry rule is missing; only its EventBridge rule remains"
             findings.insert(0, Finding(kind=DriftKind.MISSING, detail=gone))
         else:
@@ -230,13 +231,14 @@ def _declared(desired: Desired, live: LiveRule | None) -> Assessment:
             )
             findings.insert(0, _registry_changed(found, desired, saved_outside=True))
         write = _registry_write(desired, live, found, (reason, *edit_reasons), lost)
-        return differs(write, _reapply(desired), findings=findings)
+        return differs(write, _reapply(desired, live.bus, write), findings=findings)
     assert found.marker is not None
-    if found.marker.digest != desired.digest:
+    if not saved_as_declared(found.marker.digest, desired.spec):
         reason = "the declared registry spec differs from the one crnotify last saved"
         findings.insert(0, _registry_changed(found, desired, saved_outside=False))
         write = _registry_write(desired, live, found, (reason, *edit_reasons), lost)
-        return differs(write, _reapply(desired), findings=findings)
+        return differs(write, _reapply(desired, live.bus, write), findings=findings)
+    desired = desired.recorded_as(found.marker.digest or desired.digest)  # an adoption's record stays
     # Registry side as declared: converge the bus side alone.
     assert live.bus is not None
     every = bus_fields(live.bus, desired.bus, url_secret=desired.url_is_secret)
@@ -307,12 +309,15 @@ def _edit_reasons(declared_edits: frozenset[str]) -> tuple[str, ...]:
 def _registry_write(
     desired: Desired, live: LiveRule, found: Facts, reasons: tuple[str, ...], lost: frozenset[str]
 ) -> Change:
-    fields: tuple[FieldChange, ...] = registry_fields(
-        found.observed, desired.spec, url_secret=desired.url_is_secret, before_from_bus=True
-    )
-    tag = tag_field(found.observed, found.marker.digest if found.marker else None, desired.spec)
-    if tag is not None:
-        fields = tuple(sorted((*fields, tag), key=lambda change: change.path))
+    if live.rule_id is None:  # no registry rule: it is created whole, whatever the bus rule shows
+        fields = registry_fields(None, desired.spec, url_secret=desired.url_is_secret)
+    else:
+        fields = registry_fields(
+            found.observed, desired.spec, url_secret=desired.url_is_secret, before_from_bus=True
+        )
+        tag = tag_field(found.observed, found.marker.digest if found.marker else None, desired.spec)
+        if tag is not None:
+            fields = tuple(sorted((*fields, tag), key=lambda change: change.path))
     discards = tuple(
         change
         for change in bus_fields(live.bus, desired.bus, url_secret=desired.url_is_secret)
@@ -329,12 +334,31 @@ def _registry_write(
     )
 
 
-def _reapply(desired: Desired) -> Change:
+def _bus_only_reason(desired: Desired, live: LiveRule) -> str:
+    """Why a bus rule stands without its registry rule: deleted outside crnotify, or the bus rule is
+    another instance's (a rule moving between two instances of one region: names are per region)."""
+    others = [i for i in instance_ids(live.bus.pattern if live.bus else {}) if i != desired.instance_id]
+    if others:
+        return (
+            f"the bus rule of this name is instance {', '.join(others)}'s; creating the registry rule "
+            f"on {desired.instance_id} regenerates it for this instance"
+        )
+    return "the registry rule is missing (deleted outside crnotify); only its bus rule remains"
+
+
+def _reapply(desired: Desired, live: BusRule | None = None, write: Change | None = None) -> Change:
+    """The bus step after a registry write. Its fields are what changes on the live bus rule when
+    there is one (a secret rotation is one line, not ACR's default template against the declared
+    one), else on the rule the registry write generates. The marker is named by the reason, not as a
+    field (alone it made a block whose only line was `+ marker`); what `write` already lists as
+    discarded is not repeated."""
+    shown = {"marker"} | ({change.path for change in write.discards} if write is not None else set())
+    fields = bus_fields(live or desired.generated, desired.bus, url_secret=desired.url_is_secret)
     return Change(
         action=Action.REAPPLY_BUS,
         registry=desired.registry.name,
         rule=desired.rule.name,
-        fields=bus_fields(desired.generated, desired.bus, url_secret=desired.url_is_secret),
+        fields=tuple(change for change in fields if change.path not in shown),
         reasons=(REAPPLY_REASON,),
         operation=PutBusRule(desired=desired.bus, live=None, after_registry_write=True),
     )

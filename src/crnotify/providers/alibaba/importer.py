@@ -36,7 +36,7 @@ from crnotify.providers.alibaba.convention import (
     default_variables,
     infer_spec,
 )
-from crnotify.providers.alibaba.fields import last_saved_tag
+from crnotify.providers.alibaba.fields import ADOPTED_TAG, adoption_digest, last_saved_tag
 from crnotify.providers.base import Imported
 from crnotify.secrets import placeholder_path
 
@@ -154,11 +154,12 @@ def import_rule(registry: Registry, live: LiveRule) -> Imported:
     digest = read_marker(live.bus.description).digest
     owned = digest is not None
     notes: tuple[str, ...] = ()
-    if last_saved_tag(spec, digest, (".*",)) is None:  # unless crnotify's marker says it saved `.*`
+    saved = last_saved_tag(spec, digest, (".*", ADOPTED_TAG))
+    if saved != ".*":  # unless crnotify's marker says it saved `.*`
         notes = (
             "the tag regex is not visible on the bus, and crnotify last saved one other than `.*`: "
             "`tags` is left at `.*`; set it to that regex, or the next plan changes it"
-            if owned
+            if owned and saved is None
             else "the tag regex is not visible on the bus: `tags` is left at `.*`; set it to the "
             "console's value",
         )
@@ -173,6 +174,7 @@ def _same(a: MessageTemplate, b: MessageTemplate) -> bool:
 
 
 def adopted(live: BusRule, spec: RegistrySpec) -> BusRule:
-    """The bus rule with crnotify's marker: the spec it shows, and the rule exactly as it is."""
+    """The bus rule with crnotify's marker: the spec it shows (its tag regex recorded as unknown,
+    `fields.ADOPTED_TAG`), and the rule exactly as it is."""
     text = read_marker(live.description).text
-    return replace(live, description=with_marker(text, spec.digest(), bus_digest=bus_digest(live)))
+    return replace(live, description=with_marker(text, adoption_digest(spec), bus_digest=bus_digest(live)))
