@@ -39,6 +39,7 @@ from crnotify.planner import Action, Change, DeleteRule, Plan, PutBusRule, Regis
 from crnotify.planner import (
     plan as make_plan,
 )
+from crnotify.planner.scope import EVERYTHING, Scope
 from crnotify.providers.base import Provider, RegistrySide
 
 
@@ -76,12 +77,14 @@ class ApplyResult:
         )
 
 
-def read_live(config: Config, provider: Provider, *, skip: Collection[str] = ()) -> LiveState:
+def read_live(
+    config: Config, provider: Provider, *, skip: Collection[str] = (), scope: Scope = EVERYTHING
+) -> LiveState:
     """The live state of every registry the config declares (but those in `skip`), with declared
-    names looked up."""
+    names looked up; of a scoped run, only the rules in its `scope` (`planner.scope`)."""
     registries = tuple(r for r in config.registries if r.name not in skip)
     names = {r.name: tuple(rule.name for rule in config.rules_of(r.name)) for r in registries}
-    return provider.read(registries, names=names)
+    return scope.narrow_live(provider.read(registries, names=names))
 
 
 def refuse_discards(plan: Plan) -> None:
@@ -123,14 +126,16 @@ def apply(
     concurrency: int = DEFAULT_CONCURRENCY,
     guard: Callable[[], None] | None = None,
     live: LiveState | None = None,
+    scope: Scope = EVERYTHING,
 ) -> ApplyResult:
     """Apply `plan` (made from `config`, `skip`ping those registries); `on_step` hears of each step
-    as it finishes (on this thread). `guard` is called before each step (the apply lock's expiry
-    check): if it raises, the step is skipped with its message. `live` is the state `plan` was made
-    from: a write whose rule changed since then is refused (see the module docstring); None skips
-    that check (for callers that just read and planned in the same breath).
+        as it finishes (on this thread). `guard` is called before each step (the apply lock's expiry
+        check): if it raises, the step is skipped with its message. `scope`: the scoped run's, so that
+    the verifying plan reads what the plan read. `live` is the state `plan` was made
+        from: a write whose rule changed since then is refused (see the module docstring); None skips
+        that check (for callers that just read and planned in the same breath).
 
-    `steps` of the result are in `ordered(plan)` order, whatever order the concurrent steps ended in.
+        `steps` of the result are in `ordered(plan)` order, whatever order the concurrent steps ended in.
     """
     if plan.errors:
         names = ", ".join(f"{e.registry}/{e.rule}" for e in plan.errors)
@@ -168,7 +173,7 @@ def apply(
         fan.run()
     steps = tuple(results[key] for key in sorted(results))
     try:
-        verification = make_plan(config, read_live(config, provider, skip=skip), skip=skip)
+        verification = make_plan(config, read_live(config, provider, skip=skip, scope=scope), skip=skip)
     except ProviderError as exc:
         return ApplyResult(steps=steps, verification_error=str(exc))
     return ApplyResult(steps=steps, verification=verification)

@@ -14,6 +14,7 @@ from crnotify.cli._app import (
     paths_argument,
     read_cloud,
     run,
+    scope_options,
     use_color,
 )
 from crnotify.errors import EXIT_CHANGES, EXIT_OK
@@ -22,6 +23,7 @@ from crnotify.errors import EXIT_CHANGES, EXIT_OK
 @click.command("drift")
 @paths_argument
 @format_option("text", "json", "markdown")
+@scope_options
 @cloud_options
 @click.pass_context
 def drift_command(
@@ -35,6 +37,7 @@ def drift_command(
     Examples:
       crnotify drift notifications/
       crnotify drift notifications/ --format json
+      crnotify drift notifications/ --registry prod-hz
       crnotify drift notifications/ --format markdown >> "$GITHUB_STEP_SUMMARY"
     """
 
