@@ -228,10 +228,25 @@ class Rule:
     bus: BusCustomization = BusCustomization()
 
 
+# The fields of a declared rule an `ignore:` entry can leave alone: what both clouds' bus rules have.
+IGNORABLE_FIELDS = ("bus.description", "bus.enabled")
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Ignore:
+    """An `ignore:` entry (`crnotify.planner.ignore`): live rules not crnotify's to judge, or fields of
+    declared rules to leave as they are in the cloud (Argo CD's ignoreDifferences)."""
+
+    registry: str  # a declared registry's name, or a glob
+    rules: tuple[str, ...] = ()  # names or globs; with `fields`, () means every declared rule
+    fields: tuple[str, ...] = ()  # IGNORABLE_FIELDS; () = the whole rule, when it is not declared
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Config:
     registries: tuple[Registry, ...] = ()
     rules: tuple[Rule, ...] = ()
+    ignore: tuple[Ignore, ...] = ()
 
     def registry(self, name: str) -> Registry:
         for registry in self.registries:

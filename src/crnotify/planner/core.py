@@ -14,11 +14,13 @@ from crnotify import normalise
 from crnotify.model import Config, LiveState
 from crnotify.planner.assessment import Assessment, Standing, fill_paths
 from crnotify.planner.changes import Plan, PlanError, RuleRef
+from crnotify.planner.ignore import ignored_fields, ignores_rule, leave_alone, set_aside
 from crnotify.providers import cloud
 
 
 def assess(config: Config, live: LiveState, *, skip: Collection[str] = ()) -> Iterator[Assessment]:
-    """One assessment per rule name of every registry of `config` but those in `skip`."""
+    """One assessment per rule name of every registry of `config` but those in `skip`, through the
+    config's `ignore:` entries (`planner.ignore`)."""
     for registry in config.registries:
         if registry.name in skip:
             continue
@@ -26,7 +28,14 @@ def assess(config: Config, live: LiveState, *, skip: Collection[str] = ()) -> It
         declared = {rule.name: rule for rule in config.rules_of(registry.name)}
         current = {rule.name: rule for rule in live.of(registry.name)}
         for name in sorted(set(declared) | set(current)):
-            yield rules.assess(registry, declared.get(name), current.get(name))
+            rule, found = declared.get(name), current.get(name)
+            if rule is None:
+                assessment = rules.assess(registry, None, found)
+                ignored = ignores_rule(config, registry.name, name)
+                yield set_aside(assessment) if ignored else assessment
+                continue
+            rule = leave_alone(rule, found, ignored_fields(config, registry.name, name))
+            yield rules.assess(registry, rule, found)
 
 
 def plan(config: Config, live: LiveState, *, skip: Collection[str] = (), where: str = "") -> Plan:
