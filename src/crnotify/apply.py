@@ -55,6 +55,9 @@ class StepResult:
     change: Change
     status: StepStatus
     error: str | None = None
+    # A failure a rerun can get past (throttling, 5xx, a dropped connection: `ProviderError.retryable`);
+    # False for one that recurs until its cause is fixed (a quota, permissions, a refused parameter).
+    transient: bool = False
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -205,7 +208,7 @@ def _attempt(
             )
         _execute(change, plan, provider)
     except ProviderError as exc:
-        return StepResult(change=change, status=StepStatus.FAILED, error=str(exc))
+        return StepResult(change=change, status=StepStatus.FAILED, error=str(exc), transient=exc.retryable)
     return StepResult(change=change, status=StepStatus.APPLIED)
 
 

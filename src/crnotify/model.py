@@ -316,8 +316,21 @@ class LiveRule:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class RegionRules:
+    """What holds one region's rule quotas, whoever made it (other teams, the console): plan refuses,
+    before any write, a plan that would exceed them (`Cloud.check_quota`). crnotify's own lock and
+    record rules are not registry rules and are left out of `registry_rules`."""
+
+    provider: Provider
+    region: str
+    registry_rules: tuple[tuple[str, str], ...] = ()  # (rule name, instance) of registry-side rules
+    bus_rules: tuple[str, ...] = ()  # every rule on the bus, by name
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class LiveState:
     rules: tuple[LiveRule, ...] = ()
+    regions: tuple[RegionRules, ...] = ()  # per region read: what holds its quotas (not scoped)
 
     def get(self, registry: str, name: str) -> LiveRule | None:
         for rule in self.rules:

@@ -7,13 +7,13 @@ assessments, and `crnotify.drift` reads the findings of the same ones.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterator
+from collections.abc import Collection, Iterator, Sequence
 from dataclasses import replace
 
 from crnotify import normalise
 from crnotify.model import Config, LiveState
 from crnotify.planner.assessment import Assessment, Standing, fill_paths
-from crnotify.planner.changes import Plan, PlanError, RuleRef
+from crnotify.planner.changes import Change, Plan, PlanError, RuleRef
 from crnotify.planner.ignore import ignored_fields, ignores_rule, leave_alone, set_aside
 from crnotify.providers import cloud
 
@@ -43,15 +43,34 @@ def plan(config: Config, live: LiveState, *, skip: Collection[str] = (), where: 
     e.g. aws registries under `--local` or `--endpoint`, whose emulator is of Alibaba Cloud only).
     `where`: the paths and options the advice in the errors' hints needs (`assessment.fill_paths`)."""
     assessments = list(assess(config, live, skip=skip))
+    changes = tuple(change for a in assessments for change in a.changes)
     return Plan(
-        changes=tuple(change for a in assessments for change in a.changes),
-        errors=tuple(_filled(a.error, where) for a in assessments if a.error is not None),
+        changes=changes,
+        errors=(
+            *(_filled(a.error, where) for a in assessments if a.error is not None),
+            *_over_quota(config, live, changes, skip),
+        ),
         unmanaged=tuple(
             RuleRef(registry=a.registry, rule=a.rule) for a in assessments if a.standing is Standing.UNMANAGED
         ),
         registries=config.registries,
         skipped=tuple(r.name for r in config.registries if r.name in skip),
     )
+
+
+def _over_quota(
+    config: Config, live: LiveState, changes: Sequence[Change], skip: Collection[str]
+) -> Iterator[PlanError]:
+    """Each region's quota errors, from what holds its slots (`LiveState.regions`: the whole region,
+    other teams' rules included, whatever the run's scope), asked of its cloud."""
+    for usage in live.regions:
+        registries = [
+            r
+            for r in config.registries
+            if r.provider is usage.provider and r.region == usage.region and r.name not in skip
+        ]
+        if registries:
+            yield from cloud(usage.provider).check_quota(registries, changes, usage)
 
 
 def _filled(error: PlanError, where: str) -> PlanError:
