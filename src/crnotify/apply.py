@@ -47,6 +47,7 @@ from crnotify.planner import Action, Change, DeleteRule, Plan, PutBusRule, Regis
 from crnotify.planner import (
     plan as make_plan,
 )
+from crnotify.planner.scope import EVERYTHING, Scope
 from crnotify.providers.base import Provider, RegistrySide
 
 
@@ -63,6 +64,9 @@ class StepResult:
     status: StepStatus
     error: str | None = None
     sequence: int = 0  # its place in the apply's history, from 1 (0: not yet placed)
+    # A failure a rerun can get past (throttling, 5xx, a dropped connection: `ProviderError.retryable`);
+    # False for one that recurs until its cause is fixed (a quota, permissions, a refused parameter).
+    transient: bool = False
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -85,9 +89,11 @@ class ApplyResult:
         )
 
 
-def read_live(config: Config, provider: Provider, *, skip: Collection[str] = ()) -> LiveState:
+def read_live(
+    config: Config, provider: Provider, *, skip: Collection[str] = (), scope: Scope = EVERYTHING
+) -> LiveState:
     """The live state of every registry the config declares (but those in `skip`), with declared
-    names looked up."""
+    names looked up; of a scoped run, only the rules in its `scope` (`planner.scope`)."""
     registries = tuple(r for r in config.registries if r.name not in skip)
     names = {
         r.name: tuple(
@@ -98,7 +104,7 @@ def read_live(config: Config, provider: Provider, *, skip: Collection[str] = ())
         )
         for r in registries
     }
-    return provider.read(registries, names=names)
+    return scope.narrow_live(provider.read(registries, names=names))
 
 
 def refuse_discards(plan: Plan) -> None:
@@ -142,11 +148,13 @@ def apply(
     concurrency: int = DEFAULT_CONCURRENCY,
     guard: Callable[[], None] | None = None,
     live: LiveState | None = None,
+    scope: Scope = EVERYTHING,
 ) -> ApplyResult:
     """Apply `plan` (made from `config`, `skip`ping those registries); `on_step` hears of each step,
     numbered, in history order (the module docstring) as soon as it and the steps before it ended (on
     this thread). `guard` is called before each step (the apply lock's expiry
-    check): if it raises, the step is skipped with its message. `live` is the state `plan` was made
+    check): if it raises, the step is skipped with its message. `scope`: the scoped run's, so that
+    the verifying plan reads what the plan read. `live` is the state `plan` was made
     from: a write whose rule changed since then is refused (see the module docstring); None skips
     that check (for callers that just read and planned in the same breath).
 
@@ -197,7 +205,7 @@ def apply(
         fan.run()
     steps = tuple(history)
     try:
-        verification = make_plan(config, read_live(config, provider, skip=skip), skip=skip)
+        verification = make_plan(config, read_live(config, provider, skip=skip, scope=scope), skip=skip)
     except ProviderError as exc:
         return ApplyResult(steps=steps, verification_error=str(exc))
     return ApplyResult(steps=steps, verification=verification)
@@ -229,7 +237,7 @@ def _attempt(
             )
         _execute(change, plan, provider)
     except ProviderError as exc:
-        return StepResult(change=change, status=StepStatus.FAILED, error=str(exc))
+        return StepResult(change=change, status=StepStatus.FAILED, error=str(exc), transient=exc.retryable)
     return StepResult(change=change, status=StepStatus.APPLIED)
 
 

@@ -235,10 +235,25 @@ class Rule:
     renamed_from: str | None = None
 
 
+# The fields of a declared rule an `ignore:` entry can leave alone: what both clouds' bus rules have.
+IGNORABLE_FIELDS = ("bus.description", "bus.enabled")
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Ignore:
+    """An `ignore:` entry (`crnotify.planner.ignore`): live rules not crnotify's to judge, or fields of
+    declared rules to leave as they are in the cloud (Argo CD's ignoreDifferences)."""
+
+    registry: str  # a declared registry's name, or a glob
+    rules: tuple[str, ...] = ()  # names or globs; with `fields`, () means every declared rule
+    fields: tuple[str, ...] = ()  # IGNORABLE_FIELDS; () = the whole rule, when it is not declared
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Config:
     registries: tuple[Registry, ...] = ()
     rules: tuple[Rule, ...] = ()
+    ignore: tuple[Ignore, ...] = ()
 
     def registry(self, name: str) -> Registry:
         for registry in self.registries:
@@ -308,8 +323,21 @@ class LiveRule:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class RegionRules:
+    """What holds one region's rule quotas, whoever made it (other teams, the console): plan refuses,
+    before any write, a plan that would exceed them (`Cloud.check_quota`). crnotify's own lock and
+    record rules are not registry rules and are left out of `registry_rules`."""
+
+    provider: Provider
+    region: str
+    registry_rules: tuple[tuple[str, str], ...] = ()  # (rule name, instance) of registry-side rules
+    bus_rules: tuple[str, ...] = ()  # every rule on the bus, by name
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class LiveState:
     rules: tuple[LiveRule, ...] = ()
+    regions: tuple[RegionRules, ...] = ()  # per region read: what holds its quotas (not scoped)
 
     def get(self, registry: str, name: str) -> LiveRule | None:
         for rule in self.rules:

@@ -20,6 +20,7 @@ from crnotify.cli._app import (
     paths_argument,
     read_cloud,
     run,
+    scope_options,
     use_color,
 )
 from crnotify.errors import EXIT_ERROR, EXIT_OK, ApplyError, ConfigError, StalePlanError
@@ -50,6 +51,7 @@ if TYPE_CHECKING:
     "other apply can be running.",
 )
 @format_option("text", "json")
+@scope_options
 @cloud_options
 @click.pass_context
 def apply_command(  # noqa: PLR0917 (click passes every option as an argument)
@@ -76,6 +78,7 @@ def apply_command(  # noqa: PLR0917 (click passes every option as an argument)
       crnotify apply --plan plan.json --auto-approve
       crnotify apply notifications/ --overwrite-bus-edits
       crnotify apply --plan plan.json --format json > apply.json
+      crnotify apply notifications/ --registry prod-hz --auto-approve
 
     Each step is printed as it ends, numbered, in plan order (stderr), so a CI log reads as a
     history; --format json puts the plan, that history and the outcome on stdout as one document
@@ -85,6 +88,7 @@ def apply_command(  # noqa: PLR0917 (click passes every option as an argument)
     def body() -> int:
         from crnotify import lock, planfile
         from crnotify.apply import apply, refuse_discards
+        from crnotify.cli._app import scope
         from crnotify.cli._progress import progress
         from crnotify.cli.session import refuse_another_target
         from crnotify.planner import config_digest, plan
@@ -97,6 +101,10 @@ def apply_command(  # noqa: PLR0917 (click passes every option as an argument)
         if plan_file is not None:
             if paths:
                 raise click.UsageError("give either PATHS or --plan FILE, not both")
+            if not scope(ctx).is_everything:
+                raise click.UsageError(
+                    "a saved plan applies within the scope it was made in: drop --registry/--rule"
+                )
             saved = planfile.load(plan_file)
             config_paths = saved.config_paths
         with ExitStack() as stack:
@@ -107,6 +115,7 @@ def apply_command(  # noqa: PLR0917 (click passes every option as an argument)
                     local,
                     endpoint,
                     config=None if saved is None else _saved_config(plan_file, config_paths),
+                    within=None if saved is None else saved.scope,
                 )
             )
             if saved is not None:  # another account or endpoint: refused before the lock's first write
@@ -152,6 +161,7 @@ def apply_command(  # noqa: PLR0917 (click passes every option as an argument)
                     concurrency=session.concurrency,
                     guard=guard,
                     live=live,
+                    scope=session.scope,
                 )
         click.echo(apply_text.render(result, color=color), nl=False, err=as_json)
         if as_json:

@@ -4,7 +4,9 @@ A cloud's planning rules (`providers.<cloud>.assess`) look at one declared and/o
 return an `Assessment` holding both readings, computed from the same differences. So plan and drift
 cannot disagree: the assessment refuses to be built when a declared rule has changes but no finding,
 or a finding but neither a change nor an error (`__post_init__`), and `unmanaged` is the one finding
-that asks for nothing. After a successful apply a fresh plan is empty, hence so is drift.
+that asks for nothing — but for the findings of a rule `ignore:` sets aside (`Standing.IGNORED`),
+which drift lists as ignored and plan never acts on. After a successful apply a fresh plan is
+empty, hence so is drift.
 
 Drift kinds (stable strings; scripts match on them):
 
@@ -46,6 +48,7 @@ class Standing(StrEnum):
     UNDECLARED = "undeclared"  # live, owned by crnotify, no longer declared: deleted
     UNMANAGED = "unmanaged"  # live, not declared, not owned: reported, never touched
     UNPLANNABLE = "unplannable"  # declared, but cannot be planned (an unset secret, …): an error
+    IGNORED = "ignored"  # live, not declared, named by `ignore:`: findings kept (as ignored), no change
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -70,6 +73,8 @@ class Assessment:
             consistent = not acts and not reports
         elif self.standing is Standing.UNMANAGED:
             consistent = not acts and [f.kind for f in self.findings] == [DriftKind.UNMANAGED]
+        elif self.standing is Standing.IGNORED:  # `planner.ignore.set_aside`: reported as ignored only
+            consistent = not acts
         else:
             consistent = acts and reports
         if not consistent:

@@ -41,13 +41,14 @@ from crnotify.model import (
     LiveState,
     MessageTemplate,
     NotifyMethod,
+    RegionRules,
     Registry,
     Rule,
     Target,
 )
 from crnotify.model import Provider as ProviderKind
 from crnotify.planner.assessment import Assessment
-from crnotify.planner.changes import RegistryWrite
+from crnotify.planner.changes import Change, PlanError, RegistryWrite
 
 # --- the API half ---------------------------------------------------------------------------------
 
@@ -235,6 +236,13 @@ class Cloud(Protocol):
 
     # planning (plan and drift read the same assessment)
     def assess(self, registry: Registry, rule: Rule | None, live: LiveRule | None) -> Assessment: ...
+
+    def check_quota(
+        self, registries: Sequence[Registry], changes: Sequence[Change], usage: RegionRules
+    ) -> tuple[PlanError, ...]:
+        """Errors for a plan whose `changes` to these registries (of one region) would exceed the
+        region's limits, given what already holds them (`usage`, other teams' rules included)."""
+        ...
 
     def digest_items(self, registry: Registry, rule: Rule) -> list[str]:
         """What a saved plan's desired digest covers for one rule; ValueError if it cannot be planned."""

@@ -46,6 +46,24 @@ def step_line(step: StepResult, *, color: bool = False) -> str:
     return "\n".join([line, *(f"    {part}" for part in safe(step.error).splitlines())])
 
 
+RERUN = "Run apply again to finish: it plans from what is now live, so it picks up where this stopped."
+
+
+def _finish_advice(result: ApplyResult) -> list[str]:
+    """Advice to rerun only when a rerun can finish: not after a failure that recurs until its cause is
+    fixed (a quota, permissions), which a rerun would only repeat."""
+    lasting = [s for s in result.failed if s.status is StepStatus.FAILED and not s.transient]
+    if not lasting:
+        return [
+            "Run apply again to finish: it plans from what is now live, so it picks up where this stopped."
+        ]
+    names = safe(", ".join(sorted({f"{s.change.registry}/{s.change.rule}" for s in lasting})))
+    return [
+        f"Not transient: {names} failed for a reason that running apply again does not change (see the "
+        "errors above); fix the cause first. Applied steps stay applied; the next plan shows what is left."
+    ]
+
+
 def render(result: ApplyResult, *, color: bool = False) -> str:
     """The outcome, after the steps: what was applied, what was not and why, and how to finish."""
     lines: list[str] = []
@@ -69,9 +87,7 @@ def render(result: ApplyResult, *, color: bool = False) -> str:
                 "Changed in the cloud while this apply ran, and left as they are: "
                 f"{safe(', '.join(refused))}. Run `crnotify plan` to review those changes."
             )
-        lines.append(
-            "Run apply again to finish: it plans from what is now live, so it picks up where this stopped."
-        )
+        lines += _finish_advice(result)
     elif result.verification_error is not None:
         lines.append(
             f"All {len(done)} step(s) applied, but the verifying re-read failed: {result.verification_error}"

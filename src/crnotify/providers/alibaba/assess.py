@@ -26,12 +26,13 @@ the last bus rule crnotify wrote says.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
 from crnotify import normalise
 from crnotify.marker import Marker, read_marker
-from crnotify.model import BusCustomization, BusRule, LiveRule, Registry, Rule
+from crnotify.model import BusCustomization, BusRule, LiveRule, RegionRules, Registry, Rule
 from crnotify.planner.assessment import (
     PENDING_DELETE,
     Assessment,
@@ -57,6 +58,7 @@ from crnotify.providers.alibaba.convention import (
 )
 from crnotify.providers.alibaba.desired import Desired, SaveEventRule, desire
 from crnotify.providers.alibaba.fields import registry_fields, saved_as_declared, tag_field
+from crnotify.providers.alibaba.limits import DOCS, RULES_PER_BUS, RULES_PER_REGION
 
 REAPPLY_REASON = (
     "saving the registry side regenerates the bus rule from ACR's defaults; "
@@ -391,3 +393,66 @@ def _describe(live: LiveRule) -> str:
     if live.rule_id is not None:
         return f"registry rule {live.rule_id} (no EventBridge rule) is not managed by crnotify"
     return "an EventBridge rule for this instance that crnotify does not manage"
+
+
+# --- quotas: checked by plan before any write ------------------------------------------------------
+
+LISTED = 20  # rules named in a quota error before "and N more"
+
+
+def check_quota(
+    registries: Sequence[Registry], changes: Sequence[Change], usage: RegionRules
+) -> tuple[PlanError, ...]:
+    """Refuse a plan whose creations would exceed the region's limits, counting every rule that holds a
+    slot there — other teams' and the console's included (ACR: `limits.RULES_PER_REGION` event rules
+    per region whatever their instances; EventBridge: `limits.RULES_PER_BUS` rules on the bus). Without
+    this, the apply fails half-way with `EventCenterRuleCountExceedLimit`."""
+    names = {r.name for r in registries}
+    mine = [c for c in changes if c.registry in names]
+    deleted = {c.rule for c in mine if isinstance(c.operation, DeleteRule) and c.operation.rule_id}
+    gone = {
+        c.operation.bus_name for c in mine if isinstance(c.operation, DeleteRule) and c.operation.bus_name
+    }
+    held = [(name, where) for name, where in usage.registry_rules if name not in deleted]
+    taken = {name for name, _ in held}
+    creates = sorted(
+        (c.registry, c.rule)
+        for c in mine
+        if isinstance(c.operation, SaveEventRule) and c.operation.rule_id is None and c.rule not in taken
+    )
+    if not creates:
+        return ()
+    errors = []
+    registry, rule = creates[0]
+    created = ", ".join(name for _, name in creates)
+    if len(held) + len(creates) > RULES_PER_REGION:
+        holders = _listed([f"{name} ({where})" for name, where in held])
+        errors.append(
+            PlanError(
+                registry=registry,
+                rule=rule,
+                message=f"the plan creates {len(creates)} ACR event rule(s) ({created}) in {usage.region}, "
+                f"where {len(held)} of the {RULES_PER_REGION} allowed per region (whatever their "
+                f"instances) are taken: {holders or 'none'}",
+                hint="delete rules no longer needed (other teams' too: ask them) or declare fewer; "
+                f"the limit is Alibaba Cloud's ({DOCS}). Nothing was written",
+            )
+        )
+    on_bus = [name for name in usage.bus_rules if name not in gone]
+    new_bus = [name for _, name in creates if name not in on_bus]
+    if len(on_bus) + len(new_bus) > RULES_PER_BUS:
+        errors.append(
+            PlanError(
+                registry=registry,
+                rule=rule,
+                message=f"the plan adds {len(new_bus)} rule(s) to the EventBridge bus `default` of "
+                f"{usage.region}, which holds {len(on_bus)} of its {RULES_PER_BUS}: {_listed(on_bus)}",
+                hint="delete EventBridge rules no longer needed on that bus. Nothing was written",
+            )
+        )
+    return tuple(errors)
+
+
+def _listed(names: Sequence[str]) -> str:
+    more = f" and {len(names) - LISTED} more" if len(names) > LISTED else ""
+    return ", ".join(names[:LISTED]) + more

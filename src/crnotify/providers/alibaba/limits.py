@@ -16,6 +16,9 @@ DOCS = "https://www.alibabacloud.com/help/en/acr/user-guide/create-an-event-noti
 RULES_PER_REGION = 10  # ACR event rules per region, whatever their instances (§6)
 RULES_PER_BUS = 50  # EventBridge rules on one bus
 TARGETS_PER_RULE = 5
+# Names of crnotify's own bus rules (the apply lock's leases, the ownership records): never a
+# registry rule, so never counted against RULES_PER_REGION nor shown as a user's rule.
+CRNOTIFY_PREFIXES = ("crnotify-lock-", "crnotify-owned-")
 NAME_MAX = 127  # EventBridge rule names: letters, digits and '-', starting with a letter or digit
 NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9-]*")
 RESERVED_PREFIX = "eventbridge-reserved-"

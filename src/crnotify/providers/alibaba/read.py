@@ -13,6 +13,11 @@ The calls, and why each is needed (research/alibaba-facts.md §1.5, §2.3):
   the bus. `GetRule` rather than `ListTargets`: one call gives the targets with their `ParamList` and
   retry strategy (ListTargets has no retry strategy, and would still need the rule's status).
 
+The same answers tell what holds the region's quotas (`model.RegionRules`), at no extra call: every
+rule on the bus (`ListRules`), and the registry rules of every instance of the region, other teams'
+included — each ACR event rule has a generated bus rule whose pattern names its instance, and the
+instances read add their rules whose bus rule is gone.
+
 Critical path: a region's `ListRules` and its instances' `ListEventCenterRuleName` run at once, and
 each `GetRule` starts as soon as the calls it depends on have answered: for a declared or
 pattern-selected name, `ListRules` alone; for a name only the registry side has, both.
@@ -25,10 +30,11 @@ from dataclasses import dataclass, field
 from functools import partial
 
 from crnotify.fanout import Fanout
-from crnotify.model import BusRule, LiveRule, LiveState, Registry
+from crnotify.model import BusRule, LiveRule, LiveState, Provider, RegionRules, Registry
 from crnotify.providers.alibaba import _sdk, cr, eventbridge
 from crnotify.providers.alibaba.convention import instance_ids
 from crnotify.providers.alibaba.eventbridge import RuleSummary
+from crnotify.providers.alibaba.limits import CRNOTIFY_PREFIXES
 
 ClientsFor = Callable[[str], _sdk.Clients]  # region → clients, created on the calling thread
 ContextFor = Callable[[str, str], eventbridge.ContextFor]  # (region, registry name) → call context
@@ -60,7 +66,29 @@ def read(
     for region in reader.regions:
         reader.start(region)
     reader.fan.run()
-    return LiveState(rules=tuple(_assemble(reader.regions, names)))
+    return LiveState(
+        rules=tuple(_assemble(reader.regions, names)),
+        regions=tuple(_usage(region, state) for region, state in reader.regions.items()),
+    )
+
+
+def _usage(region: str, state: _Region) -> RegionRules:
+    """What holds the region's rule quotas (see the module docstring)."""
+    summaries = state.summaries or {}
+    holders: dict[str, str] = {}
+    for name, summary in sorted(summaries.items()):
+        selected = sorted(instance_ids(summary.pattern))
+        if selected and not name.startswith(CRNOTIFY_PREFIXES):
+            holders[name] = selected[0]
+    for instance, rules in sorted(state.acr.items()):
+        for name in sorted(rules):
+            holders.setdefault(name, instance)
+    return RegionRules(
+        provider=Provider.ALIBABA,
+        region=region,
+        registry_rules=tuple(sorted(holders.items())),
+        bus_rules=tuple(sorted(summaries)),
+    )
 
 
 @dataclass

@@ -48,6 +48,7 @@ class AwsCloud:
     # The rest is the cloud's modules, as they are.
     assess = staticmethod(planning.assess)
     digest_items = staticmethod(planning.digest_items)
+    check_quota = staticmethod(planning.check_quota)
     import_rule = staticmethod(importer.import_rule)
     offline_bus_rule = staticmethod(offline.bus_rule)
     offline_tag_filter = staticmethod(offline.tag_filter)
