@@ -116,6 +116,21 @@ def test_checks_without_probe(workdir: Path, emulator: EmulatorServer, capsys: A
     )
 
 
+def test_a_scoped_doctor_checks_only_its_registry(
+    workdir: Path, emulator: EmulatorServer, capsys: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`--registry` (issue 15 item 6): the aws registry, whose credentials are missing, is not
+    connected to; only prod is checked."""
+    for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_PROFILE", "AWS_ENDPOINT_URL"):
+        monkeypatch.delenv(name, raising=False)
+    ecr = '  - {name: ecr, provider: aws, region: eu-west-1, account: "123456789012"}\n'
+    (workdir / "config" / "registries.yaml").write_text(CONFIG.replace("rules: []", ecr + "rules: []"))
+    code, out, err = doctor(capsys, emulator, "--registry", "prod", "--format", "json")
+    assert code == 0, out + err
+    assert [r["registry"] for r in json.loads(out)["registries"]] == ["prod"]
+    assert "ecr" not in err
+
+
 def test_an_unavailable_region_is_a_problem(workdir: Path, emulator: EmulatorServer, capsys: Any) -> None:
     """Validation knows the regions without ACR event notifications: doctor stops there, located."""
     (workdir / "config" / "registries.yaml").write_text(CONFIG.replace("cn-hangzhou", "eu-west-1"))

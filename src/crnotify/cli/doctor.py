@@ -19,7 +19,7 @@ from types import FrameType
 
 import click
 
-from crnotify.cli._app import cloud_options, cloud_session, format_option, paths_argument, run
+from crnotify.cli._app import cloud_options, cloud_session, format_option, paths_argument, run, scope_options
 from crnotify.errors import EXIT_ERROR, CrnotifyError
 
 
@@ -66,6 +66,7 @@ def _terminate_as_interrupt() -> Iterator[None]:
     show_default=True,
     help="Seconds to wait for a rule you create in the console when the create call is unavailable.",
 )
+@scope_options
 @cloud_options
 @click.pass_context
 def doctor_command(  # noqa: PLR0917 (click passes every option as an argument)
