@@ -23,6 +23,7 @@ ENV = {**os.environ, "PYTHONPATH": str(REPO / "src")}
 COMMANDS = [
     "apply",
     "completion",
+    "doctor",
     "drift",
     "emulator",
     "import",

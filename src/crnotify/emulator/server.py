@@ -29,10 +29,11 @@ Unsigned local admin endpoints (the server binds loopback only unless told other
 most at any moment: how a client's concurrency bound is observed), and `POST /_emulator/reset-stats`,
 which clears both.
 
-The call log (`record_calls()`, then `calls`): one `CallRecord` per API call that succeeded, in the
-order they ended, with the names of the rules of the region's `default` bus that notify (have a
-target) right after it — how a test sees that no moment of an apply left a notification without a
-rule (a rename creates the new rule before it deletes the old one).
+The call log (`record_calls()`, then `calls`): one `CallRecord` per API call that reached its
+handler (its parameters, whether it succeeded), in the order they ended, with the names of the rules
+of the region's `default` bus that notify (have a target) right after it — how a test sees what a run
+read and wrote, and that no moment of an apply left a notification without a rule (a rename creates
+the new rule before it deletes the old one).
 """
 
 from __future__ import annotations
@@ -46,7 +47,7 @@ import socket
 import threading
 import uuid
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -113,7 +114,13 @@ def load_instances(path: str) -> InstancePolicy:
 class CallRecord:
     action: str
     region: str
+    params: Mapping[str, str]  # as sent (they can carry a rule's tokens: for assertions, never printed)
+    ok: bool  # False: the service answered with an error
     notifying: frozenset[str]  # rules of `default` in `region` with a target, after the call
+
+    def names(self, text: str) -> bool:
+        """Whether any parameter (a rule name, an instance id, a pattern…) mentions `text`."""
+        return any(text in value for value in self.params.values())
 
 
 class EmulatorServer:
@@ -269,13 +276,20 @@ class EmulatorServer:
         with self._stats_lock:
             return tuple(self._calls or ())
 
-    def _record(self, action: str, call: Call) -> None:
+    def calls_naming(self, text: str) -> list[CallRecord]:
+        return [call for call in self.calls if call.names(text)]
+
+    def _record(self, action: str, call: Call, *, ok: bool) -> None:
         with self._stats_lock:
             if self._calls is None:
                 return
         rules = self.state.all_rules(call.account, call.region, bus="default")
         record = CallRecord(
-            action=action, region=call.region, notifying=frozenset(r.name for r in rules if r.targets)
+            action=action,
+            region=call.region,
+            params=dict(call.params),
+            ok=ok,
+            notifying=frozenset(r.name for r in rules if r.targets),
         )
         with self._stats_lock:
             if self._calls is not None:
@@ -361,9 +375,10 @@ class EmulatorServer:
         self.state.settle()  # regeneration=async: bus rules now due appear before the call sees the bus
         try:
             body = route.handler(call)
-            self._record(action, call)
+            self._record(action, call, ok=True)
             return fault, body
         except errors.ServiceError as exc:
+            self._record(action, call, ok=False)
             if self.variants.errors != "body":
                 raise
             # errors=body: the service's own errors (not the gateway's: signature, throttling, an
