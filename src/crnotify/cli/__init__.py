@@ -16,8 +16,10 @@ from crnotify.cli._app import cli, main
 def _emulator() -> click.Command:
     from crnotify.cli.emulator import emulator
     from crnotify.cli.emulator_dingtalk import dingtalk
+    from crnotify.cli.emulator_publish import publish
 
     emulator.add_command(dingtalk)
+    emulator.add_command(publish)
     return emulator
 
 

@@ -51,6 +51,7 @@ from crnotify.emulator.replay import SIGNED as REPLAY_SIGNED
 from crnotify.emulator.replay import ReplayGuard
 from crnotify.emulator.signing import MUST_SIGN, SignedRequest, verify
 from crnotify.emulator.state import EmulatorState, account_id_for
+from crnotify.emulator.traces import BusRef
 from crnotify.emulator.variants import RAM_DENIED_MESSAGE, UNKNOWN_ACTION_MESSAGE, Variants
 from crnotify.emulator.wire import ACR_VERSION, Call, OnEvents, error_body
 from crnotify.errors import ConfigError
@@ -215,6 +216,33 @@ class EmulatorServer:
     def _end(self) -> None:
         with self._stats_lock:
             self._in_flight -= 1
+
+    # --- ACR's events --------------------------------------------------------------------------------
+
+    def publish(self, body: bytes) -> dict[str, Any]:
+        """`POST /_emulator/acr/events` `{"instance_id", "region"?, "events": [CloudEvent…]}`: ACR emits
+        the events (`EmulatorState.publish_acr_events`), then the `on_events` hook delivers them.
+        Unsigned like the other admin endpoints: the server binds loopback unless told otherwise."""
+        try:
+            request = json.loads(body or b"{}")
+        except ValueError:
+            raise errors.INVALID_PARAMETER.error("the body is not JSON") from None
+        if not isinstance(request, dict) or not isinstance(request.get("events"), list):
+            raise errors.INVALID_PARAMETER.error('expected {"instance_id": …, "events": [CloudEvent, …]}')
+        instance_id = request.get("instance_id")
+        region = request.get("region") or self.region
+        if not isinstance(instance_id, str) or not isinstance(region, str):
+            raise errors.MISSING_PARAMETER.error("instance_id (and region, if given) must be strings")
+        events = [e for e in request["events"] if isinstance(e, dict)]
+        if len(events) != len(request["events"]) or not events:
+            raise errors.EVENT_INVALID.error("events must be a non-empty list of JSON objects")
+        self.state.settle()
+        accepted = self.state.publish_acr_events(
+            self.account_id, region, instance_id=instance_id, events=events
+        )
+        if self.on_events is not None:
+            self.on_events(BusRef(self.account_id, region, "default"), accepted)
+        return {"EventIds": [e["id"] for e in accepted]}
 
     # --- faults -------------------------------------------------------------------------------------
 
@@ -418,7 +446,10 @@ class _Handler(BaseHTTPRequestHandler):
     def _admin(self, path: str) -> None:
         emulator = self.server.emulator
         try:
-            self._read_body()
+            body = self._read_body()
+            if path == ADMIN_PREFIX + "acr/events" and self.command == "POST":
+                self._send(200, emulator.publish(body), "admin")
+                return
         except errors.ServiceError as exc:
             self._send(exc.http_status, error_body(exc.code, exc.message, "admin"), "admin")
             return
