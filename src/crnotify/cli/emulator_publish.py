@@ -24,6 +24,7 @@ from typing import Any
 import click
 
 from crnotify.cli._app import paths_argument, run
+from crnotify.clock import SystemClock
 from crnotify.errors import ConfigError, CrnotifyError
 from crnotify.model import EventType
 
@@ -183,9 +184,8 @@ def publish(  # noqa: PLR0917 (click passes every option as an argument)
     \b
     Examples:
       crnotify emulator publish --local --registry prod --type scan --repo team-a/api --tag v1 --status FAILED
-      crnotify emulator publish --endpoint 127.0.0.1:8080 --registry cri-abc123 --type build \\
-          --repo team-a/api --tag v2 --count 30 --per-minute 30
-      crnotify emulator publish --local --registry prod --file burst.jsonl
+      crnotify emulator publish --endpoint 127.0.0.1:8080 --registry cri-abc --type build --repo t/a --count 9
+      crnotify emulator publish --local --registry prod --file burst.jsonl --per-minute 30
     """
 
     def body() -> int:
@@ -200,13 +200,14 @@ def publish(  # noqa: PLR0917 (click passes every option as an argument)
         pause = 60.0 / per_minute if per_minute else 0.0
         published: list[str] = []
         paced = bool(pause)
+        clock = SystemClock()  # the pace is real: a running emulator delivers on its own clock
         with emulator_url(endpoint, dingtalk_robot) as url:
             if given is not None:
                 total = len(given)
                 size = 1 if paced else BATCH
                 for index, start in enumerate(range(0, total, size)):
                     if index and paced:
-                        time.sleep(pause)
+                        clock.sleep(pause)
                     published += post_events(url, instance_id, where, given[start : start + size])
             else:
                 assert type_name is not None
@@ -214,9 +215,9 @@ def publish(  # noqa: PLR0917 (click passes every option as an argument)
                 total, kind = count, TYPE_NAMES[type_name]
                 for index in range(count if paced else 1):
                     if index and paced:
-                        time.sleep(pause)
+                        clock.sleep(pause)
                     events = [
-                        generated(kind, instance_id, where, repo, tag, status, time.time())
+                        generated(kind, instance_id, where, repo, tag, status, clock.now())
                         for _ in range(1 if paced else count)
                     ]
                     published += post_events(url, instance_id, where, events)

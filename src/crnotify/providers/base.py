@@ -21,8 +21,8 @@ write is safe to repeat after a lost response: a create that finds the object al
 as asked, or a delete that finds it gone, succeeds. Secret values cross only inside the rules being
 written or read, and providers never put them in messages.
 
-The apply lock's leases (`crnotify.lock.LeaseStore`) are a separate, structural interface that both
-providers also implement.
+The apply lock's leases (`crnotify.lock.LeaseStore`) and delivery health (`HealthReader`) are separate,
+structural interfaces that both providers also implement.
 """
 
 from __future__ import annotations
@@ -30,10 +30,11 @@ from __future__ import annotations
 from collections.abc import Collection, Mapping, Sequence
 from contextlib import ExitStack
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any, Protocol, runtime_checkable
 
 from crnotify.delivery.transform import Delivery
 from crnotify.diagnostics.reporter import Item, Reporter
+from crnotify.health import Reading
 from crnotify.model import BusRule, EventType, LiveRule, LiveState, NotifyMethod, Registry, Rule, Target
 from crnotify.model import Provider as ProviderKind
 from crnotify.planner.assessment import Assessment
@@ -86,6 +87,17 @@ class Provider(Protocol):
         ...
 
 
+@runtime_checkable
+class HealthReader(Protocol):
+    """A provider that can read how its registries' rules delivered (`crnotify health`)."""
+
+    def read_health(
+        self, registry: Registry, rules: Sequence[Rule], *, since: float, until: float
+    ) -> list[Reading]:
+        """One `health.Reading` per rule of `registry`, for events between `since` and `until`."""
+        ...
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Connection:
     """How a session reaches the clouds: the embedded local cloud, an emulator endpoint, or real."""
@@ -134,6 +146,7 @@ class Cloud(Protocol):
     kind: ProviderKind
     label: str  # "Alibaba Cloud", for messages
     has_traces: bool  # EventBridge keeps event traces that `crnotify trace` can read
+    health_window_seconds: float  # how far back `crnotify health` can read deliveries
 
     # validation (asked by `crnotify.config`)
     def check_registry(self, rep: Reporter, item: Item) -> RegistryTarget | None: ...

@@ -9,10 +9,11 @@ from __future__ import annotations
 from collections.abc import Collection, Mapping, Sequence
 
 from crnotify.errors import ConfigError
+from crnotify.health import Reading
 from crnotify.lock import LeaseRecord, LeaseStore
-from crnotify.model import BusRule, LiveRule, LiveState, Registry
+from crnotify.model import BusRule, LiveRule, LiveState, Registry, Rule
 from crnotify.model import Provider as ProviderKind
-from crnotify.providers.base import Provider, RegistrySide
+from crnotify.providers.base import HealthReader, Provider, RegistrySide
 
 
 class ByRegistryKind:
@@ -56,6 +57,14 @@ class ByRegistryKind:
 
     def delete_bus_rule(self, registry: Registry, name: str) -> None:
         self._for(registry).delete_bus_rule(registry, name)
+
+    def read_health(
+        self, registry: Registry, rules: Sequence[Rule], *, since: float, until: float
+    ) -> list[Reading]:
+        provider = self._for(registry)
+        if not isinstance(provider, HealthReader):
+            raise ConfigError(f"registry {registry.name}: its provider cannot read delivery health")
+        return provider.read_health(registry, rules, since=since, until=until)
 
     # --- the apply lock: each registry's leases live with its own cloud --------------------------
 

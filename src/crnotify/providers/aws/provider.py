@@ -32,9 +32,10 @@ from typing import Any
 from crnotify import normalise
 from crnotify.errors import AlreadyExists, AuthError, CrnotifyError, NotFound, ProviderError, TransientError
 from crnotify.fanout import DEFAULT_CONCURRENCY, Fanout
+from crnotify.health import Reading
 from crnotify.lock import LeaseRecord
-from crnotify.model import BusRule, LiveRule, LiveState, Registry, Target
-from crnotify.providers.aws import _sdk, lease, live, mapping, targets
+from crnotify.model import BusRule, LiveRule, LiveState, Registry, Rule, Target
+from crnotify.providers.aws import _sdk, health, lease, live, mapping, targets
 from crnotify.providers.aws.errors import translate
 from crnotify.providers.retry import RetryPolicy, configured
 from crnotify.providers.retry import call as retry_call
@@ -159,6 +160,13 @@ class AwsProvider:
                     continue
                 rules.append(LiveRule(registry=registry_name, name=bus.name, bus=bus))
         return LiveState(rules=tuple(rules))
+
+    def read_health(
+        self, registry: Registry, rules: Sequence[Rule], *, since: float, until: float
+    ) -> list[Reading]:
+        """The rules' CloudWatch metrics between `since` and `until` (`crnotify health`; `health.py`)."""
+        cloudwatch = self.client(registry.region, "cloudwatch")
+        return health.read_health(partial(self._call, cloudwatch), registry, rules, since=since, until=until)
 
     def read_bus_rule(self, registry: Registry, name: str) -> BusRule | None:
         """One rule with its targets, API destination and connection; None if it does not exist."""
