@@ -64,15 +64,22 @@ def plan_command(  # noqa: PLR0917 (click passes every option as an argument)
         from crnotify.redact import mask
         from crnotify.render import plan_json, plan_markdown, plan_text
 
+        where = advice_where(ctx, paths, local, endpoint)  # advice runs as printed, from here
         with cloud_session(ctx, paths, local, endpoint) as session:
             live = read_cloud(session)
             reached = None if out is None else target(session)
-        where = advice_where(ctx, paths, local, endpoint)  # advice runs as printed, from here
-        result = plan(session.config, live, skip=session.skipped, where=where)
+            result = plan(session.config, live, skip=session.skipped, where=where)
+            reach = []
+            if (
+                fmt == "markdown"
+            ):  # who is told what, before and after (repositories listed where they can be)
+                from crnotify.cli._reach import reach_changes
+
+                reach = reach_changes(result, session.config, live, session.provider)
         if fmt == "json":
             click.echo(plan_json.render(result), nl=False)
         elif fmt == "markdown":  # for a public pull-request comment: mask once more, to be sure
-            click.echo(mask(plan_markdown.render(result)), nl=False)
+            click.echo(mask(plan_markdown.render(result, reach=reach)), nl=False)
         else:
             click.echo(plan_text.render(result, color=use_color()), nl=False)
         if out is not None and reached is not None:

@@ -98,6 +98,15 @@ class HealthReader(Protocol):
         ...
 
 
+@runtime_checkable
+class RepositoryLister(Protocol):
+    """A provider that can list a registry's repositories (`NS/REPO`), for the reach of a plan."""
+
+    def list_repositories(self, registry: Registry) -> list[str] | None:
+        """`NS/REPO` of every repository of the registry; None when its cloud cannot list them."""
+        ...
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Connection:
     """How a session reaches the clouds: the embedded local cloud, an emulator endpoint, or real."""
@@ -147,6 +156,7 @@ class Cloud(Protocol):
     label: str  # "Alibaba Cloud", for messages
     has_traces: bool  # EventBridge keeps event traces that `crnotify trace` can read
     health_window_seconds: float  # how far back `crnotify health` can read deliveries
+    tag_filter_readable: bool  # whether an imported live rule shows its tag filter (ACR's is write-only)
 
     # validation (asked by `crnotify.config`)
     def check_registry(self, rep: Reporter, item: Item) -> RegistryTarget | None: ...

@@ -13,7 +13,7 @@ from crnotify.health import Reading
 from crnotify.lock import LeaseRecord, LeaseStore
 from crnotify.model import BusRule, LiveRule, LiveState, Registry, Rule
 from crnotify.model import Provider as ProviderKind
-from crnotify.providers.base import HealthReader, Provider, RegistrySide
+from crnotify.providers.base import HealthReader, Provider, RegistrySide, RepositoryLister
 
 
 class ByRegistryKind:
@@ -65,6 +65,11 @@ class ByRegistryKind:
         if not isinstance(provider, HealthReader):
             raise ConfigError(f"registry {registry.name}: its provider cannot read delivery health")
         return provider.read_health(registry, rules, since=since, until=until)
+
+    def list_repositories(self, registry: Registry) -> list[str] | None:
+        """The registry's repositories, or None when its cloud cannot list them."""
+        provider = self._for(registry)
+        return provider.list_repositories(registry) if isinstance(provider, RepositoryLister) else None
 
     # --- the apply lock: each registry's leases live with its own cloud --------------------------
 

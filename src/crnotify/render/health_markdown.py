@@ -32,7 +32,7 @@ def render(report: Report) -> str:
             _n(v.matched),
             str(v.delivered),
             str(v.failed),
-            md.text(v.reason).replace("|", "\\|"),
+            md.text(v.reason),
         ]
         for v in report.verdicts
     ]

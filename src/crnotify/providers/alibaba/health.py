@@ -1,4 +1,5 @@
-"""How Alibaba Cloud rules delivered, from the cloud's own records, through the official SDKs.
+"""How Alibaba Cloud rules delivered, from the cloud's own records, through the official SDKs (and the
+instance's repositories, for the reach of a plan).
 
 Per declared rule (its ACR rule, by name, from ListEventCenterRuleName):
 
@@ -63,6 +64,29 @@ def records(
     return found[:MAX_EVENTS]
 
 
+def repositories(clients: _sdk.Clients, instance_id: str, context: ContextFor) -> list[str]:
+    """`NS/REPO` of the instance's repositories: ListRepository, 100 a page
+    (https://www.alibabacloud.com/help/en/acr/developer-reference/api-cr-2018-12-01-listrepository)."""
+    ctx = context("cr:ListRepository", f"instance {instance_id}")
+    names: list[str] = []
+    page = 1
+    while True:
+        request = _sdk.cr_models.ListRepositoryRequest(
+            instance_id=instance_id, page_no=page, page_size=PAGE_SIZE
+        )
+
+        def once(request: Any = request) -> dict[str, Any]:
+            response = clients.cr.list_repository_with_options(request, _sdk.runtime())
+            return checked(response.body.to_map() if response.body is not None else {}, ctx)
+
+        body = call(ctx, once, clients.retry)
+        items = [r for r in body.get("Repositories") or [] if isinstance(r, Mapping)]
+        names += [f"{r.get('RepoNamespaceName', '')}/{r.get('RepoName', '')}" for r in items]
+        if not items or page * PAGE_SIZE >= int(body.get("TotalCount") or 0):
+            return sorted(set(names))
+        page += 1
+
+
 def read_rule(  # noqa: PLR0917 (the clients, what to read, the window, the context)
     clients: _sdk.Clients,
     registry: Registry,
@@ -125,4 +149,4 @@ def read_health(
     return [read_rule(clients, registry, rule, ids.get(rule.name), window, context) for rule in rules]
 
 
-__all__ = ["SOURCE", "delivered", "read_health", "records"]
+__all__ = ["SOURCE", "delivered", "read_health", "records", "repositories"]

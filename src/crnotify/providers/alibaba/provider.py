@@ -147,6 +147,12 @@ class AlibabaProvider:
             clients, registry, rules, window, self._context(registry.region, registry.name)
         )
 
+    def list_repositories(self, registry: Registry) -> list[str]:
+        """`NS/REPO` of every repository of the instance (ListRepository, paged; `health.py`)."""
+        instance = self._instance(registry)
+        context = self._context(registry.region, registry.name)
+        return health.repositories(self._for(registry.region), instance, context)
+
     def read_bus_rule(self, registry: Registry, name: str) -> BusRule | None:
         """The bus rule; right after crnotify's own registry write of it (apply's re-apply step), once
         ACR has regenerated it (`regeneration`): as many GetRule calls as that takes, one when the
