@@ -34,6 +34,7 @@ cli.add_lazy_command("map", "crnotify.cli.map:map_command")
 cli.add_lazy_command("test", "crnotify.cli.test_cmd:test")
 cli.add_lazy_command("trace", "crnotify.cli.trace:trace_command")
 cli.add_lazy_command("health", "crnotify.cli.health:health_command")
+cli.add_lazy_command("replay", "crnotify.cli.replay:replay_command")
 cli.add_lazy_command("emulator", _emulator)
 cli.add_lazy_command("completion", "crnotify.cli.completion:completion")
 

@@ -1,15 +1,21 @@
-"""The reach of a plan's changed rules (`crnotify.reach`), for `plan --format markdown`: the declared
+"""The reach of a plan's changed rules, and what they would have done to the recorded history.
+
+The reach (`crnotify.reach`), for `plan --format markdown`: the declared
 side from the config, the live side from the cloud's own import of the live rule (one YAML shape for
 every cloud), and — where the registry's repositories can be listed — the repositories a scope change
 starts or stops covering (one listing per registry, only when some scope changes there)."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
+from typing import Any
+
 from crnotify import reach
 from crnotify.model import Config, LiveState
 from crnotify.planner import Plan
 from crnotify.providers import cloud
 from crnotify.providers.base import Provider, RepositoryLister
+from crnotify.render.replay_json import iso
 
 
 def reach_changes(plan: Plan, config: Config, live: LiveState, provider: Provider) -> list[reach.ReachChange]:
@@ -41,3 +47,33 @@ def reach_changes(plan: Plan, config: Config, live: LiveState, provider: Provide
                 draft = reach.change(before, after, listed[registry.name])
         changes.append(draft)
     return changes
+
+
+def flood_warnings(
+    plan: Plan, config: Config, live: LiveState, events: Sequence[Mapping[str, Any]]
+) -> list[str]:
+    """For each changed rule, a warning when replaying `events` through the declared rules loses more
+    of its messages than through the live ones (`offline.replay`): a robot the change would have
+    locked. Live ACR rules' tag filters cannot be read, so their side counts every tag."""
+    from crnotify.offline import replay  # noqa: PLC0415 -- only `plan --history` pays for it
+
+    before = replay.replay(events, replay.live_routes(config.registries, live))
+    after = replay.replay(events, replay.routes_of(config))
+    lost_before, lost_after = replay.lost_by_rule(before), replay.lost_by_rule(after)
+    warnings = []
+    for key in dict.fromkeys((c.registry, c.rule) for c in plan.changes):
+        rule = key[1]
+        more = lost_after.get(rule, 0) - lost_before.get(rule, 0)
+        if more <= 0:
+            continue
+        for target in after.targets:
+            mine = [lost for lost in target.lost if lost[2] == rule]
+            if target.locks and mine:
+                first = target.locks[0]
+                warnings.append(
+                    f"{key[0]}/{rule}: on the recorded history ({len(events)} events) this change would "
+                    f"have locked {target.endpoint} at {iso(first.at)} for "
+                    f"{(first.until - first.at) / 60:g} minutes, losing {len(mine)} message(s) "
+                    f"({more} more than the rules now)"
+                )
+    return warnings

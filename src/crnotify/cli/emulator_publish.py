@@ -78,22 +78,14 @@ def generated(  # noqa: PLR0917 (one event's every field)
 def read_events(path: str) -> list[dict[str, Any]]:
     """EVENTS.jsonl: one CloudEvent (an object) a line; blank lines are skipped."""
     from crnotify import userfile
+    from crnotify.offline.replay import parse_history
 
     try:
-        text = userfile.read_text(path, limit=userfile.HISTORY_BYTES)
+        events = parse_history(userfile.read_text(path, limit=userfile.HISTORY_BYTES), path)
     except userfile.UnreadableFile as exc:
         raise ConfigError(f"--file: {exc.message}", hint=exc.hint) from None
-    events = []
-    for number, line in enumerate(text.splitlines(), start=1):
-        if not line.strip():
-            continue
-        try:
-            event = json.loads(line)
-        except ValueError as exc:
-            raise ConfigError(f"{path}:{number}: not JSON: {exc}") from None
-        if not isinstance(event, dict) or not isinstance(event.get("data"), dict):
-            raise ConfigError(f"{path}:{number}: expected a CloudEvent object with a `data` object")
-        events.append(event)
+    except ValueError as exc:
+        raise ConfigError(str(exc)) from None
     if not events:
         raise ConfigError(f"{path}: no events")
     return events

@@ -32,6 +32,13 @@ from crnotify.errors import EXIT_CHANGES, EXIT_ERROR, EXIT_OK
     is_flag=True,
     help="Exit 2 when there are changes (0 none, 1 error), like Terraform.",
 )
+@click.option(
+    "--history",
+    metavar="FILE",
+    default=None,
+    help="Replay this event history (JSONL) through the rules before and after the plan, and warn "
+    "when a change would have locked a DingTalk robot or lost messages.",
+)
 @cloud_options
 @click.pass_context
 def plan_command(  # noqa: PLR0917 (click passes every option as an argument)
@@ -40,6 +47,7 @@ def plan_command(  # noqa: PLR0917 (click passes every option as an argument)
     fmt: str,
     out: Path | None,
     detailed_exitcode: bool,
+    history: str | None,
     local: bool,
     endpoint: str | None,
 ) -> int:
@@ -55,6 +63,7 @@ def plan_command(  # noqa: PLR0917 (click passes every option as an argument)
       crnotify plan notifications/ --detailed-exitcode --out plan.json
       crnotify plan notifications/ --format markdown > plan.md
       crnotify plan --local examples/
+      crnotify plan notifications/ --history last-week.jsonl
     """
 
     def body() -> int:
@@ -65,6 +74,11 @@ def plan_command(  # noqa: PLR0917 (click passes every option as an argument)
         from crnotify.render import plan_json, plan_markdown, plan_text
 
         where = advice_where(ctx, paths, local, endpoint)  # advice runs as printed, from here
+        recorded = None
+        if history is not None:
+            from crnotify.cli.replay import read_history
+
+            recorded = read_history(history)
         with cloud_session(ctx, paths, local, endpoint) as session:
             live = read_cloud(session)
             reached = None if out is None else target(session)
@@ -76,10 +90,17 @@ def plan_command(  # noqa: PLR0917 (click passes every option as an argument)
                 from crnotify.cli._reach import reach_changes
 
                 reach = reach_changes(result, session.config, live, session.provider)
+        warnings: list[str] = []
+        if recorded is not None:
+            from crnotify.cli._reach import flood_warnings
+
+            warnings = flood_warnings(result, session.config, live, recorded)
+        for warning in warnings:
+            click.echo(f"Warning: {warning}", err=True)
         if fmt == "json":
             click.echo(plan_json.render(result), nl=False)
         elif fmt == "markdown":  # for a public pull-request comment: mask once more, to be sure
-            click.echo(mask(plan_markdown.render(result, reach=reach)), nl=False)
+            click.echo(mask(plan_markdown.render(result, reach=reach, warnings=warnings)), nl=False)
         else:
             click.echo(plan_text.render(result, color=use_color()), nl=False)
         if out is not None and reached is not None:

@@ -99,6 +99,15 @@ class HealthReader(Protocol):
 
 
 @runtime_checkable
+class HistoryReader(Protocol):
+    """A provider that can read back the events its registries had (`crnotify replay --since`)."""
+
+    def read_history(self, registry: Registry, *, since: float, until: float) -> list[dict[str, Any]] | None:
+        """The events as CloudEvents, oldest first; None when the cloud keeps no such record."""
+        ...
+
+
+@runtime_checkable
 class RepositoryLister(Protocol):
     """A provider that can list a registry's repositories (`NS/REPO`), for the reach of a plan."""
 

@@ -7,13 +7,14 @@ provider, and this one hands every registry to the provider of its cloud.
 from __future__ import annotations
 
 from collections.abc import Collection, Mapping, Sequence
+from typing import Any
 
 from crnotify.errors import ConfigError
 from crnotify.health import Reading
 from crnotify.lock import LeaseRecord, LeaseStore
 from crnotify.model import BusRule, LiveRule, LiveState, Registry, Rule
 from crnotify.model import Provider as ProviderKind
-from crnotify.providers.base import HealthReader, Provider, RegistrySide, RepositoryLister
+from crnotify.providers.base import HealthReader, HistoryReader, Provider, RegistrySide, RepositoryLister
 
 
 class ByRegistryKind:
@@ -70,6 +71,12 @@ class ByRegistryKind:
         """The registry's repositories, or None when its cloud cannot list them."""
         provider = self._for(registry)
         return provider.list_repositories(registry) if isinstance(provider, RepositoryLister) else None
+
+    def read_history(self, registry: Registry, *, since: float, until: float) -> list[dict[str, Any]] | None:
+        provider = self._for(registry)
+        if not isinstance(provider, HistoryReader):
+            return None
+        return provider.read_history(registry, since=since, until=until)
 
     # --- the apply lock: each registry's leases live with its own cloud --------------------------
 

@@ -42,9 +42,16 @@ OMITTED = (
 )
 
 
-def render(plan: Plan, *, limit: int = md.COMMENT_LIMIT, reach: Sequence[ReachChange] = ()) -> str:
+def render(
+    plan: Plan,
+    *,
+    limit: int = md.COMMENT_LIMIT,
+    reach: Sequence[ReachChange] = (),
+    warnings: Sequence[str] = (),
+) -> str:
     """`reach`: what each changed rule's change does to who is told about what (`crnotify.reach`),
-    shown in its section in words and as a Mermaid diagram."""
+    shown in its section in words and as a Mermaid diagram. `warnings`: what a replay of the recorded
+    history says the changes would have done (`plan --history`), in a callout at the top."""
     s = plan.summary
     title = f"### crnotify plan: {s.create} to create, {s.update} to update, {s.delete} to delete"
     if not plan.changes:
@@ -54,6 +61,8 @@ def render(plan: Plan, *, limit: int = md.COMMENT_LIMIT, reach: Sequence[ReachCh
         head.append(_errors(plan))
     if plan.discards:
         head.append(_discards(plan.discards))
+    if warnings:
+        head.append(md.alert("WARNING", [f"- {md.sentence(w)}" for w in warnings]))
     if plan.changes:
         head.append(_summary_table(plan))
     else:

@@ -17,6 +17,7 @@ Per declared rule (its ACR rule, by name, from ListEventCenterRuleName):
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from datetime import UTC, datetime
 from typing import Any
 
 from crnotify.health import Push, Reading
@@ -47,7 +48,7 @@ def records(
     page = 1
     while len(found) < MAX_EVENTS:
         request = _sdk.cr_models.ListEventCenterRecordRequest(
-            instance_id=instance_id, rule_id=rule_id, page_no=page, page_size=PAGE_SIZE
+            instance_id=instance_id, rule_id=rule_id or None, page_no=page, page_size=PAGE_SIZE
         )
 
         def once(request: Any = request) -> dict[str, Any]:
@@ -85,6 +86,34 @@ def repositories(clients: _sdk.Clients, instance_id: str, context: ContextFor) -
         if not items or page * PAGE_SIZE >= int(body.get("TotalCount") or 0):
             return sorted(set(names))
         page += 1
+
+
+def history(
+    clients: _sdk.Clients, registry: Registry, instance_id: str, window: tuple[int, int], context: ContextFor
+) -> list[dict[str, Any]]:
+    """The events ACR's records of the instance name, once each, oldest first, as CloudEvents with the
+    fields a record keeps (type, namespace, repository, tag, time; not the status)."""
+    since_ms, until_ms = window
+    seen: dict[str, dict[str, Any]] = {}
+    for record in reversed(records(clients, instance_id, "", since_ms, context)):
+        event_id = str(record.get("EventNotifyId") or record.get("RecordId") or "")
+        at = int(record.get("CreateTime") or 0)
+        if event_id in seen or at > until_ms:
+            continue
+        seen[event_id] = {
+            "id": event_id,
+            "source": "acs.cr",
+            "type": str(record.get("EventType", "")),
+            "time": datetime.fromtimestamp(at / 1000, UTC).isoformat(timespec="milliseconds"),
+            "data": {
+                "RegionId": registry.region,
+                "InstanceId": instance_id,
+                "RepoNamespaceName": str(record.get("Namespace", "")),
+                "RepoName": str(record.get("RepoName", "")),
+                "Tag": str(record.get("Tag", "")),
+            },
+        }
+    return list(seen.values())
 
 
 def read_rule(  # noqa: PLR0917 (the clients, what to read, the window, the context)
@@ -149,4 +178,4 @@ def read_health(
     return [read_rule(clients, registry, rule, ids.get(rule.name), window, context) for rule in rules]
 
 
-__all__ = ["SOURCE", "delivered", "read_health", "records", "repositories"]
+__all__ = ["SOURCE", "delivered", "history", "read_health", "records", "repositories"]

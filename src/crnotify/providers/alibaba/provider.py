@@ -147,6 +147,13 @@ class AlibabaProvider:
             clients, registry, rules, window, self._context(registry.region, registry.name)
         )
 
+    def read_history(self, registry: Registry, *, since: float, until: float) -> list[dict[str, Any]]:
+        """The events ACR's records name (`crnotify replay --since`; `health.py`)."""
+        instance = self._instance(registry)
+        context = self._context(registry.region, registry.name)
+        window = (int(since * 1000), int(until * 1000))
+        return health.history(self._for(registry.region), registry, instance, window, context)
+
     def list_repositories(self, registry: Registry) -> list[str]:
         """`NS/REPO` of every repository of the instance (ListRepository, paged; `health.py`)."""
         instance = self._instance(registry)
