@@ -18,7 +18,9 @@ from crnotify.providers.base import Provider, RepositoryLister
 from crnotify.render.replay_json import iso
 
 
-def reach_changes(plan: Plan, config: Config, live: LiveState, provider: Provider) -> list[reach.ReachChange]:
+def reach_changes(
+    plan: Plan, config: Config, live: LiveState, provider: Provider | None
+) -> list[reach.ReachChange]:
     declared = {(r.registry, r.name): r for r in config.rules}
     living = {(r.registry, r.name): r for r in live.rules}
     listed: dict[str, list[str] | None] = {}
@@ -77,3 +79,45 @@ def flood_warnings(
                     f"({more} more than the rules now)"
                 )
     return warnings
+
+
+def matching_changes(
+    plan: Plan,
+    config: Config,
+    live: LiveState,
+    reaches: Sequence[reach.ReachChange],
+    events: Sequence[Mapping[str, Any]] | None,
+) -> list[Any]:
+    """For each changed rule whose bus pattern or tag filter changes what it matches, the recorded
+    (`events`) or sample events it starts and stops matching (`offline.pattern_diff`)."""
+    from crnotify.offline import pattern_diff, replay  # noqa: PLC0415 -- only plan pays for it
+
+    before = {(r.registry, r.rule): r for r in replay.live_routes(config.registries, live)}
+    after = {(r.registry, r.rule): r for r in replay.routes_of(config)}
+    sides = {(r.registry, r.rule): r for r in reaches}
+    found = []
+    for key in dict.fromkeys((c.registry, c.rule) for c in plan.changes):
+        old, new = before.get(key), after.get(key)
+        if old is None and new is None:
+            continue
+        if _same_matching(old, new):
+            continue
+        registry = next(r for r in config.registries if r.name == key[0])
+        if events is not None:
+            checked: list[Mapping[str, Any]] = list(events)
+            source = "recorded"
+        else:
+            change = sides.get(key)
+            known = [r for r in (change.before, change.after) if r is not None] if change else []
+            checked, source = list(pattern_diff.samples(registry, known)), "sample"
+        result = pattern_diff.diff(old, new, checked, source=source)
+        if result.changed:
+            found.append(result)
+    return found
+
+
+def _same_matching(old: Any, new: Any) -> bool:
+    """The same pattern, and no tag filter known on both sides that differs: the same events match."""
+    if old is None or new is None or old.matcher.pattern != new.matcher.pattern:
+        return False
+    return old.tag_regex is None or new.tag_regex is None or old.tag_regex.pattern == new.tag_regex.pattern

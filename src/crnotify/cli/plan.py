@@ -5,6 +5,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -71,7 +72,7 @@ def plan_command(  # noqa: PLR0917 (click passes every option as an argument)
         from crnotify.cli.session import target
         from crnotify.planner import config_digest, plan
         from crnotify.redact import mask
-        from crnotify.render import plan_json, plan_markdown, plan_text
+        from crnotify.render import matching_text, plan_json, plan_markdown, plan_text
 
         where = advice_where(ctx, paths, local, endpoint)  # advice runs as printed, from here
         recorded = None
@@ -83,13 +84,15 @@ def plan_command(  # noqa: PLR0917 (click passes every option as an argument)
             live = read_cloud(session)
             reached = None if out is None else target(session)
             result = plan(session.config, live, skip=session.skipped, where=where)
-            reach = []
-            if (
-                fmt == "markdown"
-            ):  # who is told what, before and after (repositories listed where they can be)
-                from crnotify.cli._reach import reach_changes
+            reach: list[Any] = []
+            matching: list[Any] = []
+            if fmt != "json" and result.changes:  # who is told what, and which events match, before/after
+                from crnotify.cli._reach import matching_changes, reach_changes
 
-                reach = reach_changes(result, session.config, live, session.provider)
+                # Repositories are listed (one call set per registry) for the Markdown comment only.
+                lister = session.provider if fmt == "markdown" else None
+                reach = reach_changes(result, session.config, live, lister)
+                matching = matching_changes(result, session.config, live, reach, recorded)
         warnings: list[str] = []
         if recorded is not None:
             from crnotify.cli._reach import flood_warnings
@@ -100,9 +103,13 @@ def plan_command(  # noqa: PLR0917 (click passes every option as an argument)
         if fmt == "json":
             click.echo(plan_json.render(result), nl=False)
         elif fmt == "markdown":  # for a public pull-request comment: mask once more, to be sure
-            click.echo(mask(plan_markdown.render(result, reach=reach, warnings=warnings)), nl=False)
+            click.echo(
+                mask(plan_markdown.render(result, reach=reach, warnings=warnings, matching=matching)),
+                nl=False,
+            )
         else:
             click.echo(plan_text.render(result, color=use_color()), nl=False)
+            click.echo(matching_text.render(matching, color=use_color()), nl=False)
         if out is not None and reached is not None:
             saved = planfile.capture(result, live, paths or (".",), config_digest(session.config), reached)
             out.write_text(planfile.dumps(saved, plan_json.document(result), out), encoding="utf-8")

@@ -19,10 +19,12 @@ from collections.abc import Sequence
 from itertools import groupby
 
 from crnotify.model import JSON
+from crnotify.offline.pattern_diff import MatchChange
 from crnotify.planner import Action, Change, FieldChange, Plan
 from crnotify.reach import ReachChange
 from crnotify.render import _markdown as md
 from crnotify.render import _mermaid as mermaid
+from crnotify.render import matching_text
 from crnotify.render._style import block_diff, is_block
 from crnotify.render._text import SKIPPED_WHY
 
@@ -48,10 +50,12 @@ def render(
     limit: int = md.COMMENT_LIMIT,
     reach: Sequence[ReachChange] = (),
     warnings: Sequence[str] = (),
+    matching: Sequence[MatchChange] = (),
 ) -> str:
     """`reach`: what each changed rule's change does to who is told about what (`crnotify.reach`),
     shown in its section in words and as a Mermaid diagram. `warnings`: what a replay of the recorded
-    history says the changes would have done (`plan --history`), in a callout at the top."""
+    history says the changes would have done (`plan --history`), in a callout at the top. `matching`:
+    the recorded or sample events a changed pattern starts or stops matching, in the rule's section."""
     s = plan.summary
     title = f"### crnotify plan: {s.create} to create, {s.update} to update, {s.delete} to delete"
     if not plan.changes:
@@ -72,8 +76,10 @@ def render(
             else "The cloud matches the configuration."
         )
     reaches = {(r.registry, r.rule): r for r in reach if r.changed}
+    matches = {(m.registry, m.rule): m for m in matching}
     sections = [
-        _rule_section(list(group), reaches.get(key)) for key, group in groupby(plan.changes, _rule_key)
+        _rule_section(list(group), reaches.get(key), matches.get(key))
+        for key, group in groupby(plan.changes, _rule_key)
     ]
     text, _ = md.fit("\n\n".join(head), sections, _notes(plan), OMITTED, limit)
     return text
@@ -126,7 +132,9 @@ def _summary_table(plan: Plan) -> str:
     return md.table(["Registry", *(HEADINGS[a] for a in COLUMNS)], rows, right=len(COLUMNS))
 
 
-def _rule_section(changes: list[Change], reach: ReachChange | None = None) -> str:
+def _rule_section(
+    changes: list[Change], reach: ReachChange | None = None, matching: MatchChange | None = None
+) -> str:
     first = changes[0]
     actions = ", ".join(f"{SYMBOLS[c.action]} {c.action.value}" for c in changes)
     discarded = sum(len(c.discards) for c in changes)
@@ -137,6 +145,8 @@ def _rule_section(changes: list[Change], reach: ReachChange | None = None) -> st
         parts.append(_change(change))
     if reach is not None:
         parts.append(_reach(reach))
+    if matching is not None:
+        parts.append("**Events matched**\n\n" + md.fenced(matching_text.lines(matching)))
     parts.append("</details>")
     return "\n\n".join(parts)
 
