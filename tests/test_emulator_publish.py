@@ -21,6 +21,7 @@ from crnotify.cli.emulator_publish import post_events
 from crnotify.clock import ManualClock
 from crnotify.emulator.delivery_hook import DeliveryHook
 from crnotify.emulator.server import EmulatorServer
+from crnotify.errors import ConfigError
 from crnotify.model import EventType, NotifyMethod, Scope, ScopeKind
 from crnotify.offline.samples import acr_event
 from crnotify.providers.alibaba.convention import RegistrySpec
@@ -193,3 +194,21 @@ def test_an_event_of_another_instance_is_refused(server: EmulatorServer, clock: 
     event = build(clock, "team-a/api", "v1")
     with pytest.raises(Exception, match="is not cri-other"):
         post_events(server.url, "cri-other", "cn-hangzhou", [event])
+
+
+def test_the_instances_file_names_repositories_from_the_start(
+    tmp_path: Path, cr_client_factory: Callable[..., Any]
+) -> None:
+    instances = tmp_path / "instances.yaml"
+    instances.write_text(
+        f"- instance_id: {INSTANCE}\n  region: cn-hangzhou\n  repositories: [team-a/api, team-b/db]\n"
+    )
+    with EmulatorServer(instances_file=str(instances)) as server:
+        body = cr_client_factory(server).list_repository(cr.ListRepositoryRequest(instance_id=INSTANCE)).body
+    assert [(r.repo_namespace_name, r.repo_name) for r in body.repositories] == [
+        ("team-a", "api"),
+        ("team-b", "db"),
+    ]
+    instances.write_text(f"- instance_id: {INSTANCE}\n  region: cn-hangzhou\n  repositories: [api]\n")
+    with pytest.raises(ConfigError, match="repositories must be a list of NS/REPO names"):
+        EmulatorServer(instances_file=str(instances))

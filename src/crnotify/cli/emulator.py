@@ -100,7 +100,8 @@ def _check_remote_keys(key_id: str | None, secret: str | None, defaults: tuple[s
     "instances_file",
     type=click.Path(dir_okay=False, path_type=str),
     default=None,
-    help="YAML list of {instance_id, region}: the only Enterprise Edition instances (default: any cri-… id).",
+    help="YAML list of {instance_id, region[, repositories: [NS/REPO…]]}: the only Enterprise Edition "
+    "instances (default: any cri-… id), and the repositories they hold.",
 )
 @click.option(
     "--allow-remote",

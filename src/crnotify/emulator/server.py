@@ -75,6 +75,13 @@ REJECT = "reject"
 
 def load_instances(path: str) -> InstancePolicy:
     """`--instances FILE`: a YAML list of `{instance_id, region}` mappings."""
+    return parse_instances(path)[0]
+
+
+def parse_instances(path: str) -> tuple[InstancePolicy, dict[tuple[str, str], tuple[str, ...]]]:
+    """`--instances FILE`: a YAML list of `{instance_id, region}` mappings, each with an optional
+    `repositories: [NS/REPO, …]` the instance holds from the start (ListNamespace, ListRepository);
+    (the policy, (region, instance id) → its repositories)."""
     try:
         text = userfile.read_text(path, limit=userfile.INSTANCES_BYTES)
     except userfile.UnreadableFile as exc:
@@ -87,16 +94,28 @@ def load_instances(path: str) -> InstancePolicy:
     if not isinstance(entries, list):
         raise ConfigError(f"{path}: expected a list of {{instance_id, region}} mappings")
     allowed: set[tuple[str, str]] = set()
+    repositories: dict[tuple[str, str], tuple[str, ...]] = {}
     for index, entry in enumerate(entries, start=1):
-        if not isinstance(entry, dict) or set(entry) != {"instance_id", "region"}:
-            raise ConfigError(f"{path}: entry {index}: expected exactly the keys instance_id and region")
+        if not isinstance(entry, dict) or not {"instance_id", "region"} <= set(entry) <= _INSTANCE_KEYS:
+            raise ConfigError(
+                f"{path}: entry {index}: expected the keys instance_id and region "
+                "(and optionally repositories)"
+            )
         instance_id, region = entry["instance_id"], entry["region"]
         if not isinstance(instance_id, str) or not INSTANCE_ID.fullmatch(instance_id):
             raise ConfigError(f"{path}: entry {index}: instance_id must look like cri-<lowercase alnum>")
         if not isinstance(region, str) or not region:
             raise ConfigError(f"{path}: entry {index}: region must be a region id such as cn-hangzhou")
+        repos = entry.get("repositories", [])
+        if not isinstance(repos, list) or not all(isinstance(r, str) and _REPO.fullmatch(r) for r in repos):
+            raise ConfigError(f"{path}: entry {index}: repositories must be a list of NS/REPO names")
         allowed.add((region, instance_id))
-    return InstancePolicy(frozenset(allowed))
+        repositories[(region, instance_id)] = tuple(repos)
+    return InstancePolicy(frozenset(allowed)), repositories
+
+
+_INSTANCE_KEYS = {"instance_id", "region", "repositories"}
+_REPO = re.compile(r"[^/\s]+/[^/\s]+")
 
 
 class EmulatorServer:
@@ -142,9 +161,16 @@ class EmulatorServer:
         self._stats: Counter[str] = Counter()
         self._stats_lock = threading.Lock()
         self._in_flight = self._max_in_flight = 0
-        instances = load_instances(instances_file) if instances_file else InstancePolicy()
+        instances, repositories = (
+            parse_instances(instances_file) if instances_file else (InstancePolicy(), {})
+        )
         self.variants = variants or Variants()
         self.state = EmulatorState(state_path, clock=self.clock, instances=instances, variants=self.variants)
+        for (where, instance_id), names in repositories.items():
+            if names:
+                self.state.add_repositories(
+                    self.account_id, where, instance_id=instance_id, repositories=names
+                )
         self._httpd: _HTTPServer | None = None
         self._thread: threading.Thread | None = None
 
