@@ -173,6 +173,9 @@ def publish(  # noqa: PLR0917 (click passes every option as an argument)
 ) -> int:
     """Emit Container Registry events into the emulator: recorded, routed, delivered and traced.
 
+    Under --local the deliveries run before the command returns, push retries included (BACKOFF_RETRY
+    waits 10–20 s between attempts); a running `crnotify emulator serve` delivers in the background.
+
     \b
     Examples:
       crnotify emulator publish --local --registry prod --type scan --repo team-a/api --tag v1 --status FAILED

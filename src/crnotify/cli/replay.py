@@ -58,7 +58,6 @@ def replay_command(  # noqa: PLR0917 (click passes every option as an argument)
 
     def body() -> int:
         from crnotify import health
-        from crnotify.cli.session import load_config
         from crnotify.offline import replay
         from crnotify.render import replay_json, replay_text
 
@@ -66,7 +65,7 @@ def replay_command(  # noqa: PLR0917 (click passes every option as an argument)
             raise ConfigError("give --history FILE or --since DURATION")
         if history is not None:
             events = read_history(history)
-            config = load_config(paths)
+            config = _offline_config(paths)
         else:
             assert since is not None
             try:
@@ -82,6 +81,18 @@ def replay_command(  # noqa: PLR0917 (click passes every option as an argument)
         return EXIT_OK
 
     return run(ctx, body)
+
+
+def _offline_config(paths: tuple[str, ...]) -> Any:
+    """The config as `crnotify test` reads it: secrets stay `${env:…}`, none needs to be set."""
+    from crnotify.config import load
+    from crnotify.render.diagnostics_text import render_diagnostics
+
+    loaded = load(list(paths) or ["."])
+    if loaded.config is None:
+        problems = render_diagnostics([d for d in loaded.diagnostics if d.is_error]).rstrip()
+        raise ConfigError("the configuration is not valid:\n" + problems)
+    return loaded.config
 
 
 def _recorded(
