@@ -63,6 +63,7 @@ from crnotify.emulator.replay import SIGNED as REPLAY_SIGNED
 from crnotify.emulator.replay import ReplayGuard
 from crnotify.emulator.signing import MUST_SIGN, SignedRequest, verify
 from crnotify.emulator.state import EmulatorState, account_id_for
+from crnotify.emulator.traces import BusRef
 from crnotify.emulator.variants import RAM_DENIED_MESSAGE, UNKNOWN_ACTION_MESSAGE, Variants
 from crnotify.emulator.wire import ACR_VERSION, Call, OnEvents, error_body
 from crnotify.errors import ConfigError
@@ -86,6 +87,13 @@ REJECT = "reject"
 
 def load_instances(path: str) -> InstancePolicy:
     """`--instances FILE`: a YAML list of `{instance_id, region}` mappings."""
+    return parse_instances(path)[0]
+
+
+def parse_instances(path: str) -> tuple[InstancePolicy, dict[tuple[str, str], tuple[str, ...]]]:
+    """`--instances FILE`: a YAML list of `{instance_id, region}` mappings, each with an optional
+    `repositories: [NS/REPO, …]` the instance holds from the start (ListNamespace, ListRepository);
+    (the policy, (region, instance id) → its repositories)."""
     try:
         text = userfile.read_text(path, limit=userfile.INSTANCES_BYTES)
     except userfile.UnreadableFile as exc:
@@ -98,16 +106,28 @@ def load_instances(path: str) -> InstancePolicy:
     if not isinstance(entries, list):
         raise ConfigError(f"{path}: expected a list of {{instance_id, region}} mappings")
     allowed: set[tuple[str, str]] = set()
+    repositories: dict[tuple[str, str], tuple[str, ...]] = {}
     for index, entry in enumerate(entries, start=1):
-        if not isinstance(entry, dict) or set(entry) != {"instance_id", "region"}:
-            raise ConfigError(f"{path}: entry {index}: expected exactly the keys instance_id and region")
+        if not isinstance(entry, dict) or not {"instance_id", "region"} <= set(entry) <= _INSTANCE_KEYS:
+            raise ConfigError(
+                f"{path}: entry {index}: expected the keys instance_id and region "
+                "(and optionally repositories)"
+            )
         instance_id, region = entry["instance_id"], entry["region"]
         if not isinstance(instance_id, str) or not INSTANCE_ID.fullmatch(instance_id):
             raise ConfigError(f"{path}: entry {index}: instance_id must look like cri-<lowercase alnum>")
         if not isinstance(region, str) or not region:
             raise ConfigError(f"{path}: entry {index}: region must be a region id such as cn-hangzhou")
+        repos = entry.get("repositories", [])
+        if not isinstance(repos, list) or not all(isinstance(r, str) and _REPO.fullmatch(r) for r in repos):
+            raise ConfigError(f"{path}: entry {index}: repositories must be a list of NS/REPO names")
         allowed.add((region, instance_id))
-    return InstancePolicy(frozenset(allowed))
+        repositories[(region, instance_id)] = tuple(repos)
+    return InstancePolicy(frozenset(allowed)), repositories
+
+
+_INSTANCE_KEYS = {"instance_id", "region", "repositories"}
+_REPO = re.compile(r"[^/\s]+/[^/\s]+")
 
 
 @dataclass(frozen=True, slots=True)
@@ -169,9 +189,16 @@ class EmulatorServer:
         self._stats_lock = threading.Lock()
         self._in_flight = self._max_in_flight = 0
         self._calls: list[CallRecord] | None = None  # None: not recording
-        instances = load_instances(instances_file) if instances_file else InstancePolicy()
+        instances, repositories = (
+            parse_instances(instances_file) if instances_file else (InstancePolicy(), {})
+        )
         self.variants = variants or Variants()
         self.state = EmulatorState(state_path, clock=self.clock, instances=instances, variants=self.variants)
+        for (where, instance_id), names in repositories.items():
+            if names:
+                self.state.add_repositories(
+                    self.account_id, where, instance_id=instance_id, repositories=names
+                )
         self._httpds: list[_HTTPServer] = []
         self._threads: list[threading.Thread] = []
 
@@ -294,6 +321,33 @@ class EmulatorServer:
         with self._stats_lock:
             if self._calls is not None:
                 self._calls.append(record)
+
+    # --- ACR's events --------------------------------------------------------------------------------
+
+    def publish(self, body: bytes) -> dict[str, Any]:
+        """`POST /_emulator/acr/events` `{"instance_id", "region"?, "events": [CloudEvent…]}`: ACR emits
+        the events (`EmulatorState.publish_acr_events`), then the `on_events` hook delivers them.
+        Unsigned like the other admin endpoints: the server binds loopback unless told otherwise."""
+        try:
+            request = json.loads(body or b"{}")
+        except ValueError:
+            raise errors.INVALID_PARAMETER.error("the body is not JSON") from None
+        if not isinstance(request, dict) or not isinstance(request.get("events"), list):
+            raise errors.INVALID_PARAMETER.error('expected {"instance_id": …, "events": [CloudEvent, …]}')
+        instance_id = request.get("instance_id")
+        region = request.get("region") or self.region
+        if not isinstance(instance_id, str) or not isinstance(region, str):
+            raise errors.MISSING_PARAMETER.error("instance_id (and region, if given) must be strings")
+        events = [e for e in request["events"] if isinstance(e, dict)]
+        if len(events) != len(request["events"]) or not events:
+            raise errors.EVENT_INVALID.error("events must be a non-empty list of JSON objects")
+        self.state.settle()
+        accepted = self.state.publish_acr_events(
+            self.account_id, region, instance_id=instance_id, events=events
+        )
+        if self.on_events is not None:
+            self.on_events(BusRef(self.account_id, region, "default"), accepted)
+        return {"EventIds": [e["id"] for e in accepted]}
 
     # --- faults -------------------------------------------------------------------------------------
 
@@ -512,7 +566,10 @@ class _Handler(BaseHTTPRequestHandler):
     def _admin(self, path: str) -> None:
         emulator = self.server.emulator
         try:
-            self._read_body()
+            body = self._read_body()
+            if path == ADMIN_PREFIX + "acr/events" and self.command == "POST":
+                self._send(200, emulator.publish(body), "admin")
+                return
         except errors.ServiceError as exc:
             self._send(exc.http_status, error_body(exc.code, exc.message, "admin"), "admin")
             return

@@ -22,6 +22,9 @@ CRNOTIFY_PREFIXES = ("crnotify-lock-", "crnotify-owned-")
 NAME_MAX = 127  # EventBridge rule names: letters, digits and '-', starting with a letter or digit
 NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9-]*")
 RESERVED_PREFIX = "eventbridge-reserved-"
+# EventBridge keeps events and their traces 3 days (QueryEventTraces, QueryTracedEventByEventId; §6):
+# how far back `crnotify health` can read deliveries.
+TRACE_RETENTION_SECONDS = 3 * 24 * 3600
 
 # Regions where ACR event notifications are not offered, with the names the docs give them.
 UNAVAILABLE_REGIONS = {

@@ -9,10 +9,21 @@ from typing import Any
 from crnotify import normalise
 from crnotify.errors import AlreadyExists, ConfigError
 from crnotify.fanout import DEFAULT_CONCURRENCY
+from crnotify.health import Reading
 from crnotify.lock import LeaseRecord
-from crnotify.model import BusRule, LiveState, NotifyMethod, Param, ParamForm, Provider, Registry, Target
+from crnotify.model import (
+    BusRule,
+    LiveState,
+    NotifyMethod,
+    Param,
+    ParamForm,
+    Provider,
+    Registry,
+    Rule,
+    Target,
+)
 from crnotify.planner.changes import RegistryWrite
-from crnotify.providers.alibaba import _sdk, cr, doctor, eventbridge, read, regeneration
+from crnotify.providers.alibaba import _sdk, cr, doctor, eventbridge, health, read, regeneration
 from crnotify.providers.alibaba.convention import RegistrySpec, bus_digest, default_bus_rule
 from crnotify.providers.alibaba.desired import SaveEventRule
 from crnotify.providers.alibaba.errors import CallContext
@@ -143,6 +154,30 @@ class AlibabaProvider:
     def event_traces(self, region: str, event_id: str) -> list[dict[str, Any]]:
         """The trace of one event on the region's `default` bus (`crnotify trace`); [] when unknown."""
         return eventbridge.query_event_traces(self._for(region), event_id, self._context(region))
+
+    def read_health(
+        self, registry: Registry, rules: Sequence[Rule], *, since: float, until: float
+    ) -> list[Reading]:
+        """How the rules delivered between `since` and `until` (`crnotify health`; `health.py`)."""
+        self._instance(registry)
+        window = (int(since * 1000), int(until * 1000))
+        clients = self._for(registry.region)
+        return health.read_health(
+            clients, registry, rules, window, self._context(registry.region, registry.name)
+        )
+
+    def read_history(self, registry: Registry, *, since: float, until: float) -> list[dict[str, Any]]:
+        """The events ACR's records name (`crnotify replay --since`; `health.py`)."""
+        instance = self._instance(registry)
+        context = self._context(registry.region, registry.name)
+        window = (int(since * 1000), int(until * 1000))
+        return health.history(self._for(registry.region), registry, instance, window, context)
+
+    def list_repositories(self, registry: Registry) -> list[str]:
+        """`NS/REPO` of every repository of the instance (ListRepository, paged; `health.py`)."""
+        instance = self._instance(registry)
+        context = self._context(registry.region, registry.name)
+        return health.repositories(self._for(registry.region), instance, context)
 
     def read_bus_rule(self, registry: Registry, name: str) -> BusRule | None:
         """The bus rule; right after crnotify's own registry write of it (apply's re-apply step), once
