@@ -151,7 +151,7 @@ def test_replay_command(workdir: Path, capsys: pytest.CaptureFixture[str]) -> No
     (workdir / "bad.jsonl").write_text('{"id": 1}\n')
     code, _, err = run_cli(capsys, (), "replay", "config", "--history", "bad.jsonl")
     assert code == 1
-    assert "bad.jsonl:1: expected a CloudEvent object" in err
+    assert "bad.jsonl:1: expected an event object" in err
 
 
 def test_replay_since_reads_the_registry_records(workdir: Path, capsys: pytest.CaptureFixture[str]) -> None:

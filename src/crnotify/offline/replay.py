@@ -247,8 +247,9 @@ def _tag_ok(regex: TagRegex, event: Mapping[str, Any]) -> bool:
 
 
 def parse_history(text: str, path: str) -> list[dict[str, Any]]:
-    """An event history: one CloudEvent (a JSON object with a `data` object) a line; blank lines skipped.
-    Raises ValueError naming `path:line`."""
+    """An event history: one event a line — an ACR CloudEvent (a JSON object with a `data` object) or an
+    Amazon EventBridge event (with a `detail` object), as `crnotify test --events` takes them; blank
+    lines skipped. Raises ValueError naming `path:line`."""
     events = []
     for number, line in enumerate(text.splitlines(), start=1):
         if not line.strip():
@@ -257,8 +258,11 @@ def parse_history(text: str, path: str) -> list[dict[str, Any]]:
             event = json.loads(line)
         except ValueError as exc:
             raise ValueError(f"{path}:{number}: not JSON: {exc}") from None
-        if not isinstance(event, dict) or not isinstance(event.get("data"), dict):
-            raise ValueError(f"{path}:{number}: expected a CloudEvent object with a `data` object")
+        if not isinstance(event, dict) or not any(isinstance(event.get(k), dict) for k in ("data", "detail")):
+            raise ValueError(
+                f"{path}:{number}: expected an event object: an ACR CloudEvent with a `data` object or "
+                "an Amazon EventBridge event with a `detail` object"
+            )
         events.append(event)
     return events
 

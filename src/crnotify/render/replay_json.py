@@ -7,9 +7,9 @@ from datetime import UTC, datetime
 
 from crnotify.model import JSON
 from crnotify.offline.replay import ReplayResult
-from crnotify.render._text import json_document
+from crnotify.render._text import json_document, versioned
 
-FORMAT_VERSION = "1.0"
+FORMAT_VERSION = 1
 
 
 def iso(at: float | None) -> str | None:
@@ -21,31 +21,34 @@ def iso(at: float | None) -> str | None:
 
 
 def document(result: ReplayResult) -> dict[str, JSON]:
-    return {
-        "format_version": FORMAT_VERSION,
-        "events": result.events,
-        "matched": result.matched,
-        "from": iso(result.start),
-        "to": iso(result.end),
-        "targets": [
-            {
-                "endpoint": t.endpoint,
-                "channel": t.method,
-                "rules": list(t.rules),
-                "offered": t.offered,
-                "sent": t.sent,
-                "sent_late": t.late,
-                "peak_per_minute": t.peak_per_minute,
-                "peak_minute_from": iso(t.peak_at),
-                "locks": [{"at": iso(lock.at), "until": iso(lock.until)} for lock in t.locks],
-                "lost": [
-                    {"at": iso(at), "event_id": event_id, "rule": rule} for at, event_id, rule in t.lost
-                ],
-            }
-            for t in result.targets
-        ],
-        "locked": result.locked,
-    }
+    return versioned(
+        "replay",
+        FORMAT_VERSION,
+        {
+            "events": result.events,
+            "matched": result.matched,
+            "from": iso(result.start),
+            "to": iso(result.end),
+            "targets": [
+                {
+                    "endpoint": t.endpoint,
+                    "channel": t.method,
+                    "rules": list(t.rules),
+                    "offered": t.offered,
+                    "sent": t.sent,
+                    "sent_late": t.late,
+                    "peak_per_minute": t.peak_per_minute,
+                    "peak_minute_from": iso(t.peak_at),
+                    "locks": [{"at": iso(lock.at), "until": iso(lock.until)} for lock in t.locks],
+                    "lost": [
+                        {"at": iso(at), "event_id": event_id, "rule": rule} for at, event_id, rule in t.lost
+                    ],
+                }
+                for t in result.targets
+            ],
+            "locked": result.locked,
+        },
+    )
 
 
 def render(result: ReplayResult) -> str:
