@@ -260,7 +260,8 @@ def test_gitlab_apply_without_a_merge_request_applies_nothing(
 
 def test_gitlab_fork_plans_against_the_embedded_cloud_without_secrets(tmp_path: Path) -> None:
     fork = checkout(tmp_path, "fork", "builds")
-    assert GITLAB["plan-fork"]["before_script"] == ["pip install -q crnotify"]  # no cloud credentials
+    # No cloud credentials: only the install.
+    assert GITLAB["plan-fork"]["before_script"] == ['pip install -q "$CRNOTIFY_SOURCE"']
     result = bash(gitlab_job("plan-fork"), fork)  # no DEPLOY_HOOK_TOKEN, no credentials, no endpoint
     assert result.returncode == 2, result.stderr
     assert "### crnotify plan: 1 to create" in result.stdout

@@ -95,9 +95,15 @@ def matching_changes(
     before = {(r.registry, r.rule): r for r in replay.live_routes(config.registries, live)}
     after = {(r.registry, r.rule): r for r in replay.routes_of(config)}
     sides = {(r.registry, r.rule): r for r in reaches}
+    # A rename matches with its old rule until apply ends it: compare with that, not with nothing; the
+    # old name's own deletion is the rename's last step, not a rule that stops matching.
+    was = {(c.registry, c.rule): (c.registry, c.renamed_from) for c in plan.changes if c.renamed_from}
+    ending = {(c.registry, c.rule) for c in plan.changes if c.renamed_to}
     found = []
     for key in dict.fromkeys((c.registry, c.rule) for c in plan.changes):
-        old, new = before.get(key), after.get(key)
+        if key in ending:
+            continue
+        old, new = before.get(was.get(key, key)), after.get(key)
         if old is None and new is None:
             continue
         if _same_matching(old, new):
