@@ -29,7 +29,8 @@ def drift_command(
 ) -> int:
     """Report drift between PATHS and the cloud (exit 0 none, 2 drift, 1 error).
 
-    Kinds: missing, registry_changed, bus_changed, pending, conflict, unmanaged (see the guide).
+    Kinds: missing, registry_changed, bus_changed, pending, conflict, marker_removed, unmanaged
+    (see the guide).
 
     \b
     Examples:

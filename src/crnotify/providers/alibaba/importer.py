@@ -27,6 +27,7 @@ from crnotify.providers.alibaba.convention import (
     infer_spec,
 )
 from crnotify.providers.alibaba.fields import last_saved_tag
+from crnotify.providers.alibaba.ownership import current
 from crnotify.providers.base import Imported
 from crnotify.secrets import placeholder_path
 
@@ -120,6 +121,9 @@ def import_rule(registry: Registry, live: LiveRule) -> Imported:
     if custom:
         document["bus"] = custom
     digest = read_marker(live.bus.description).digest
+    entry = current(live.owned, live.rule_id)
+    if digest is None and entry is not None:  # crnotify's, its marker removed outside (the record)
+        digest = entry.spec
     owned = digest is not None
     notes: tuple[str, ...] = ()
     if last_saved_tag(spec, digest, (".*",)) is None:  # unless crnotify's marker says it saved `.*`
