@@ -22,7 +22,7 @@ from crnotify.cli.session import load_config
 from crnotify.emulator import variants
 from crnotify.emulator.server import EmulatorServer
 from crnotify.marker import read_marker
-from crnotify.model import EventType, NotifyMethod, Scope
+from crnotify.model import EventType, NotifyMethod, OwnershipEntry, Scope
 from crnotify.providers.alibaba import ownership
 from crnotify.providers.alibaba.convention import RegistrySpec
 from support.cli_run import run_cli, user_workdir
@@ -81,7 +81,14 @@ def workdir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return user_workdir(tmp_path, monkeypatch, files, SECRETS, alibaba_keys=True)
 
 
-@pytest.fixture(params=["generated-description=v1", "generated-description=v2,generated-shape=v2"])
+@pytest.fixture(
+    params=[
+        "generated-description=v1",
+        "generated-description=v2",
+        "generated-shape=v2",
+        "generated-description=v2,generated-shape=v2",
+    ]
+)
 def cloud(request: pytest.FixtureRequest) -> Iterator[EmulatorServer]:
     with EmulatorServer(variants=variants.parse(str(request.param).split(","))) as server:
         yield server
@@ -265,3 +272,39 @@ def test_the_tag_regex_old_value_comes_from_the_record(
     entries = ownership.parse(bus_rules(cloud)[ownership.record_name(INSTANCE, 1)].description)
     assert entries is not None
     assert entries["hook"].tag_pattern == "v.*"
+
+
+def test_import_takes_the_tag_regex_from_the_record(
+    workdir: Path, cloud: EmulatorServer, capsys: Any
+) -> None:
+    applied(capsys, cloud)
+    (workdir / "config" / "rules.yaml").write_text("version: 1\nrules:\n" + SCAN)  # hook: not declared
+    code, out, err = run(capsys, cloud, "import", "config", "--registry", "prod", "--rule", "hook")
+    assert code == 0, err
+    assert "tags: .*-release" in out
+    assert "not visible on the bus" not in out + err
+
+
+def test_records_split_within_the_description_limit() -> None:
+    entries = {
+        f"rule-{n:02d}-" + "x" * (100 if n == 3 else 10): OwnershipEntry(
+            rule_id=f"crecr-{n:016d}",
+            spec=f"{n:012d}",
+            generated="a" * 12,
+            bus="b" * 12,
+            tag_pattern="t" * 90,
+        )
+        for n in range(10)
+    }
+    texts = ownership.pack(entries)
+    assert len(texts) > 1
+    assert all(len(text) <= 256 for text in texts)
+    read = ownership.Book(
+        "cri-x", {ownership.record_name("cri-x", n): t for n, t in enumerate(texts, 1)}
+    ).entries()
+    assert sorted(read) == sorted(entries)
+    long = next(name for name in entries if "x" * 100 in name)
+    assert read[long].tag_pattern is None  # too long for a record with it: kept without the regex
+    assert all(read[name] == entries[name] for name in entries if name != long)
+    assert ownership.parse("Release scans") is None
+    assert ownership.parse('{"a":["x"]}') is None

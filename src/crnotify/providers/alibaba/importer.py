@@ -126,7 +126,11 @@ def import_rule(registry: Registry, live: LiveRule) -> Imported:
         digest = entry.spec
     owned = digest is not None
     notes: tuple[str, ...] = ()
-    if last_saved_tag(spec, digest, (".*",)) is None:  # unless crnotify's marker says it saved `.*`
+    # The regex no API reads back: crnotify's ownership record says which one it saved, when it can.
+    recorded = entry.tag_pattern if entry is not None and entry.spec == digest else None
+    if recorded is not None and recorded != ".*":
+        document = _with_tags(document, recorded)
+    if recorded is None and last_saved_tag(spec, digest, (".*",)) is None:  # nor the marker says `.*`
         notes = (
             "the tag regex is not visible on the bus, and crnotify last saved one other than `.*`: "
             "`tags` is left at `.*`; set it to that regex, or the next plan changes it"
@@ -138,6 +142,16 @@ def import_rule(registry: Registry, live: LiveRule) -> Imported:
     return Imported(
         name=live.name, document=document, env=tuple(env), notes=notes, owned=owned, adoption=adoption
     )
+
+
+def _with_tags(document: dict[str, object], tags: str) -> dict[str, object]:
+    """`document` with `tags` right after `scope`, where a person writes it."""
+    out: dict[str, object] = {}
+    for key, value in document.items():
+        out[key] = value
+        if key == "scope":
+            out["tags"] = tags
+    return out
 
 
 def adopted(live: BusRule, spec: RegistrySpec) -> BusRule:

@@ -24,7 +24,7 @@ added to a read. They are written after each rule's bus write or delete, seriali
 No description length is documented (issue 14 row 13): a record holds entries up to
 `limits.DESCRIPTION_MAX` characters, and there are as many records as that takes (usually one). A
 record edited into something else than this JSON is ignored (ownership falls back to the markers) and
-rewritten at the next apply.
+rewritten by the next apply that writes or deletes a rule of its instance.
 """
 
 from __future__ import annotations
