@@ -170,6 +170,11 @@ def test_a_description_edit_that_removes_the_marker_is_restored(
     assert read_marker(bus_rules(cloud)["hook"].description).digest is None
 
     assert drift(capsys, cloud) == [("hook", "marker_removed"), ("scan-api", "marker_removed")]
+    for fmt in ("text", "markdown"):
+        code, out, err = run(capsys, cloud, "drift", "config", "--format", fmt)
+        assert code == 2, err
+        assert "marker_removed" in out
+        assert "the crnotify marker was removed" in out
     code, out, err = run(capsys, cloud, "plan", "config", "--detailed-exitcode")
     assert code == 2, out + err
     assert "not managed" not in out + err
@@ -308,3 +313,41 @@ def test_records_split_within_the_description_limit() -> None:
     assert all(read[name] == entries[name] for name in entries if name != long)
     assert ownership.parse("Release scans") is None
     assert ownership.parse('{"a":["x"]}') is None
+
+
+@pytest.mark.parametrize("name", ["crnotify-owned-cri-owned01-1", "crnotify-lock-cri-owned01-000001"])
+def test_a_declared_rule_may_not_take_crnotify_s_own_names(workdir: Path, capsys: Any, name: str) -> None:
+    (workdir / "config" / "rules.yaml").write_text(rules().replace("- name: hook", f"- name: {name}"))
+    code, out, err = run_cli(capsys, SECRETS.values(), "validate", "config")
+    assert code == 1
+    assert "which crnotify keeps for its own bus rules" in out + err
+    assert "rules.yaml:3:" in out + err
+
+
+def test_adding_a_rule_rewrites_one_record_whatever_the_order() -> None:
+    """Concurrent applies of many rules record them in any order: each adds to the record with room
+    and leaves the others as they are, so the number of writes never depends on the order."""
+
+    def entry(n: int) -> OwnershipEntry:
+        return OwnershipEntry(rule_id=f"crecr-{n:016d}", spec=f"{n:012d}", generated="a" * 12, bus="b" * 12)
+
+    for order in ([3, 1, 4, 2, 0], [0, 1, 2, 3, 4], [4, 3, 2, 1, 0]):
+        book, entries, writes = ownership.Book("cri-x", {}), {}, 0
+        for n in order:
+            entries[f"s{n}"] = entry(n)
+            for name, text in book.writes(entries):
+                assert text is not None
+                book.descriptions[name] = text
+                writes += 1
+        assert writes == len(order)  # one record write per rule added
+        assert book.entries() == entries
+        assert sorted(book.descriptions) == [
+            ownership.record_name("cri-x", 1),
+            ownership.record_name("cri-x", 2),
+        ]
+    # A record numbered out of sequence is kept; a new one comes after the highest number.
+    gap = ownership.Book("cri-x", {ownership.record_name("cri-x", 3): ownership.pack({"s0": entry(0)})[0]})
+    full = {f"s{n}": entry(n) for n in range(4)}
+    names = [name for name, _ in gap.writes(full)]
+    assert names == [ownership.record_name("cri-x", 3), ownership.record_name("cri-x", 4)]
+    assert gap.writes({}) == [(ownership.record_name("cri-x", 3), None)]  # the last entry gone: deleted

@@ -124,19 +124,49 @@ def _text(items: Iterable[tuple[str, list[str | None]]]) -> str:
     return json.dumps(dict(items), separators=(",", ":"), ensure_ascii=False)
 
 
-def pack(entries: Mapping[str, OwnershipEntry]) -> list[str]:
-    """The records' descriptions for `entries`, in name order, each at most `DESCRIPTION_MAX` long.
-    An entry too long for a record of its own with its tag regex is kept without it."""
+def _item(name: str, entry: OwnershipEntry) -> tuple[str, list[str | None]]:
+    """One entry as stored; an entry too long for a record of its own keeps no tag regex."""
+    item = (name, _encode(entry))
+    if len(_text([item])) > DESCRIPTION_MAX:
+        item = (name, _encode(entry, tag=False))
+    return item
+
+
+def layout(
+    placed: list[list[str]], entries: Mapping[str, OwnershipEntry]
+) -> list[list[tuple[str, list[str | None]]]]:
+    """`entries` spread over records, each description at most `DESCRIPTION_MAX` long. `placed`: the
+    names each existing record holds, in record order; an entry stays where it is while it fits, so
+    that adding a rule rewrites one record only, whatever order concurrent writes come in. The rest
+    (new entries, and those that grew out of their record) go to the first record with room."""
     records: list[list[tuple[str, list[str | None]]]] = []
-    for name in sorted(entries):
-        item = (name, _encode(entries[name]))
-        if len(_text([item])) > DESCRIPTION_MAX:
-            item = (name, _encode(entries[name], tag=False))
-        if records and len(_text([*records[-1], item])) <= DESCRIPTION_MAX:
-            records[-1].append(item)
-        else:
+    homeless: list[str] = []
+    for names in placed:
+        record: list[tuple[str, list[str | None]]] = []
+        for name in names:
+            if name not in entries:
+                continue
+            item = _item(name, entries[name])
+            if len(_text([*record, item])) <= DESCRIPTION_MAX:
+                record.append(item)
+            else:
+                homeless.append(name)
+        records.append(record)
+    kept = {name for record in records for name, _ in record}
+    homeless += sorted(name for name in entries if name not in kept and name not in homeless)
+    for name in homeless:
+        item = _item(name, entries[name])
+        home = next((r for r in records if len(_text([*r, item])) <= DESCRIPTION_MAX), None)
+        if home is None:
             records.append([item])
-    return [_text(record) for record in records]
+        else:
+            home.append(item)
+    return records
+
+
+def pack(entries: Mapping[str, OwnershipEntry]) -> list[str]:
+    """The records' descriptions for `entries` laid out afresh."""
+    return [_text(record) for record in layout([], entries) if record]
 
 
 @dataclass
@@ -159,12 +189,17 @@ class Book:
 
     def writes(self, entries: Mapping[str, OwnershipEntry]) -> list[tuple[str, str | None]]:
         """(record name, new description, or None to delete it) for each record that must change so
-        that the records hold `entries`; afterwards `descriptions` is what they hold."""
-        wanted = {record_name(self.instance_id, n): text for n, text in enumerate(pack(entries), start=1)}
+        that the records hold `entries`; the caller writes them and updates `descriptions`."""
+        numbered = sorted(self.descriptions, key=_number)
+        placed = [list(parse(self.descriptions[name]) or {}) for name in numbered]
+        records = layout(placed, entries)
+        last = max((_number(name) for name in numbered), default=0)
+        names = [*numbered, *(record_name(self.instance_id, last + n) for n in range(1, len(records) + 1))]
+        wanted = {names[i]: _text(record) for i, record in enumerate(records) if record}
         out: list[tuple[str, str | None]] = [
             (name, text) for name, text in wanted.items() if self.descriptions.get(name) != text
         ]
-        out += [(name, None) for name in sorted(self.descriptions) if name not in wanted]
+        out += [(name, None) for name in numbered if name not in wanted]
         return out
 
 
