@@ -351,3 +351,28 @@ def test_adding_a_rule_rewrites_one_record_whatever_the_order() -> None:
     names = [name for name, _ in gap.writes(full)]
     assert names == [ownership.record_name("cri-x", 3), ownership.record_name("cri-x", 4)]
     assert gap.writes({}) == [(ownership.record_name("cri-x", 3), None)]  # the last entry gone: deleted
+
+
+def test_adopting_a_console_rule_records_what_acr_made_of_it(
+    workdir: Path, cloud: EmulatorServer, capsys: Any, eventbridge_client_factory: Callable[..., Any]
+) -> None:
+    """A rule made in the console was never saved by crnotify, yet ACR's generation of it is there to
+    see when crnotify adopts it: recorded, it tells a later bus edit from a registry save."""
+    (workdir / "config" / "rules.yaml").write_text(rules(tags='".*"', scan=False))
+    spec = RegistrySpec.of(load_config([str(workdir / "config")]).rules[0])
+    cloud.state.create_event_center_rule(cloud.account_id, cloud.region, instance_id=INSTANCE, spec=spec)
+    code, out, err = run(capsys, cloud, "import", "config", "--registry", "prod", "--rule", "hook", "--adopt")
+    assert code == 0, out + err
+    entries = ownership.parse(bus_rules(cloud)[ownership.record_name(INSTANCE, 1)].description)
+    assert entries is not None
+    seen = cloud.variants.generated_rule(spec, INSTANCE)
+    assert entries["hook"].generated == ownership.generated_digest(seen, "hook", INSTANCE)
+    applied(capsys, cloud)  # the declared description (ACR's predicted one) replaces ACR's actual text
+    entries = ownership.parse(bus_rules(cloud)[ownership.record_name(INSTANCE, 1)].description)
+    assert entries is not None
+    assert entries["hook"].generated == ownership.generated_digest(seen, "hook", INSTANCE)  # kept
+    assert drift(capsys, cloud) == []
+    edit_description(eventbridge_client_factory(cloud), "hook", f"hook of {INSTANCE}: CI build hook")
+    assert drift(capsys, cloud) == [("hook", "marker_removed")]
+    applied(capsys, cloud)
+    assert drift(capsys, cloud) == []

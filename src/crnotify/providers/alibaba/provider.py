@@ -7,7 +7,6 @@ from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from crnotify import normalise
 from crnotify.errors import AlreadyExists, ConfigError
 from crnotify.fanout import DEFAULT_CONCURRENCY
 from crnotify.lock import LeaseRecord
@@ -25,7 +24,11 @@ from crnotify.model import (
 )
 from crnotify.planner.changes import RegistryWrite
 from crnotify.providers.alibaba import _sdk, cr, eventbridge, ownership, read, regeneration
-from crnotify.providers.alibaba.convention import RegistrySpec, bus_digest, default_bus_rule
+from crnotify.providers.alibaba.convention import (
+    RegistrySpec,
+    generated_for,
+    infer_spec,
+)
 from crnotify.providers.alibaba.desired import SaveEventRule
 from crnotify.providers.alibaba.errors import CallContext
 from crnotify.providers.retry import RetryPolicy, configured
@@ -213,9 +216,9 @@ class AlibabaProvider:
     def _created_as(
         clients: _sdk.Clients, instance: str, spec: RegistrySpec, context: eventbridge.ContextFor
     ) -> str | None:
-        """The id of the rule named like `spec` if it is exactly what creating `spec` makes — the
-        registry rule listed and its bus rule as ACR generates it for `spec` (the bus rule is the
-        only readable trace of the registry settings; the tag regex does not show there)."""
+        """The id of the rule named like `spec` if it is what creating `spec` makes — the registry
+        rule listed and its bus rule as ACR generates it for `spec` (`generated_for`: the bus rule is
+        the only readable trace of the registry settings; the tag regex does not show there)."""
         ids = [
             rule_id
             for rule_id, name in cr.list_rule_names(clients, instance, context)
@@ -224,8 +227,7 @@ class AlibabaProvider:
         bus = eventbridge.get_rule(clients, spec.rule_name, context)
         if len(ids) != 1 or bus is None:
             return None
-        expected = normalise.bus_rule(default_bus_rule(spec, instance))
-        return ids[0] if bus_digest(normalise.bus_rule(bus)) == bus_digest(expected) else None
+        return ids[0] if generated_for(bus, spec, instance) else None  # ACR's, tolerantly (issue 14)
 
     def update_registry_rule(self, registry: Registry, rule_id: str, spec: RegistrySpec) -> None:
         clients, context = self._for(registry.region), self._context(registry.region, registry.name)
@@ -252,7 +254,18 @@ class AlibabaProvider:
             eventbridge.create_rule(clients, desired, context)
         else:
             eventbridge.converge(clients, desired, live, context)
-        self._record(registry, desired)
+        self._record(registry, desired, self._generation_seen(registry, live))
+
+    def _generation_seen(self, registry: Registry, live: BusRule | None) -> str | None:
+        """The generated digest of `live` if it is a rule ACR generated (unmarked, of ACR's shape):
+        when crnotify adopts a rule made in the console, what ACR made of it is observed there."""
+        if live is None or read_marker(live.description).digest is not None:
+            return None
+        spec = infer_spec(live)
+        instance = self._instance(registry)
+        if spec is None or not generated_for(live, spec, instance):
+            return None
+        return ownership.generated_digest(live, live.name, instance)
 
     def delete_bus_rule(self, registry: Registry, name: str) -> None:
         eventbridge.delete_rule(
@@ -273,9 +286,10 @@ class AlibabaProvider:
             self._books[registry.region, instance] = book
         return book
 
-    def _record(self, registry: Registry, desired: BusRule) -> None:
+    def _record(self, registry: Registry, desired: BusRule, seen: str | None = None) -> None:
         """Record that crnotify wrote `desired`: its registry spec, what the cloud generated after
-        crnotify's save of it (observed) and the bus rule written, as `ownership` keeps them."""
+        crnotify's save of it (observed; else `seen` in the rule it replaced, else as recorded
+        before) and the bus rule written, as `ownership` keeps them."""
         marker = read_marker(desired.description)
         if marker.digest is None:
             return
@@ -291,6 +305,7 @@ class AlibabaProvider:
                 rule_id=rule_id or (previous.rule_id if previous else None),
                 spec=marker.digest,
                 generated=(saved.generated if saved is not None else None)
+                or seen
                 or (previous.generated if previous else None),
                 bus=ownership.written_digest(desired),
                 tag_pattern=saved.spec.tag_pattern
