@@ -252,7 +252,7 @@ def test_verbose_says_what_was_read_and_where_calls_go(
         "INFO crnotify.cli.session: read 2 YAML file(s): config/registries.yaml, config/rules.yaml\n" in err
     )
     assert "INFO crnotify.cli.session: config: 1 registries, 2 rules\n" in err
-    assert f"INFO crnotify.cli.session: Alibaba Cloud calls go to {emulator.endpoint}\n" in err
+    assert f"INFO crnotify.cli.session: Alibaba Cloud calls go to cn-hangzhou at {emulator.endpoint}\n" in err
     assert "DEBUG" not in err  # -vv for those
     code, _, err = run(capsys, "plan", "config", "--endpoint", emulator.endpoint)
     assert (code, err) == (0, "")

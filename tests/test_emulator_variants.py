@@ -143,18 +143,26 @@ def test_create_call(cloud_with: Any) -> None:
         )
 
 
+@pytest.mark.slow
 def test_regeneration(cloud_with: Any) -> None:
     sync = cloud_with("regeneration=sync")
     sync.create_acr()
     assert sync.get_rule("console-made").data.rule_name == "console-made"
-    # Wall-clock time: wide enough that a loaded CI machine still reads before the regeneration.
-    late = cloud_with("regeneration=async:1500")
+    # Wall-clock time: a read that answered within the delay must not see the rule; one that a loaded
+    # machine delayed past it proves nothing, so only the early answer is judged.
+    late = cloud_with("regeneration=async:3000")
     started = time.monotonic()
     late.create_acr()
-    with pytest.raises(TeaException) as raised:
+    try:
         late.get_rule("console-made")
-    assert raised.value.code == "EventRuleNotExisted"
-    time.sleep(max(0.0, 1.6 - (time.monotonic() - started)))
+        code = "found"
+    except TeaException as raised:
+        code = raised.code
+    assert code in {"found", "EventRuleNotExisted"}
+    seen = code == "found"
+    if time.monotonic() - started < 3.0:
+        assert not seen
+    time.sleep(max(0.0, 3.1 - (time.monotonic() - started)))
     assert late.get_rule("console-made").data.rule_name == "console-made"
 
 

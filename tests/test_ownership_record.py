@@ -376,3 +376,29 @@ def test_adopting_a_console_rule_records_what_acr_made_of_it(
     assert drift(capsys, cloud) == [("hook", "marker_removed")]
     applied(capsys, cloud)
     assert drift(capsys, cloud) == []
+
+
+def test_the_quota_counts_the_record_a_first_apply_creates(
+    workdir: Path, cloud: EmulatorServer, capsys: Any, eventbridge_client_factory: Callable[..., Any]
+) -> None:
+    """A bus one rule short of its 50: creating a rule there also creates the instance's ownership
+    record, two slots; the plan says so before any write. Once the record exists it is listed as
+    crnotify's own among the holders, never as a user's rule."""
+    (workdir / "config" / "rules.yaml").write_text(rules(scan=False))
+    client = eventbridge_client_factory(cloud)
+    for n in range(49):
+        request = eb_models.CreateRuleRequest(
+            event_bus_name="default", rule_name=f"other-{n:02d}", filter_pattern='{"source":["acs.billing"]}'
+        )
+        client.create_rule(request)
+    code, out, err = run(capsys, cloud, "plan", "config")
+    assert code == 1, out + err
+    assert "adds 2 rule(s) to the EventBridge bus `default`" in out + err
+    for name in ("other-48", "other-47"):
+        client.delete_rule(eb_models.DeleteRuleRequest(event_bus_name="default", rule_name=name))
+    applied(capsys, cloud)  # 47, the apply lock's lease, hook and its record: 50
+    (workdir / "config" / "rules.yaml").write_text(rules())  # scan-api: one more
+    code, out, err = run(capsys, cloud, "plan", "config")
+    assert code == 1, out + err
+    assert "adds 1 rule(s)" in out + err
+    assert f"{ownership.record_name(INSTANCE, 1)} (crnotify's own)" in out + err

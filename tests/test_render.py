@@ -11,11 +11,20 @@ import pytest
 
 from crnotify.apply import apply, read_live
 from crnotify.drift import detect
+from crnotify.errors import ProviderError
 from crnotify.importer import import_rule, render_yaml
-from crnotify.model import BusCustomization, Config, MessageTemplate, ScanStatus, TemplateFormat
+from crnotify.model import BusCustomization, Config, MessageTemplate, Registry, ScanStatus, TemplateFormat
 from crnotify.planner import Plan, plan
 from crnotify.providers.alibaba.convention import RegistrySpec
-from crnotify.render import drift_json, drift_text, plan_json, plan_markdown, plan_text
+from crnotify.render import (
+    apply_json,
+    apply_text,
+    drift_json,
+    drift_text,
+    plan_json,
+    plan_markdown,
+    plan_text,
+)
 from support.fakecloud import ENV, REGISTRY, FakeCloud, http, rule
 
 GOLDEN = Path(__file__).parent / "golden"
@@ -79,7 +88,7 @@ def test_create_plan_text(color: bool) -> None:
 def test_create_plan_json() -> None:
     text = plan_json.render(create_plan())
     document = json.loads(text)
-    assert document["summary"] == {"create": 2, "update": 0, "delete": 0}
+    assert document["summary"] == {"create": 2, "update": 0, "delete": 0, "rename": 0}
     check("plan_create.json", text)
 
 
@@ -96,6 +105,34 @@ def test_no_changes() -> None:
     apply(plan(cfg, read_live(cfg, cloud)), cloud, cfg)
     text = plan_text.render(plan(cfg, read_live(cfg, cloud)))
     assert text.endswith("No changes. The cloud matches the configuration.\n")
+
+
+class FailingCloud(FakeCloud):
+    """Every write of the registry rule named `fails` fails, as a call still failing after retries."""
+
+    fails = "hook"
+
+    def update_registry_rule(self, registry: Registry, rule_id: str, spec: RegistrySpec) -> None:
+        if spec.rule_name == self.fails:
+            raise ProviderError("Alibaba Cloud call failed: UpdateEventCenterRule (Throttling.User)")
+        super().update_registry_rule(registry, rule_id, spec)
+
+
+def test_partial_apply_history() -> None:
+    """A bad apply: one write fails (its bus step is skipped), one rule changed in the console after
+    the plan read it (refused), the rest applied — the history in plan order, numbered."""
+    mixed, fake = mixed_cloud()
+    now = config(*(r for r in mixed.rules if r.name != "taken"))  # "taken" is a plan error
+    cloud = FailingCloud()
+    cloud.acr, cloud.bus = fake.acr, fake.bus
+    live = read_live(now, cloud)
+    p = plan(now, live)
+    cloud.edit_bus(REGISTRY, "scan-api", enabled=False)  # after the read: its update is refused
+    result = apply(p, cloud, now, live=live, overwrite_bus_edits=True)
+    outcomes = {(s.change.rule, s.status.value) for s in result.steps}
+    assert {("hook", "failed"), ("scan-api", "refused"), ("old", "applied")} <= outcomes
+    check("apply_partial.json", apply_json.render(p, result))
+    check("apply_partial.txt", apply_text.render(result))
 
 
 def test_drift() -> None:

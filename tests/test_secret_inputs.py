@@ -226,8 +226,10 @@ def test_plans_show_no_digest_a_secret_enters() -> None:
     digest = RegistrySpec.of(rule("scan-api")).digest()
     for text in (plan_text.render(p), plan_markdown.render(p), plan_json.render(p)):
         assert digest not in text
-    assert "+ marker = (sensitive)" in plan_text.render(p)
-    assert "| `marker` | — | _sensitive: added_ |" in plan_markdown.render(p)
+    # The marker is named by the re-apply's reason, never as a field (issue 15 item 7: no lone `+ marker`).
+    assert "marker =" not in plan_text.render(p)
+    assert "re-apply the declared bus customisations and the crnotify marker" in plan_text.render(p)
+    assert "`marker`" not in plan_markdown.render(p)
 
 
 def test_the_aws_fp_is_scrypt_salted_with_the_rule() -> None:

@@ -291,6 +291,14 @@ def scenario(corpus: Corpus, workdir: Path, emulator: EmulatorServer, outside: A
         if logs
         else corpus.run("apply", "config", "--auto-approve")
     )[0] == 0
+
+    # doctor (issue 14 item 6): every format, with a probe, and the report it writes; the account id
+    # stays masked unless asked for.
+    for fmt in formats("doctor"):
+        corpus.run("doctor", "config", "--format", fmt, "--probe", "team-a", "--out", f"doctor-{fmt}.json")
+        assert emulator.account_id not in corpus.outputs[-1][1]
+        assert emulator.account_id not in (workdir / f"doctor-{fmt}.json").read_text()
+    debug("doctor", "config", "--probe", "team-a")
     corpus.check(workdir)
 
 

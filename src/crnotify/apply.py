@@ -22,12 +22,20 @@ the moment between that read and the write itself, which neither cloud lets a cl
 conditional writes).
 
 After the steps, the live state is read again and planned again: an empty plan is the proof.
+
+The history (`ApplyResult.steps`, each with its `sequence` number, and `on_step`) is in plan order
+(`ordered`): phases one after the other, and within a phase rule by rule, each rule's registry step
+before its bus step. Steps of one phase run concurrently, but they are independent (each its own
+rule), so any order of them is a true account of what happened; plan order is the one that makes the
+same plan give the same log on every run, so a CI log reads — and diffs — as a history. A step is
+reported as soon as it and every step before it in that order have ended (a reorder buffer), so a
+line waits at most for the slowest earlier step of its own phase, never for a later phase.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Collection
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import StrEnum
 from functools import partial
 
@@ -39,6 +47,7 @@ from crnotify.planner import Action, Change, DeleteRule, Plan, PutBusRule, Regis
 from crnotify.planner import (
     plan as make_plan,
 )
+from crnotify.planner.scope import EVERYTHING, Scope
 from crnotify.providers.base import Provider, RegistrySide
 
 
@@ -54,6 +63,10 @@ class StepResult:
     change: Change
     status: StepStatus
     error: str | None = None
+    sequence: int = 0  # its place in the apply's history, from 1 (0: not yet placed)
+    # A failure a rerun can get past (throttling, 5xx, a dropped connection: `ProviderError.retryable`);
+    # False for one that recurs until its cause is fixed (a quota, permissions, a refused parameter).
+    transient: bool = False
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -76,12 +89,22 @@ class ApplyResult:
         )
 
 
-def read_live(config: Config, provider: Provider, *, skip: Collection[str] = ()) -> LiveState:
+def read_live(
+    config: Config, provider: Provider, *, skip: Collection[str] = (), scope: Scope = EVERYTHING
+) -> LiveState:
     """The live state of every registry the config declares (but those in `skip`), with declared
-    names looked up."""
+    names looked up; of a scoped run, only the rules in its `scope` (`planner.scope`)."""
     registries = tuple(r for r in config.registries if r.name not in skip)
-    names = {r.name: tuple(rule.name for rule in config.rules_of(r.name)) for r in registries}
-    return provider.read(registries, names=names)
+    names = {
+        r.name: tuple(
+            name
+            for rule in config.rules_of(r.name)
+            for name in (rule.name, rule.renamed_from)
+            if name is not None  # a rename's old name is looked up too
+        )
+        for r in registries
+    }
+    return scope.narrow_live(provider.read(registries, names=names))
 
 
 def refuse_discards(plan: Plan) -> None:
@@ -99,16 +122,18 @@ def refuse_discards(plan: Plan) -> None:
     )
 
 
-_ORDER = {Action.DELETE: 0, Action.UPDATE: 1, Action.CREATE: 2}
+_ORDER = {Action.DELETE: 0, Action.UPDATE: 1, Action.CREATE: 2, Action.RENAME: 2}
 
 
 def ordered(plan: Plan) -> list[list[Change]]:
-    """The plan's changes grouped by rule (registry step, then bus step), deletions first."""
+    """The plan's changes grouped by rule (registry step, then bus step), deletions first. A rename's
+    steps are one group under the new name, the deletion of the old name last (`planner.rename`): it
+    starts only once the new rule exists, so one of the two is there at every moment."""
     groups: dict[tuple[str, str], list[Change]] = {}
     for change in plan.changes:
-        groups.setdefault((change.registry, change.rule), []).append(change)
+        groups.setdefault(change.group, []).append(change)
     for group in groups.values():
-        group.sort(key=lambda c: c.action is Action.REAPPLY_BUS)
+        group.sort(key=lambda c: (c.renamed_to is not None, c.action is Action.REAPPLY_BUS))
     return sorted(groups.values(), key=lambda g: (_ORDER.get(g[0].action, 1), g[0].registry, g[0].rule))
 
 
@@ -123,14 +148,18 @@ def apply(
     concurrency: int = DEFAULT_CONCURRENCY,
     guard: Callable[[], None] | None = None,
     live: LiveState | None = None,
+    scope: Scope = EVERYTHING,
 ) -> ApplyResult:
-    """Apply `plan` (made from `config`, `skip`ping those registries); `on_step` hears of each step
-    as it finishes (on this thread). `guard` is called before each step (the apply lock's expiry
-    check): if it raises, the step is skipped with its message. `live` is the state `plan` was made
+    """Apply `plan` (made from `config`, `skip`ping those registries); `on_step` hears of each step,
+    numbered, in history order (the module docstring) as soon as it and the steps before it ended (on
+    this thread). `guard` is called before each step (the apply lock's expiry
+    check): if it raises, the step is skipped with its message. `scope`: the scoped run's, so that
+    the verifying plan reads what the plan read. `live` is the state `plan` was made
     from: a write whose rule changed since then is refused (see the module docstring); None skips
     that check (for callers that just read and planned in the same breath).
 
-    `steps` of the result are in `ordered(plan)` order, whatever order the concurrent steps ended in.
+    `steps` of the result are in `ordered(plan)` order, whatever order the concurrent steps ended in,
+    numbered from 1: every step of the plan, attempted or not.
     """
     if plan.errors:
         names = ", ".join(f"{e.registry}/{e.rule}" for e in plan.errors)
@@ -138,12 +167,17 @@ def apply(
     if not overwrite_bus_edits:
         refuse_discards(plan)
     groups = ordered(plan)
+    keys = [(index, step) for index, group in enumerate(groups) for step in range(len(group))]
     results: dict[tuple[int, int], StepResult] = {}
+    history: list[StepResult] = []
 
     def record(index: int, step: int, result: StepResult) -> None:
         results[index, step] = result
-        if on_step is not None:
-            on_step(result)
+        while len(history) < len(keys) and keys[len(history)] in results:  # the next in order ended
+            placed = replace(results[keys[len(history)]], sequence=len(history) + 1)
+            history.append(placed)
+            if on_step is not None:
+                on_step(placed)
 
     def attempt(index: int, step: int, fan: Fanout) -> None:
         fan.submit(
@@ -157,8 +191,11 @@ def apply(
         if result.status is StepStatus.APPLIED and later:
             attempt(index, step + 1, fan)  # the bus step only after the registry step succeeded
             return
+        change = groups[index][step]
+        why = f"not attempted: the step before it ({change.action.value}) {result.status.value}"
         for skipped in later:
-            record(index, skipped, StepResult(change=groups[index][skipped], status=StepStatus.SKIPPED))
+            skip_it = StepResult(change=groups[index][skipped], status=StepStatus.SKIPPED, error=why)
+            record(index, skipped, skip_it)
 
     for phase in sorted({_phase(group) for group in groups}):
         fan = Fanout(concurrency)
@@ -166,9 +203,9 @@ def apply(
             if _phase(group) == phase:
                 attempt(index, 0, fan)
         fan.run()
-    steps = tuple(results[key] for key in sorted(results))
+    steps = tuple(history)
     try:
-        verification = make_plan(config, read_live(config, provider, skip=skip), skip=skip)
+        verification = make_plan(config, read_live(config, provider, skip=skip, scope=scope), skip=skip)
     except ProviderError as exc:
         return ApplyResult(steps=steps, verification_error=str(exc))
     return ApplyResult(steps=steps, verification=verification)
@@ -200,7 +237,7 @@ def _attempt(
             )
         _execute(change, plan, provider)
     except ProviderError as exc:
-        return StepResult(change=change, status=StepStatus.FAILED, error=str(exc))
+        return StepResult(change=change, status=StepStatus.FAILED, error=str(exc), transient=exc.retryable)
     return StepResult(change=change, status=StepStatus.APPLIED)
 
 

@@ -183,6 +183,9 @@ class Notify:
     method: NotifyMethod
     url: SecretText  # DingTalk webhook (its access_token is a secret) or the HTTP(S) endpoint
     secret: SecretText | None = None  # DingTalk signing secret (`SEC…`) or the HTTP token
+    # A chat channel (`lark`, `wecom`, `slack`, `teams`, `webhook`; crnotify.delivery.channels): an
+    # HTTPS notification whose body is the channel's message. None for dingtalk, http and https.
+    channel: str | None = None
 
 
 class TemplateFormat(StrEnum):
@@ -199,6 +202,7 @@ class MessageTemplate:
     text: str
     title: str | None = None
     variables: tuple[tuple[str, str], ...] = ()  # (name, JSONPath) pairs, sorted by name
+    channel: str | None = None  # the chat channel whose message shape the body takes (Notify.channel)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -226,12 +230,30 @@ class Rule:
     tag_pattern: str = ".*"  # ACR `RepoTagFilterPattern`
     scan_status: tuple[ScanStatus, ...] = ()  # only for SCAN rules; () = any status
     bus: BusCustomization = BusCustomization()
+    # The rule's previous name (Terraform's `moved`): a live rule of that name becomes this one,
+    # created before the old one is deleted (`crnotify.planner.rename`).
+    renamed_from: str | None = None
+
+
+# The fields of a declared rule an `ignore:` entry can leave alone: what both clouds' bus rules have.
+IGNORABLE_FIELDS = ("bus.description", "bus.enabled")
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Ignore:
+    """An `ignore:` entry (`crnotify.planner.ignore`): live rules not crnotify's to judge, or fields of
+    declared rules to leave as they are in the cloud (Argo CD's ignoreDifferences)."""
+
+    registry: str  # a declared registry's name, or a glob
+    rules: tuple[str, ...] = ()  # names or globs; with `fields`, () means every declared rule
+    fields: tuple[str, ...] = ()  # IGNORABLE_FIELDS; () = the whole rule, when it is not declared
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Config:
     registries: tuple[Registry, ...] = ()
     rules: tuple[Rule, ...] = ()
+    ignore: tuple[Ignore, ...] = ()
 
     def registry(self, name: str) -> Registry:
         for registry in self.registries:
@@ -314,8 +336,21 @@ class LiveRule:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class RegionRules:
+    """What holds one region's rule quotas, whoever made it (other teams, the console): plan refuses,
+    before any write, a plan that would exceed them (`Cloud.check_quota`). crnotify's own lock and
+    record rules are not registry rules and are left out of `registry_rules`."""
+
+    provider: Provider
+    region: str
+    registry_rules: tuple[tuple[str, str], ...] = ()  # (rule name, instance) of registry-side rules
+    bus_rules: tuple[str, ...] = ()  # every rule on the bus, by name
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class LiveState:
     rules: tuple[LiveRule, ...] = ()
+    regions: tuple[RegionRules, ...] = ()  # per region read: what holds its quotas (not scoped)
 
     def get(self, registry: str, name: str) -> LiveRule | None:
         for rule in self.rules:

@@ -25,6 +25,7 @@ from crnotify import jsontext, normalise, userfile
 from crnotify.errors import CrnotifyError
 from crnotify.model import JSON, BusRule, LiveRule, LiveState
 from crnotify.planner import Plan
+from crnotify.planner.scope import EVERYTHING, Scope
 
 T = TypeVar("T")
 FORMAT_VERSION = 2  # 2: the target, and config paths relative to the plan file
@@ -59,6 +60,7 @@ class SavedPlan:
     desired_digest: str
     objects: Mapping[str, Mapping[str, Stamp]]  # registry → rule name → stamp
     changes: frozenset[tuple[str, str, str]]  # (action, registry, rule)
+    scope: Scope = EVERYTHING  # a scoped plan (`--registry`/`--rule`) applies within the same scope
 
 
 def bus_stamp(bus: BusRule | None) -> str | None:
@@ -80,7 +82,13 @@ def change_keys(plan: Plan) -> frozenset[tuple[str, str, str]]:
 
 
 def capture(
-    plan: Plan, live: LiveState, config_paths: Sequence[str], desired_digest: str, target: Target
+    plan: Plan,
+    live: LiveState,
+    config_paths: Sequence[str],
+    desired_digest: str,
+    target: Target,
+    *,
+    scope: Scope = EVERYTHING,
 ) -> SavedPlan:
     objects: dict[str, dict[str, Stamp]] = {}
     for rule in live.rules:
@@ -95,6 +103,7 @@ def capture(
         desired_digest=desired_digest,
         objects=objects,
         changes=change_keys(plan),
+        scope=scope,
     )
 
 
@@ -117,6 +126,8 @@ def dumps(saved: SavedPlan, rendered: Mapping[str, JSON], plan_file: str | Path)
         "changes": sorted([list(key) for key in saved.changes]),
         "plan": rendered,
     }
+    if not saved.scope.is_everything:  # absent: the whole configuration
+        document["scope"] = {"registries": list(saved.scope.registries), "rules": list(saved.scope.rules)}
     return json.dumps(document, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
 
 
@@ -148,6 +159,7 @@ def load(path: str | Path) -> SavedPlan:
                 for registry in read
             },
             changes=frozenset(_change(item) for item in _field(document, "changes", list)),
+            scope=_scope(document),
         )
     except userfile.UnreadableFile as exc:
         raise CrnotifyError(f"cannot read the plan file {path}: {exc.reason}", hint=exc.hint) from None
@@ -182,6 +194,16 @@ def _target(value: Mapping[str, object]) -> Target:
         clouds.append((entry["cloud"], entry["account"], entry["endpoint"]))
     regions = _strings(_field(value, "regions", list, "target."), "target.regions")
     return Target(clouds=tuple(clouds), regions=tuple(regions))
+
+
+def _scope(document: Mapping[str, object]) -> Scope:
+    if "scope" not in document:
+        return EVERYTHING
+    value = _field(document, "scope", dict)
+    return Scope(
+        registries=tuple(_strings(_field(value, "registries", list, "scope."), "scope.registries")),
+        rules=tuple(_strings(_field(value, "rules", list, "scope."), "scope.rules")),
+    )
 
 
 def _stamp(value: object, where: str) -> Stamp:

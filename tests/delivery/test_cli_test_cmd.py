@@ -50,7 +50,8 @@ def test_examples_meet_their_expectations_without_showing_secrets(
     rc, out, _ = run(["test", "examples/", "--events", "examples/events/", "--format", "json"], capsys)
     report = json.loads(out)
     assert rc == 0
-    assert report["version"] == 1
+    assert report["format"] == "crnotify/test"
+    assert report["format_version"] == 2
     assert report["summary"]["expectations_failed"] == 0
     assert all(value not in out for value in SECRETS.values())
 

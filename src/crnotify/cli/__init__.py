@@ -15,9 +15,13 @@ from crnotify.cli._app import cli, main
 
 def _emulator() -> click.Command:
     from crnotify.cli.emulator import emulator
+    from crnotify.cli.emulator_console import console
     from crnotify.cli.emulator_dingtalk import dingtalk
+    from crnotify.cli.emulator_robot import robot
 
     emulator.add_command(dingtalk)
+    emulator.add_command(robot)
+    emulator.add_command(console)
     return emulator
 
 
@@ -30,6 +34,7 @@ cli.add_lazy_command("import", "crnotify.cli.import_:import_command")
 cli.add_lazy_command("match", "crnotify.cli.match:match")
 cli.add_lazy_command("test", "crnotify.cli.test_cmd:test")
 cli.add_lazy_command("trace", "crnotify.cli.trace:trace_command")
+cli.add_lazy_command("doctor", "crnotify.cli.doctor:doctor_command")
 cli.add_lazy_command("emulator", _emulator)
 cli.add_lazy_command("completion", "crnotify.cli.completion:completion")
 

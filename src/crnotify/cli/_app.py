@@ -18,6 +18,7 @@ from crnotify.errors import EXIT_ERROR, EXIT_INTERRUPTED, CrnotifyError
 if TYPE_CHECKING:
     from crnotify.cli.session import Session
     from crnotify.model import Config, LiveState
+    from crnotify.planner.scope import Scope
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -185,6 +186,46 @@ def cloud_options(func: F) -> F:
     )(func)
 
 
+_SCOPE_KEY = "crnotify.scope"
+
+
+def _remember_scope(ctx: click.Context, param: click.Parameter, value: tuple[str, ...]) -> tuple[str, ...]:
+    ctx.meta.setdefault(_SCOPE_KEY, {})[param.name] = tuple(value)
+    return value
+
+
+def scope_options(func: F) -> F:
+    """`--registry NAME` and `--rule NAME` (repeatable, globs): a scoped run (`planner.scope`). Read
+    back with `scope(ctx)`; every command that takes them scopes its session through it."""
+    func = click.option(
+        "--rule",
+        "scope_rules",
+        multiple=True,
+        metavar="NAME",
+        expose_value=False,
+        callback=_remember_scope,
+        help="Only rules of this name (repeatable; globs such as 'ci-*'). Nothing else is read, "
+        "written, deleted or reported.",
+    )(func)
+    return click.option(
+        "--registry",
+        "scope_registries",
+        multiple=True,
+        metavar="NAME",
+        expose_value=False,
+        callback=_remember_scope,
+        help="Only this declared registry (repeatable; globs). Others are not connected to or read.",
+    )(func)
+
+
+def scope(ctx: click.Context) -> Scope:
+    """The command's `--registry`/`--rule` scope; everything when it takes no such options."""
+    from crnotify.planner.scope import Scope  # noqa: PLC0415
+
+    given = ctx.meta.get(_SCOPE_KEY, {})
+    return Scope(registries=given.get("scope_registries", ()), rules=given.get("scope_rules", ()))
+
+
 def cloud_target(ctx: click.Context, local: bool, endpoint: str | None) -> tuple[bool, str | None]:
     """(local, endpoint) from the command's options, else the group's (`crnotify --local plan`)."""
     obj = ctx.find_root().obj or {}
@@ -201,14 +242,21 @@ def cloud_session(
     endpoint: str | None,
     *,
     config: Config | None = None,
+    within: Scope | None = None,
 ) -> AbstractContextManager[Session]:
     """The command's session (`crnotify.cli.session.open_session`), pointed where its `cloud_options`
-    (or the group's) say, making `--concurrency` calls at once."""
+    (or the group's) say, making `--concurrency` calls at once, `within` the given scope (default:
+    the command's `--registry`/`--rule`)."""
     from crnotify.cli.session import open_session  # noqa: PLC0415 -- the SDKs load with the session
 
     use_local, use_endpoint = cloud_target(ctx, local, endpoint)
     return open_session(
-        paths, local=use_local, endpoint=use_endpoint, config=config, concurrency=concurrency(ctx)
+        paths,
+        local=use_local,
+        endpoint=use_endpoint,
+        config=config,
+        concurrency=concurrency(ctx),
+        scope=scope(ctx) if within is None else within,
     )
 
 
@@ -229,8 +277,13 @@ def read_cloud(session: Session) -> LiveState:
     from crnotify.apply import read_live  # noqa: PLC0415
     from crnotify.cli._progress import progress  # noqa: PLC0415
 
+    if not session.scope.is_everything:
+        click.echo(
+            f"Scoped to {session.scope.describe()}: nothing outside it is read, written or reported.",
+            err=True,
+        )
     with progress("Reading the cloud"):
-        return read_live(session.config, session.provider, skip=session.skipped)
+        return read_live(session.config, session.provider, skip=session.skipped, scope=session.scope)
 
 
 def use_color(stream: Any = None) -> bool:

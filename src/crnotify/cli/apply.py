@@ -16,9 +16,11 @@ from crnotify.cli._app import (
     advice_where,
     cloud_options,
     cloud_session,
+    format_option,
     paths_argument,
     read_cloud,
     run,
+    scope_options,
     use_color,
 )
 from crnotify.errors import EXIT_ERROR, EXIT_OK, ApplyError, ConfigError, StalePlanError
@@ -48,6 +50,8 @@ if TYPE_CHECKING:
     help="Do not take the apply lock (a lease in the cloud, see docs/plan-apply.md). Only when no "
     "other apply can be running.",
 )
+@format_option("text", "json")
+@scope_options
 @cloud_options
 @click.pass_context
 def apply_command(  # noqa: PLR0917 (click passes every option as an argument)
@@ -57,6 +61,7 @@ def apply_command(  # noqa: PLR0917 (click passes every option as an argument)
     auto_approve: bool,
     overwrite_bus_edits: bool,
     no_lock: bool,
+    fmt: str,
     local: bool,
     endpoint: str | None,
 ) -> int:
@@ -72,22 +77,34 @@ def apply_command(  # noqa: PLR0917 (click passes every option as an argument)
       crnotify apply notifications/ --auto-approve
       crnotify apply --plan plan.json --auto-approve
       crnotify apply notifications/ --overwrite-bus-edits
+      crnotify apply --plan plan.json --format json > apply.json
+      crnotify apply notifications/ --registry prod-hz --auto-approve
+
+    Each step is printed as it ends, numbered, in plan order (stderr), so a CI log reads as a
+    history; --format json puts the plan, that history and the outcome on stdout as one document
+    (the plan is then shown on stderr).
     """
 
     def body() -> int:
         from crnotify import lock, planfile
         from crnotify.apply import apply, refuse_discards
+        from crnotify.cli._app import scope
         from crnotify.cli._progress import progress
         from crnotify.cli.session import refuse_another_target
         from crnotify.planner import config_digest, plan
-        from crnotify.render import apply_text, plan_text
+        from crnotify.render import apply_json, apply_text, plan_text
 
-        color = use_color()
+        as_json = fmt == "json"
+        color = use_color(sys.stderr) if as_json else use_color()
         saved = None
         config_paths: tuple[str, ...] = paths
         if plan_file is not None:
             if paths:
                 raise click.UsageError("give either PATHS or --plan FILE, not both")
+            if not scope(ctx).is_everything:
+                raise click.UsageError(
+                    "a saved plan applies within the scope it was made in: drop --registry/--rule"
+                )
             saved = planfile.load(plan_file)
             config_paths = saved.config_paths
         with ExitStack() as stack:
@@ -98,6 +115,7 @@ def apply_command(  # noqa: PLR0917 (click passes every option as an argument)
                     local,
                     endpoint,
                     config=None if saved is None else _saved_config(plan_file, config_paths),
+                    within=None if saved is None else saved.scope,
                 )
             )
             if saved is not None:  # another account or endpoint: refused before the lock's first write
@@ -121,14 +139,15 @@ def apply_command(  # noqa: PLR0917 (click passes every option as an argument)
                         + "\n  ".join(problems),
                         hint="run `crnotify plan --out FILE` again and review the new plan",
                     )
-            click.echo(plan_text.render(current, color=color), nl=False)
-            if current.errors:
-                return EXIT_ERROR
-            if current.is_empty:
-                return EXIT_OK
+            # Under --format json stdout holds only the document; the plan is still in the log.
+            click.echo(plan_text.render(current, color=color), nl=False, err=as_json)
+            if current.errors or current.is_empty:
+                if as_json:
+                    click.echo(apply_json.render(current, None), nl=False)
+                return EXIT_ERROR if current.errors else EXIT_OK
             if not overwrite_bus_edits:
                 refuse_discards(current)
-            if saved is None and not auto_approve and not _confirm():
+            if saved is None and not auto_approve and not _confirm(err=as_json):
                 raise ApplyError("apply cancelled; nothing was changed")
 
             with progress("Applying") as shown:
@@ -142,8 +161,11 @@ def apply_command(  # noqa: PLR0917 (click passes every option as an argument)
                     concurrency=session.concurrency,
                     guard=guard,
                     live=live,
+                    scope=session.scope,
                 )
-        click.echo(apply_text.render(result, color=color), nl=False)
+        click.echo(apply_text.render(result, color=color), nl=False, err=as_json)
+        if as_json:
+            click.echo(apply_json.render(current, result), nl=False)
         return EXIT_OK if result.converged else EXIT_ERROR
 
     return run(ctx, body)
@@ -185,13 +207,16 @@ def reached(session: Session) -> list[Registry]:
     return [r for r in session.config.registries if r.name not in session.skipped]
 
 
-def _confirm() -> bool:
+def _confirm(*, err: bool = False) -> bool:
     if not sys.stdin.isatty():
         raise ApplyError(
             "refusing to wait for an answer: standard input is not a terminal",
             hint="review the plan and pass --auto-approve (or apply a saved plan with --plan FILE)",
         )
     answer = click.prompt(
-        "Do you want to perform these actions? Only 'yes' will be accepted", default="", show_default=False
+        "Do you want to perform these actions? Only 'yes' will be accepted",
+        default="",
+        show_default=False,
+        err=err,
     )
     return str(answer).strip() == "yes"

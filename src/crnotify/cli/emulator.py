@@ -10,6 +10,7 @@ import json
 import sqlite3
 import threading
 import urllib.parse
+from typing import Any
 
 import click
 
@@ -59,6 +60,27 @@ def _check_remote_keys(key_id: str | None, secret: str | None, defaults: tuple[s
         )
 
 
+def _served_regions(regions: str | None, region: str) -> tuple[str, ...]:
+    if regions is None:
+        return (region,)
+    names = tuple(dict.fromkeys(name.strip() for name in regions.split(",") if name.strip()))
+    if not names:
+        raise CrnotifyError("--regions needs at least one region id, e.g. --regions cn-hangzhou,cn-shanghai")
+    return names
+
+
+def _listening(server: Any, served: tuple[str, ...], key_id: str, state_path: str) -> list[str]:
+    lines = [f"crnotify emulator listening on {server.url}"]
+    if len(served) == 1:
+        lines.append(f"  endpoint {server.endpoint}  region {served[0]}  access key id {key_id}")
+    else:
+        lines += [f"  region {name} at {address}" for name, address in server.endpoints.items()]
+        lines.append(f"  access key id {key_id}")
+        lines.append(f"  export CRNOTIFY_ENDPOINT={server.endpoint_setting()}")
+    lines.append(f"  state {state_path}  account {server.account_id}")
+    return lines
+
+
 @emulator.command("serve")
 @click.option(
     "--host", default="127.0.0.1", show_default=True, help="Address to bind (loopback only by default)."
@@ -95,6 +117,13 @@ def _check_remote_keys(key_id: str | None, secret: str | None, defaults: tuple[s
     help="Its secret. Env: CRNOTIFY_EMULATOR_ACCESS_KEY_SECRET.",
 )
 @click.option("--region", default="cn-hangzhou", show_default=True, help="Region of calls without RegionId.")
+@click.option(
+    "--regions",
+    default=None,
+    metavar="REGION,…",
+    help="Serve these regions, one port each over one state (the first on --port); prints the "
+    "CRNOTIFY_ENDPOINT value to export. Overrides --region.",
+)
 @click.option(
     "--instances",
     "instances_file",
@@ -141,6 +170,15 @@ def _check_remote_keys(key_id: str | None, secret: str | None, defaults: tuple[s
     "see --list-variants.",
 )
 @click.option(
+    "--profile",
+    "profile",
+    metavar="REPORT",
+    type=click.Path(dir_okay=False, path_type=str),
+    default=None,
+    help="Behave as a `crnotify doctor --out REPORT` observed the real cloud (its settled variants; "
+    "--variant overrides them).",
+)
+@click.option(
     "--list-variants", is_flag=True, help="Print every variant (values, default, source) as JSON and exit."
 )
 @click.pass_context
@@ -155,6 +193,7 @@ def serve(  # noqa: PLR0917 (click passes every option as an argument)
     access_key_id: str | None,
     access_key_secret: str | None,
     region: str,
+    regions: str | None,
     instances_file: str | None,
     allow_remote: bool,
     replay_checks: bool,
@@ -162,6 +201,7 @@ def serve(  # noqa: PLR0917 (click passes every option as an argument)
     deliver_remote: bool,
     dingtalk_robot: str | None,
     variant_items: tuple[str, ...],
+    profile: str | None,
     list_variants: bool,
 ) -> int:
     """Serve the emulator until Ctrl-C; point the SDKs (or `--endpoint`) at the printed endpoint.
@@ -172,6 +212,8 @@ def serve(  # noqa: PLR0917 (click passes every option as an argument)
       crnotify emulator serve --port 8080 --state .crnotify/cloud.sqlite
       crnotify emulator serve --latency-ms 50 --fault-rate 0.1 --seed 7
       crnotify emulator serve --variant success-code=200 --variant regeneration=async:500
+      crnotify emulator serve --regions cn-hangzhou,cn-shanghai
+      crnotify emulator serve --profile doctor-report.json
     """
 
     def body() -> int:
@@ -180,7 +222,7 @@ def serve(  # noqa: PLR0917 (click passes every option as an argument)
         if list_variants:
             click.echo(json.dumps(variants.describe(), indent=2, ensure_ascii=False))
             return 0
-        active = variants.parse(variant_items)
+        active = variants.configured(variant_items, profile=profile)
         # Imported here: `crnotify --help` must stay light (COMMON.md).
         from crnotify.emulator.http_guard import require_loopback  # noqa: PLC0415
         from crnotify.emulator.server import (  # noqa: PLC0415
@@ -206,6 +248,7 @@ def serve(  # noqa: PLR0917 (click passes every option as an argument)
                 access_key_id, access_key_secret, (DEFAULT_ACCESS_KEY_ID, DEFAULT_ACCESS_KEY_SECRET)
             )
         key_id = access_key_id or DEFAULT_ACCESS_KEY_ID
+        served = _served_regions(regions, region)
         try:
             server = EmulatorServer(
                 state_path=state_path,
@@ -213,7 +256,7 @@ def serve(  # noqa: PLR0917 (click passes every option as an argument)
                 port=port,
                 access_key_id=key_id,
                 access_key_secret=access_key_secret or DEFAULT_ACCESS_KEY_SECRET,
-                region=region,
+                regions=served,
                 latency_ms=latency_ms,
                 fault_rate=fault_rate,
                 seed=seed,
@@ -244,11 +287,7 @@ def serve(  # noqa: PLR0917 (click passes every option as an argument)
             if hook is not None:
                 hook.close()
             raise CrnotifyError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
-        lines = [
-            f"crnotify emulator listening on {server.url}",
-            f"  endpoint {server.endpoint}  region {region}  access key id {key_id}",
-            f"  state {state_path}  account {server.account_id}",
-        ]
+        lines = _listening(server, served, key_id, state_path)
         if replay_checks or allow_remote:
             lines.append("  replay checks on: a reused nonce or an x-acs-date 15 minutes off is refused")
         if latency_ms or fault_rate:

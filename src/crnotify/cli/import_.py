@@ -16,6 +16,7 @@ from crnotify.errors import EXIT_OK, ConfigError
 
 if TYPE_CHECKING:
     from crnotify.model import BusRule
+    from crnotify.planner.scope import Scope
     from crnotify.providers.base import Imported
 
 
@@ -75,7 +76,7 @@ def import_command(  # noqa: PLR0917 (click passes every option as an argument)
             raise ConfigError(f"{out} already exists", hint="pass --force to overwrite it")
         if every and rule_names:
             raise ConfigError("--all and --rule exclude each other: --all means every rule")
-        with cloud_session(ctx, paths, local, endpoint) as session:
+        with cloud_session(ctx, paths, local, endpoint, within=_only(registry_name)) as session:
             try:
                 registry = session.config.registry(registry_name)
             except KeyError:
@@ -137,6 +138,16 @@ def import_command(  # noqa: PLR0917 (click passes every option as an argument)
         return EXIT_OK
 
     return run(ctx, body)
+
+
+def _only(registry_name: str) -> Scope:
+    """The session's scope: this one registry. The others are not connected to, so another cloud's
+    missing credentials do not stop an import (`planner.scope`)."""
+    from glob import escape
+
+    from crnotify.planner.scope import Scope
+
+    return Scope(registries=(escape(registry_name),))
 
 
 def _adoptable(item: Imported, bus: BusRule | None) -> bool:

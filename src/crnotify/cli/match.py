@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import os
 import sys
 from typing import Any
@@ -12,8 +11,6 @@ import click
 from crnotify import jsontext, userfile
 from crnotify.cli._app import format_option, run
 from crnotify.errors import EXIT_OK, CrnotifyError
-
-JSON_FORMAT_VERSION = 1
 
 
 @click.command("match")
@@ -58,15 +55,9 @@ def match(ctx: click.Context, dialect: str, fmt: str, pattern: str, event: str) 
             raise CrnotifyError(f"invalid {dialect} pattern ({pattern_origin}): {exc}") from None
         explanation = compiled.explain(event_value)
         if fmt == "json":
-            document = {
-                "format_version": JSON_FORMAT_VERSION,
-                "dialect": dialect,
-                "matched": explanation.matched,
-                "fields": [
-                    {"path": f.path, "matched": f.matched, "reason": f.reason} for f in explanation.fields
-                ],
-            }
-            click.echo(json.dumps(document, indent=2, sort_keys=True, ensure_ascii=False))
+            from crnotify.render import match_json  # noqa: PLC0415
+
+            click.echo(match_json.render(dialect, explanation), nl=False)
         else:
             click.echo("true" if explanation.matched else "false")
             click.echo(_encodable(str(explanation)))

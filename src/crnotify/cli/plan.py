@@ -16,6 +16,7 @@ from crnotify.cli._app import (
     paths_argument,
     read_cloud,
     run,
+    scope_options,
     use_color,
 )
 from crnotify.errors import EXIT_CHANGES, EXIT_ERROR, EXIT_OK
@@ -32,6 +33,7 @@ from crnotify.errors import EXIT_CHANGES, EXIT_ERROR, EXIT_OK
     is_flag=True,
     help="Exit 2 when there are changes (0 none, 1 error), like Terraform.",
 )
+@scope_options
 @cloud_options
 @click.pass_context
 def plan_command(  # noqa: PLR0917 (click passes every option as an argument)
@@ -55,6 +57,7 @@ def plan_command(  # noqa: PLR0917 (click passes every option as an argument)
       crnotify plan notifications/ --detailed-exitcode --out plan.json
       crnotify plan notifications/ --format markdown > plan.md
       crnotify plan --local examples/
+      crnotify plan notifications/ --registry prod-hz --rule 'ci-*'
     """
 
     def body() -> int:
@@ -76,7 +79,9 @@ def plan_command(  # noqa: PLR0917 (click passes every option as an argument)
         else:
             click.echo(plan_text.render(result, color=use_color()), nl=False)
         if out is not None and reached is not None:
-            saved = planfile.capture(result, live, paths or (".",), config_digest(session.config), reached)
+            saved = planfile.capture(
+                result, live, paths or (".",), config_digest(session.config), reached, scope=session.scope
+            )
             out.write_text(planfile.dumps(saved, plan_json.document(result), out), encoding="utf-8")
             click.echo(f"Saved the plan to {out}; apply it with `crnotify apply --plan {out}`.", err=True)
         if result.errors:

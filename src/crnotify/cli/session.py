@@ -22,6 +22,7 @@ from crnotify.errors import ConfigError, StalePlanError
 from crnotify.fanout import DEFAULT_CONCURRENCY
 from crnotify.model import Config
 from crnotify.model import Provider as ProviderKind
+from crnotify.planner.scope import EVERYTHING, Scope
 from crnotify.providers.alibaba.connect import LOCAL_STATE, parse_endpoints
 from crnotify.providers.base import Provider
 
@@ -38,6 +39,7 @@ class Session:
     paths: tuple[str, ...]
     skipped: tuple[str, ...] = ()  # registries this session cannot reach (aws under --local/--endpoint)
     concurrency: int = DEFAULT_CONCURRENCY  # API calls at once, for reads and for apply
+    scope: Scope = EVERYTHING  # `config` is already narrowed to it; reads of the cloud are too
 
 
 def load_config(paths: Sequence[str], env: Mapping[str, str] | None = None) -> Config:
@@ -64,14 +66,24 @@ def open_session(
     env: Mapping[str, str] | None = None,
     config: Config | None = None,
     concurrency: int = DEFAULT_CONCURRENCY,
+    scope: Scope = EVERYTHING,
 ) -> Iterator[Session]:
-    """A provider for the config at `paths` (or the given `config`), with local emulators if asked."""
+    """A provider for the config at `paths` (or the given `config`), with local emulators if asked.
+    The whole config is validated; the session then holds only its `scope` (`planner.scope`), and
+    connects only to the clouds of the registries in it."""
     from crnotify.providers import connector
     from crnotify.providers.base import Connection
     from crnotify.providers.by_kind import ByRegistryKind
 
     if config is None:
         config = load_config(paths, env)
+    unmatched = scope.unmatched_registries(config)
+    if unmatched:
+        declared = ", ".join(r.name for r in config.registries) or "none"
+        raise ConfigError(
+            f"no declared registry matches --registry {', '.join(unmatched)} (declared: {declared})"
+        )
+    config = scope.narrow_config(config)
     how = Connection(local=local, endpoint=endpoint, env=env, concurrency=concurrency)
     with ExitStack() as stack:
         providers: dict[ProviderKind, Provider] = {}
@@ -90,7 +102,12 @@ def open_session(
         log.info("at most %d API call(s) at once", concurrency)
         reach: Provider = next(iter(providers.values())) if len(providers) == 1 else ByRegistryKind(providers)
         yield Session(
-            config=config, provider=reach, paths=tuple(paths), skipped=tuple(skipped), concurrency=concurrency
+            config=config,
+            provider=reach,
+            paths=tuple(paths),
+            skipped=tuple(skipped),
+            concurrency=concurrency,
+            scope=scope,
         )
 
 

@@ -39,6 +39,14 @@ from crnotify.errors import EXIT_ERROR, EXIT_OK, CrnotifyError
     help="With --deliver: send DingTalk messages to this robot (e.g. `crnotify emulator dingtalk`'s "
     "http://127.0.0.1:PORT) instead of oapi.dingtalk.com, signed and with their access token.",
 )
+@click.option(
+    "--robot",
+    "channel_robot",
+    metavar="URL",
+    default=None,
+    help="With --deliver: send Lark, WeCom, Slack and Teams messages to this robot (`crnotify emulator "
+    "robot`'s http://127.0.0.1:PORT) instead of the channel's host, with their webhook path and query.",
+)
 @format_option("text", "json")
 @click.pass_context
 def test(
@@ -49,6 +57,7 @@ def test(
     deliver: bool,
     allow_remote: bool,
     dingtalk_robot: str | None,
+    channel_robot: str | None,
     fmt: str,
 ) -> int:
     """Evaluate the declared rules against events offline, with no cloud account.
@@ -63,6 +72,7 @@ def test(
       crnotify test examples/ --events examples/events/scan-api-release.json --format json
       crnotify test notifications/ --events events/ --deliver     # to local endpoints only
       crnotify test notifications/ --events events/ --deliver --dingtalk-robot http://127.0.0.1:8090
+      crnotify test notifications/ --events events/ --deliver --robot http://127.0.0.1:8091
     """
 
     def body() -> int:
@@ -79,12 +89,14 @@ def test(
             test_text,
         )
 
-        if dingtalk_robot is not None:
-            robot = urllib.parse.urlsplit(dingtalk_robot)
+        for option, value in (("--dingtalk-robot", dingtalk_robot), ("--robot", channel_robot)):
+            if value is None:
+                continue
+            robot = urllib.parse.urlsplit(value)
             if not deliver:
-                raise CrnotifyError("--dingtalk-robot needs --deliver")
+                raise CrnotifyError(f"{option} needs --deliver")
             if robot.scheme not in ("http", "https") or not robot.hostname:
-                raise CrnotifyError(f"--dingtalk-robot {dingtalk_robot!r} is not an http(s) URL")
+                raise CrnotifyError(f"{option} {value!r} is not an http(s) URL")
         loaded = load(paths or (".",))
         if loaded.config is None:
             click.echo(
@@ -109,6 +121,7 @@ def test(
                             sender=sender,
                             clock=SystemClock(),
                             dingtalk_robot=dingtalk_robot,
+                            robot=channel_robot,
                         )
             results.append(
                 EventResult(case=case, verdicts=tuple(verdicts), checks=tuple(checks), sent=tuple(sent))

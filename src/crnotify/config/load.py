@@ -17,7 +17,7 @@ from crnotify import userfile
 from crnotify.config import schema, semantic, yaml_load
 from crnotify.diagnostics import Diagnostic, codes, error, has_errors, sort_diagnostics
 from crnotify.diagnostics.reporter import Item
-from crnotify.model import Config
+from crnotify.model import Config, Ignore
 from crnotify.source import Mark
 
 YAML_SUFFIXES = (".yaml", ".yml")
@@ -51,6 +51,7 @@ def load(
     files, diagnostics = find_files(list(paths) or ["."])
     registries: list[Item] = []
     rules: list[Item] = []
+    ignores: list[Item] = []
     broken_registry_names: set[str] = set()
     for file in files:
         text, problem = _read(file)
@@ -65,6 +66,7 @@ def load(
             broken = {d.path for d in schema_diagnostics}
             _collect(document, "registries", broken, registries, broken_registry_names)
             _collect(document, "rules", broken, rules, set())
+            _collect(document, "ignore", broken, ignores, set())
     checked = semantic.check(
         registries,
         rules,
@@ -74,7 +76,11 @@ def load(
     )
     diagnostics.extend(checked.diagnostics)
     ordered = sort_diagnostics(diagnostics)
-    config = None if has_errors(ordered) else Config(registries=checked.registries, rules=checked.rules)
+    config = (
+        None
+        if has_errors(ordered)
+        else Config(registries=checked.registries, rules=checked.rules, ignore=_ignores(ignores))
+    )
     return LoadResult(config=config, diagnostics=ordered, files=tuple(files))
 
 
@@ -96,6 +102,18 @@ def _collect(
                 broken_names.add(value["name"])
             continue
         into.append(Item(document.source, path, value))
+
+
+def _ignores(items: Sequence[Item]) -> tuple[Ignore, ...]:
+    """The schema-valid `ignore:` entries of every file (`crnotify.planner.ignore` applies them)."""
+    return tuple(
+        Ignore(
+            registry=str(item.data["registry"]),
+            rules=tuple(str(name) for name in item.data.get("rules", ())),
+            fields=tuple(str(field) for field in item.data.get("fields", ())),
+        )
+        for item in items
+    )
 
 
 def find_files(paths: Sequence[str]) -> tuple[list[str], list[Diagnostic]]:

@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from urllib.parse import parse_qsl, urlsplit
 
-from crnotify.delivery import dingtalk
+from crnotify.delivery import channels, dingtalk
 from crnotify.diagnostics import codes, quote
 from crnotify.diagnostics.reporter import Item, Reporter
 from crnotify.model import (
@@ -54,7 +54,7 @@ def check_notify(rep: Reporter, item: Item, env: Mapping[str, str], env_uses: En
     url_key, secret_key = _URL_FIELD[method], _SECRET_FIELD[method]
     url_sub = ("notify", method_name, url_key)
     url = str(body[url_key])
-    url_ok = _check_references(rep, item, url_sub, url)
+    url_ok = check_references(rep, item, url_sub, url)
     env_uses.add(url, item, url_sub)
     secret_template = body.get(secret_key)
     if secret_template is not None:
@@ -64,12 +64,12 @@ def check_notify(rep: Reporter, item: Item, env: Mapping[str, str], env_uses: En
     if url_ok and method is NotifyMethod.DINGTALK:
         _check_dingtalk_webhook(rep, item, url_sub, url, resolved_url.value)
     elif url_ok:
-        _check_http_url(rep, item, url_sub, method, url=url, resolved=resolved_url.value)
+        check_http_url(rep, item, url_sub, method, url=url, resolved=resolved_url.value)
     secret = None if secret_template is None else SecretText(template=secret_template).resolve(env)
     return Notify(method=method, url=resolved_url, secret=secret)
 
 
-def _check_references(rep: Reporter, item: Item, sub: tuple[str, ...], text: str) -> bool:
+def check_references(rep: Reporter, item: Item, sub: tuple[str, ...], text: str) -> bool:
     ok = True
     for start in _PLACEHOLDER_START.finditer(text):
         if ENV_REFERENCE.match(text, start.start()) is None:
@@ -157,7 +157,7 @@ def _is_dingtalk_url(url: str) -> bool:
     )
 
 
-def _check_http_url(
+def check_http_url(
     rep: Reporter, item: Item, sub: tuple[str, ...], method: NotifyMethod, *, url: str, resolved: str | None
 ) -> None:
     if url.startswith("${env:"):
@@ -173,7 +173,15 @@ def _check_http_url(
             )
         return
     scheme = url.split("://", 1)[0].lower()
-    if scheme != method.value:
+    if scheme != method.value and sub[1] != method.value:  # a channel (`notify.webhook`): https only
+        rep.error(
+            codes.URL_SCHEME,
+            item,
+            sub,
+            f"notify.{sub[1]} is for https:// URLs; this one is {scheme}://",
+            hint="serve the endpoint over HTTPS, or use notify.http for a plain-HTTP endpoint",
+        )
+    elif scheme != method.value:
         other = "https" if method is NotifyMethod.HTTP else "http"
         rep.error(
             codes.URL_SCHEME,
@@ -214,17 +222,20 @@ def check_bus(
     method: NotifyMethod,
     *,
     provider: Provider | None = None,
+    channel: str | None = None,
 ) -> BusCustomization:
     """`provider` decides the variables every template has (its cloud's `template_variables`: ACR's
-    `$.data` fields, or on `aws` the ECR event fields)."""
-    bus = item.data.get("bus")
-    if bus is None:
-        return BusCustomization()
+    `$.data` fields, or on `aws` the ECR event fields). A `channel` rule always has a template: the
+    declared one in the channel's shape, else the channel's default (`channels.default_template`)."""
+    bus = item.data.get("bus") or {}
     template = None
     if "template" in bus:
         # An unknown registry is already an error: its variables are not checked.
         defaults = None if provider is None else cloud(provider).template_variables(event_type)
-        template = _check_template(rep, item, bus["template"], method, defaults)
+        template = _check_template(rep, item, bus["template"], method, defaults, channel=channel)
+    elif channel is not None:
+        base = None if provider is None else cloud(provider).default_message(event_type)
+        template = channels.default_template(channel, base, event_type.value)
     return BusCustomization(template=template, description=bus.get("description"), enabled=bus.get("enabled"))
 
 
@@ -234,18 +245,43 @@ def _check_template(
     data: Mapping[str, object],
     method: NotifyMethod,
     defaults: tuple[tuple[str, str], ...] | None,
+    *,
+    channel: str | None = None,
 ) -> MessageTemplate:
     """`defaults` None: the event type has no known fields here, so undefined variables are not checked."""
     sub = ("bus", "template")
     fmt = TemplateFormat(str(data["format"]))
     text = str(data["text"])
     title = data.get("title")
-    allowed = (
+    allowed: tuple[TemplateFormat, ...] = (
         (TemplateFormat.MARKDOWN, TemplateFormat.TEXT)
         if method is NotifyMethod.DINGTALK
         else (TemplateFormat.JSON,)
     )
-    if fmt not in allowed:
+    facts = None if channel is None else channels.get(channel)
+    if facts is not None:
+        allowed = facts.formats
+        if fmt not in allowed:
+            rep.error(
+                codes.TEMPLATE_FORMAT,
+                item,
+                (*sub, "format"),
+                f"format {fmt.value} does not fit {facts.label}",
+                hint=f"use {' or '.join(f.value for f in allowed)}: text is a plain message, markdown the "
+                "channel's rich form, json the request body as written",
+            )
+        if title is not None and not (fmt is TemplateFormat.MARKDOWN and facts.titled):
+            rep.error(
+                codes.TEMPLATE_FORMAT,
+                item,
+                (*sub, "title"),
+                f"{facts.label} {fmt.value} messages have no title",
+                hint="remove title and write a heading line in the text"
+                if fmt is TemplateFormat.MARKDOWN
+                else "remove title, or use format: markdown",
+                key=True,
+            )
+    elif fmt not in allowed:
         rep.error(
             codes.TEMPLATE_FORMAT,
             item,
@@ -254,7 +290,9 @@ def _check_template(
             hint=f"use {' or '.join(f.value for f in allowed)}: DingTalk robots take markdown or text "
             "messages, HTTP endpoints receive the json body",
         )
-    if fmt is TemplateFormat.MARKDOWN and title is None:
+    if facts is not None:  # a channel's title is optional, and was checked above
+        pass
+    elif fmt is TemplateFormat.MARKDOWN and title is None:
         rep.error(
             codes.TEMPLATE_FORMAT,
             item,
@@ -305,6 +343,7 @@ def _check_template(
         text=text,
         title=None if title is None else str(title),
         variables=tuple(sorted(variables.items())),
+        channel=channel,
     )
 
 

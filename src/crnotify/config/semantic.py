@@ -14,9 +14,10 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from crnotify import secrets, tagregex
+from crnotify.config.channel import check_channel_notify, check_channel_rule
 from crnotify.config.notify import EnvUses, check_bus, check_notify
 from crnotify.config.registries import check_registries
-from crnotify.delivery import dingtalk
+from crnotify.delivery import channels, dingtalk
 from crnotify.diagnostics import Diagnostic, codes, quote
 from crnotify.diagnostics.reporter import Item, Reporter
 from crnotify.model import (
@@ -81,6 +82,7 @@ def check(
             per_cloud.setdefault(registry.provider, []).append((item, registry))
     for kind, entries in per_cloud.items():
         cloud(kind).check_rule_set(rep, entries)
+    _check_renames(rep, rules)
     _check_env(rep, env_uses, env, for_cloud=for_cloud)
     return Checked(
         registries=tuple(declared.values()), rules=tuple(built), diagnostics=tuple(rep.diagnostics)
@@ -116,14 +118,12 @@ def _check_rule(
             hint="remove scan_status, or set `event: scan`",
             key=True,
         )
-    notify = check_notify(rep, item, env, env_uses)
+    is_channel = channels.canonical(next(iter(item.data["notify"]))) is not None
+    notify = (check_channel_notify if is_channel else check_notify)(rep, item, env, env_uses)
     provider = None if registry is None else registry.provider
-    bus = check_bus(rep, item, event_type, notify.method, provider=provider)
-    if (
-        notify.method is NotifyMethod.DINGTALK
-        and scope.kind is ScopeKind.INSTANCE
-        and (tags in _MATCH_ALL or tags is None)
-    ):
+    bus = check_bus(rep, item, event_type, notify.method, provider=provider, channel=notify.channel)
+    broad = scope.kind is ScopeKind.INSTANCE and (tags in _MATCH_ALL or tags is None)
+    if notify.method is NotifyMethod.DINGTALK and broad:
         rep.warning(
             codes.DINGTALK_BROAD,
             item,
@@ -144,10 +144,42 @@ def _check_rule(
         tag_pattern=".*" if tags is None else str(tags),
         scan_status=tuple(ScanStatus(s) for s in sorted(data.get("scan_status", ()))),
         bus=bus,
+        renamed_from=None if data.get("renamed_from") is None else str(data["renamed_from"]),
     )
+    check_channel_rule(rep, item, rule, broad=broad)
     if rules is not None and registry is not None:
         rules.check_built(rep, item, rule, registry, clean=item.path not in rep.failed)
     return rule
+
+
+def _check_renames(rep: Reporter, rules: Sequence[Item]) -> None:
+    """`renamed_from` names a rule that the YAML no longer declares (else the rename would delete a
+    declared rule), once per registry (CRN206: a name used twice)."""
+    declared = {(str(item.data["registry"]), item.name): item for item in rules}
+    claimed: dict[tuple[str, str], Item] = {}
+    for item in rules:
+        old = item.data.get("renamed_from")
+        if old is None:
+            continue
+        key = (str(item.data["registry"]), str(old))
+        still = declared.get(key)
+        first = claimed.setdefault(key, item)
+        if still is not None:
+            message = (
+                f"rule {quote(item.name)} is renamed from itself"
+                if still is item
+                else f"rule {quote(item.name)} is renamed from {quote(str(old))}, which is still declared: "
+                "the rename would delete it"
+            )
+            hint = f"remove `renamed_from`, or the rule {quote(str(old))} (at {still.mark('name')})"
+        elif first is not item:
+            message = (
+                f"rules {quote(first.name)} and {quote(item.name)} are both renamed from {quote(str(old))}"
+            )
+            hint = f"keep `renamed_from` on one of them (first at {first.mark('renamed_from')})"
+        else:
+            continue
+        rep.error(codes.DUPLICATE_RULE, item, ("renamed_from",), message, hint=hint)
 
 
 def _check_rule_name(rep: Reporter, item: Item, registry: Registry) -> None:

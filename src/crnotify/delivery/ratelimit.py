@@ -63,3 +63,20 @@ class RateLimiter:
             state, decision = admit(self._states.get(robot, RobotState()), now, self.limits)
             self._states[robot] = state
             return decision
+
+
+# --- the chat channels' limits: several windows at once, no lock -------------------------------------
+
+
+def admit_windows(
+    accepted: tuple[float, ...], now: float, windows: tuple[tuple[int, float], ...]
+) -> tuple[tuple[float, ...], bool]:
+    """A chat channel's limits (`Channel.windows`, e.g. Lark's 5 a second and 100 a minute): a message
+    is accepted when, in every window, fewer than its count were accepted in the seconds before it.
+    Refused messages do not count. Returns the accepted times still inside the longest window."""
+    longest = max((seconds for _, seconds in windows), default=0.0)
+    recent = tuple(t for t in accepted if t > now - longest)
+    for count, seconds in windows:
+        if sum(1 for t in recent if t > now - seconds) >= count:
+            return recent, False
+    return (*recent, now), True

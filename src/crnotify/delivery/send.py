@@ -23,9 +23,9 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 
 from crnotify.clock import Clock
-from crnotify.delivery import dingtalk
+from crnotify.delivery import channels, dingtalk
 from crnotify.delivery.push_retry import retry_delays
-from crnotify.delivery.transform import Delivery, DingTalkDelivery
+from crnotify.delivery.transform import Delivery, DingTalkDelivery, HttpDelivery
 from crnotify.errors import CrnotifyError
 
 RETRYABLE_STATUS = frozenset({408, 429, 500, 502, 503, 504})
@@ -66,6 +66,20 @@ def to_robot(delivery: Delivery, robot: str | None) -> Delivery:
     parts, base = urllib.parse.urlsplit(delivery.webhook), urllib.parse.urlsplit(robot)
     webhook = urllib.parse.urlunsplit((base.scheme, base.netloc, parts.path, parts.query, ""))
     return replace(delivery, webhook=webhook)
+
+
+def to_channel_robot(delivery: Delivery, robot: str | None) -> Delivery:
+    """A chat channel's delivery (Lark, WeCom, Slack, Teams) sent to `robot` (`crnotify emulator
+    robot`'s http://127.0.0.1:PORT) instead of the channel's host: path and query unchanged, so the
+    robot reads the same credential. Others are unchanged."""
+    if robot is None or not isinstance(delivery, HttpDelivery):
+        return delivery
+    channel = channels.for_url(delivery.url)
+    if channel is None or not channel.answers:
+        return delivery
+    parts, base = urllib.parse.urlsplit(delivery.url), urllib.parse.urlsplit(robot)
+    url = urllib.parse.urlunsplit((base.scheme, base.netloc, parts.path, parts.query, ""))
+    return replace(delivery, url=url, channel=channel.name)
 
 
 @dataclass(frozen=True, slots=True)
@@ -181,6 +195,12 @@ def send_once(delivery: Delivery, sender: HttpSender, clock: Clock) -> Attempt:
     latency = round((time.perf_counter() - started) * 1000)
     if isinstance(delivery, DingTalkDelivery) and response.status == 200:
         return _dingtalk_attempt(at, response.body, latency)
+    channel = _channel_of(delivery)
+    if channel is not None and channel.read_answer is not None:  # its own answers (delivery/<channel>.py)
+        outcome = channel.read_answer(response.status, response.body)
+        return Attempt(
+            at=at, ok=outcome.ok, retryable=outcome.retryable, detail=outcome.detail, latency_ms=latency
+        )
     ok = 200 <= response.status < 300
     retryable = response.status in RETRYABLE_STATUS
     return Attempt(at=at, ok=ok, retryable=retryable, detail=f"HTTP {response.status}", latency_ms=latency)
@@ -201,9 +221,16 @@ def _dingtalk_attempt(at: float, body: bytes, latency: int) -> Attempt:
     )
 
 
+def _channel_of(delivery: Delivery) -> channels.Channel | None:
+    if not isinstance(delivery, HttpDelivery):
+        return None
+    return channels.get(delivery.channel) if delivery.channel else channels.for_url(delivery.url)
+
+
 def endpoint_of(delivery: Delivery) -> str:
     url = delivery.webhook if isinstance(delivery, DingTalkDelivery) else delivery.url
-    return dingtalk.redact_url(url)
+    channel = _channel_of(delivery)
+    return channels.redact_url(channel.redact(url) if channel is not None else url)
 
 
 def deliver(

@@ -173,6 +173,7 @@ class HttpDelivery:
     url: str
     body: str
     headers: tuple[tuple[str, str], ...]
+    channel: str | None = None  # set when sent to a local robot, whose host no longer names the channel
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

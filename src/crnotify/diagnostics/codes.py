@@ -53,6 +53,11 @@ ACR_EVENT = "CRN222"
 TAG_REGEX_BACKTRACKING = "CRN223"
 SECRET_SHORT = "CRN224"  # noqa: S105 (a diagnostic code, not a secret)
 UNKNOWN_REGION = "CRN225"
+# chat channels (notify.lark, wecom, slack, teams, webhook; crnotify.delivery.channels)
+CHANNEL_URL = "CRN240"
+CHANNEL_SECURITY = "CRN241"
+CHANNEL_SIZE = "CRN242"
+CHANNEL_BROAD = "CRN243"
 
 # aws provider
 AWS_EVENT = "CRN301"
@@ -105,6 +110,10 @@ TITLES: dict[str, str] = {
     TAG_REGEX_BACKTRACKING: "a tag regex ACR's backtracking engine may take exponential time on (warning)",
     SECRET_SHORT: "an environment variable holds a secret too short to protect (under 8 characters)",
     UNKNOWN_REGION: "a region id the registry's cloud does not have",
+    CHANNEL_URL: "a chat channel's webhook URL of the wrong shape or host (or a retired one)",
+    CHANNEL_SECURITY: "a channel security mode crnotify cannot honour (signing per message, no keyword)",
+    CHANNEL_SIZE: "a channel message over the channel's size limit",
+    CHANNEL_BROAD: "a channel rule so broad it may hit the channel's rate limit (warning)",
     AWS_EVENT: "an event type Amazon ECR does not emit",
     AWS_TAG_REGEX: "a tag regex EventBridge patterns cannot express",
     AWS_DINGTALK_SIGNING: "DingTalk signing on aws (EventBridge cannot sign per request)",

@@ -7,7 +7,11 @@
 
 Every API request must carry a valid ACS3-HMAC-SHA256 signature by the configured key pair (one
 account, whose id is derived from the key id). The region is the request's `RegionId` parameter when
-present, else the server's `region`: the SDKs send the endpoint, not the region, as Host. Requests
+present (Container Registry calls), else the region of the port it arrived on: the SDKs send the endpoint,
+not the region, as Host, and EventBridge calls carry no RegionId. A server for several `regions` listens
+on one port per region (the first on `port`, the others on free ports; `endpoints` maps each region to
+its `host:port`, and `GET /_emulator/regions` answers the same map) over one shared state, so the same
+rule name may exist in two regions and each region has its own quotas. Requests
 are routed by `x-acs-version`/`x-acs-action`; bodies over 1 MiB get 413. With `replay_checks` (the
 CLI turns them on with --allow-remote) a reused `x-acs-signature-nonce` or an `x-acs-date` more than
 15 minutes off is refused with the cloud's codes (`replay.py`).
@@ -24,6 +28,11 @@ Unsigned local admin endpoints (the server binds loopback only unless told other
 `GET /_emulator/concurrency` → `{"in_flight": n, "max_in_flight": m}` (calls being handled now, and the
 most at any moment: how a client's concurrency bound is observed), and `POST /_emulator/reset-stats`,
 which clears both.
+
+The call log (`record_calls()`, then `calls`): one `CallRecord` per API call that succeeded, in the
+order they ended, with the names of the rules of the region's `default` bus that notify (have a
+target) right after it — how a test sees that no moment of an apply left a notification without a
+rule (a rename creates the new rule before it deletes the old one).
 """
 
 from __future__ import annotations
@@ -37,6 +46,8 @@ import socket
 import threading
 import uuid
 from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
@@ -98,6 +109,13 @@ def load_instances(path: str) -> InstancePolicy:
     return InstancePolicy(frozenset(allowed))
 
 
+@dataclass(frozen=True, slots=True)
+class CallRecord:
+    action: str
+    region: str
+    notifying: frozenset[str]  # rules of `default` in `region` with a target, after the call
+
+
 class EmulatorServer:
     """The emulated cloud on 127.0.0.1 (by default), with its state in SQLite.
 
@@ -114,6 +132,7 @@ class EmulatorServer:
         access_key_id: str = DEFAULT_ACCESS_KEY_ID,
         access_key_secret: str = DEFAULT_ACCESS_KEY_SECRET,
         region: str = DEFAULT_REGION,
+        regions: Sequence[str] = (),
         latency_ms: int = 0,
         fault_rate: float = 0.0,
         seed: int = 0,
@@ -127,7 +146,8 @@ class EmulatorServer:
             raise ValueError(f"fault_rate must be between 0 and 1, not {fault_rate}")
         if latency_ms < 0:
             raise ValueError(f"latency_ms must not be negative, not {latency_ms}")
-        self.host, self.port, self.region = host, port, region
+        self.regions: tuple[str, ...] = tuple(dict.fromkeys(regions)) or (region,)
+        self.host, self.port, self.region = host, port, self.regions[0]
         self.access_key_id = access_key_id
         self.account_id = account_id_for(access_key_id)
         self.latency_ms = latency_ms
@@ -141,35 +161,48 @@ class EmulatorServer:
         self._stats: Counter[str] = Counter()
         self._stats_lock = threading.Lock()
         self._in_flight = self._max_in_flight = 0
+        self._calls: list[CallRecord] | None = None  # None: not recording
         instances = load_instances(instances_file) if instances_file else InstancePolicy()
         self.variants = variants or Variants()
         self.state = EmulatorState(state_path, clock=self.clock, instances=instances, variants=self.variants)
-        self._httpd: _HTTPServer | None = None
-        self._thread: threading.Thread | None = None
+        self._httpds: list[_HTTPServer] = []
+        self._threads: list[threading.Thread] = []
 
     # --- lifecycle ---------------------------------------------------------------------------------
 
     def start(self) -> EmulatorServer:
-        if self._httpd is not None:
+        if self._httpds:
             raise RuntimeError("the emulator is already running")
-        self._httpd = _HTTPServer((self.host, self.port), self)
-        self._thread = threading.Thread(
-            target=self._httpd.serve_forever,
-            kwargs={"poll_interval": 0.05},
-            name="crnotify-emulator",
-            daemon=True,
-        )
-        self._thread.start()
+        try:
+            for index, region in enumerate(self.regions):
+                self._httpds.append(_HTTPServer((self.host, self.port if index == 0 else 0), self, region))
+        except OSError:
+            self._close_listeners()
+            raise
+        for httpd in self._httpds:
+            thread = threading.Thread(
+                target=httpd.serve_forever,
+                kwargs={"poll_interval": 0.05},
+                name=f"crnotify-emulator-{httpd.region}",
+                daemon=True,
+            )
+            thread.start()
+            self._threads.append(thread)
         return self
 
+    def _close_listeners(self) -> None:
+        for httpd in self._httpds:
+            httpd.server_close()
+        self._httpds.clear()
+
     def stop(self) -> None:
-        if self._httpd is not None:
-            self._httpd.shutdown()
-            self._httpd.close_connections()
-            self._httpd.server_close()
-            if self._thread is not None:
-                self._thread.join()
-            self._httpd = self._thread = None
+        for httpd in self._httpds:
+            httpd.shutdown()
+            httpd.close_connections()
+        for thread in self._threads:
+            thread.join()
+        self._threads.clear()
+        self._close_listeners()
         self.state.close()
 
     def __enter__(self) -> EmulatorServer:
@@ -180,11 +213,21 @@ class EmulatorServer:
 
     @property
     def endpoint(self) -> str:
-        """`host:port` as the SDKs' `Config(endpoint=...)` takes it."""
-        if self._httpd is None:
+        """`host:port` as the SDKs' `Config(endpoint=...)` takes it (the first region's port)."""
+        return self.endpoints[self.region]
+
+    @property
+    def endpoints(self) -> dict[str, str]:
+        """{region: `host:port`}: where each served region's calls go."""
+        if not self._httpds:
             raise RuntimeError("the emulator is not running")
-        host, port = self._httpd.server_address[:2]
-        return f"{host!s}:{port}"
+        return {
+            httpd.region: f"{httpd.server_address[0]!s}:{httpd.server_address[1]}" for httpd in self._httpds
+        }
+
+    def endpoint_setting(self) -> str:
+        """The `--endpoint`/CRNOTIFY_ENDPOINT value that sends each served region to its port."""
+        return ",".join(f"{region}={address}" for region, address in self.endpoints.items())
 
     @property
     def url(self) -> str:
@@ -216,6 +259,28 @@ class EmulatorServer:
         with self._stats_lock:
             self._in_flight -= 1
 
+    def record_calls(self) -> None:
+        """Start the call log (empty)."""
+        with self._stats_lock:
+            self._calls = []
+
+    @property
+    def calls(self) -> tuple[CallRecord, ...]:
+        with self._stats_lock:
+            return tuple(self._calls or ())
+
+    def _record(self, action: str, call: Call) -> None:
+        with self._stats_lock:
+            if self._calls is None:
+                return
+        rules = self.state.all_rules(call.account, call.region, bus="default")
+        record = CallRecord(
+            action=action, region=call.region, notifying=frozenset(r.name for r in rules if r.targets)
+        )
+        with self._stats_lock:
+            if self._calls is not None:
+                self._calls.append(record)
+
     # --- faults -------------------------------------------------------------------------------------
 
     def inject(self, action: str, fault: str, times: int = 1) -> None:
@@ -233,8 +298,12 @@ class EmulatorServer:
 
     # --- one API call --------------------------------------------------------------------------------
 
-    def handle(self, request: SignedRequest, request_id: str) -> tuple[str | None, dict[str, Any] | None]:
-        """(fault to act on, response body) for one request; raises ServiceError."""
+    def handle(
+        self, request: SignedRequest, request_id: str, region: str | None = None
+    ) -> tuple[str | None, dict[str, Any] | None]:
+        """(fault to act on, response body) for one request arriving on `region`'s port.
+
+        Raises ServiceError."""
         if self._replay is None:
             verify(request, self._keys)
         else:
@@ -244,12 +313,12 @@ class EmulatorServer:
         action = _first(request.headers, "x-acs-action")
         self._begin(action)
         try:
-            return self._call(request, request_id, version, action)
+            return self._call(request, request_id, version, action, region or self.region)
         finally:
             self._end()
 
     def _call(
-        self, request: SignedRequest, request_id: str, version: str, action: str
+        self, request: SignedRequest, request_id: str, version: str, action: str, port_region: str
     ) -> tuple[str | None, dict[str, Any] | None]:
         if self.latency_ms:
             # A real sleep on this request's own thread with the default SystemClock (concurrent calls
@@ -274,17 +343,26 @@ class EmulatorServer:
         if fault == REJECT:
             quoted = json.dumps(params, sort_keys=True, ensure_ascii=False)
             raise errors.INVALID_PARAMETER.error(f"a parameter is invalid: {quoted}")
+        region = params.get("RegionId") or port_region
+        if len(self.regions) > 1 and region not in self.regions:
+            # A multi-region server answers only the regions it was asked to serve (one port each).
+            raise errors.INVALID_PARAMETER.error(
+                f"region {region} is not served by this emulator (it serves {', '.join(self.regions)}); "
+                f"restart it with --regions {','.join((*self.regions, region))}"
+            )
         call = Call(
             state=self.state,
             account=self.account_id,
-            region=params.get("RegionId") or self.region,
+            region=region,
             params=params,
             request_id=request_id,
             on_events=self.on_events,
         )
         self.state.settle()  # regeneration=async: bus rules now due appear before the call sees the bus
         try:
-            return fault, route.handler(call)
+            body = route.handler(call)
+            self._record(action, call)
+            return fault, body
         except errors.ServiceError as exc:
             if self.variants.errors != "body":
                 raise
@@ -322,8 +400,9 @@ class _Faults:
 class _HTTPServer(ThreadingHTTPServer):
     daemon_threads = True
 
-    def __init__(self, address: tuple[str, int], emulator: EmulatorServer) -> None:
+    def __init__(self, address: tuple[str, int], emulator: EmulatorServer, region: str) -> None:
         self.emulator = emulator
+        self.region = region  # calls without a RegionId arriving on this port are in this region
         self._open: set[socket.socket] = set()
         self._open_lock = threading.Lock()
         super().__init__(address, _Handler)
@@ -387,7 +466,7 @@ class _Handler(BaseHTTPRequestHandler):
                 headers=headers,
                 body=body,
             )
-            fault, response = emulator.handle(request, request_id)
+            fault, response = emulator.handle(request, request_id, self.server.region)
         except errors.ServiceError as exc:
             extra = (
                 {"x-acs-retry-after": str(THROTTLE_RETRY_AFTER_MS)}
@@ -424,6 +503,8 @@ class _Handler(BaseHTTPRequestHandler):
             return
         if path == ADMIN_PREFIX + "stats" and self.command == "GET":
             self._send(200, emulator.stats(), "admin")
+        elif path == ADMIN_PREFIX + "regions" and self.command == "GET":
+            self._send(200, emulator.endpoints, "admin")
         elif path == ADMIN_PREFIX + "concurrency" and self.command == "GET":
             self._send(200, emulator.concurrency(), "admin")
         elif path == ADMIN_PREFIX + "reset-stats" and self.command == "POST":

@@ -16,17 +16,20 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, fields, replace
 
+from crnotify import jsontext, userfile
 from crnotify.errors import ConfigError
 from crnotify.model import BusRule, Target
 from crnotify.providers.alibaba import convention
 
 ENV_VARIABLE = "CRNOTIFY_EMULATOR_VARIANTS"
+PROFILE_VARIABLE = "CRNOTIFY_EMULATOR_PROFILE"  # a `crnotify doctor --out` report, for `--local`
+REPORT_BYTES = 4 << 20  # a doctor report: a few KiB per registry
 
 # generated-description=v2 and generated-shape=v2: a second plausible answer to what ACR writes on the
 # bus (nothing public shows it, issue 14 row 2). v1 is crnotify.providers.alibaba.convention's prediction.
-ALTERNATE_DESCRIPTION = "Container Registry event notification: rule {rule}, instance {instance}"
-ALTERNATE_TARGET_ID = "cr-event-notify"
-ALTERNATE_RETRY_STRATEGY = "EXPONENTIAL_DECAY_RETRY"
+ALTERNATE_DESCRIPTION = convention.ALTERNATE_DESCRIPTION
+ALTERNATE_TARGET_ID = convention.ALTERNATE_TARGET_ID
+ALTERNATE_RETRY_STRATEGY = convention.ALTERNATE_RETRY_STRATEGY
 
 # What the OpenAPI gateway answers for an action it does not know (HTTP 404; e.g.
 # https://github.com/aliyun/openapi-sdk-php-client/issues/230, https://github.com/aliyun/iotx-api-demo/issues/4)
@@ -232,6 +235,40 @@ def from_env(text: str | None) -> Variants:
     """`CRNOTIFY_EMULATOR_VARIANTS`: comma-separated `NAME=VALUE`; unset or empty = the defaults."""
     items = [part for part in (text or "").split(",") if part.strip()]
     return parse(items, origin=ENV_VARIABLE)
+
+
+def from_report(path: str) -> tuple[str, ...]:
+    """The settled variants (`NAME=VALUE`) of a `crnotify doctor --out` report: the emulator then
+    behaves as the real cloud was observed to (`serve --profile`, CRNOTIFY_EMULATOR_PROFILE)."""
+    try:
+        report = jsontext.loads(userfile.read_text(path, limit=REPORT_BYTES))
+    except userfile.UnreadableFile as exc:
+        raise ConfigError(f"the profile {path}: {exc.message}", hint=exc.hint) from None
+    except jsontext.JsonTextError as exc:
+        raise ConfigError(f"the profile {path}: {exc}") from None
+    items = report.get("variants") if isinstance(report, dict) else None
+    if not isinstance(items, list) or not all(isinstance(i, str) for i in items):
+        raise ConfigError(
+            f"the profile {path} is no `crnotify doctor --out` report: it needs a list `variants` of "
+            "NAME=VALUE strings"
+        )
+    parse(items, origin=f"the profile {path}:")  # each one checked, naming the file
+    return tuple(items)
+
+
+def configured(items: Iterable[str] = (), *, profile: str | None = None, env: str | None = None) -> Variants:
+    """The variants of a report (`profile`), then `CRNOTIFY_EMULATOR_VARIANTS` text (`env`), then
+    `--variant` items: a later source overrides an earlier one variant by variant."""
+    chosen: dict[str, str] = {}
+    sources = (
+        (from_report(profile) if profile else ()),
+        [part for part in (env or "").split(",") if part.strip()],
+        tuple(items),
+    )
+    for origin, given in zip((f"the profile {profile}:", ENV_VARIABLE, "--variant"), sources, strict=True):
+        parse(given, origin=origin)
+        chosen.update(item.strip().partition("=")[::2] for item in given)
+    return parse([f"{name.strip()}={value.strip()}" for name, value in chosen.items()])
 
 
 def describe() -> list[dict[str, object]]:

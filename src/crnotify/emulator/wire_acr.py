@@ -54,6 +54,12 @@ def create_event_center_rule(call: Call) -> Body:
     return {"RequestId": call.request_id, "Code": 200, "IsSuccess": True, "RuleId": rule_id}
 
 
+# Emulator only: what the console does when a person creates a rule there (`crnotify emulator console
+# create`). Not an OpenAPI action, so the variant create-call (which governs the OpenAPI action) leaves
+# it alone: the way out the error of a missing CreateEventCenterRule points to.
+CONSOLE_CREATE = "ConsoleCreateEventCenterRule"
+
+
 def update_event_center_rule(call: Call) -> Body:
     rule_id = call.state.update_event_center_rule(
         call.account,
@@ -106,6 +112,13 @@ ROUTES = (
         "CreateEventCenterRule",
         create_event_center_rule,
         "Create a rule; generates its bus rule on `default`",
+        in_sdk=False,
+    ),
+    _route(
+        CONSOLE_CREATE,
+        create_event_center_rule,
+        "Emulator only: a rule created in the console (`crnotify emulator console create`), "
+        "whatever the variant create-call",
         in_sdk=False,
     ),
     _route(

@@ -16,9 +16,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from crnotify.clock import Clock
-from crnotify.delivery.dingtalk import redact_url
+from crnotify.delivery.channels import redact_url
 from crnotify.delivery.push_retry import NO_RETRY
-from crnotify.delivery.send import DeliveryRefused, HttpSender, deliver, to_robot
+from crnotify.delivery.send import DeliveryRefused, HttpSender, deliver, to_channel_robot, to_robot
 from crnotify.delivery.transform import DingTalkDelivery, TransformError
 from crnotify.model import BusRule, Config, NotifyMethod, Registry, Rule, Target
 from crnotify.patterns import CompiledPattern, InvalidPatternError, compile_pattern
@@ -33,7 +33,7 @@ class Message:
     """What one target would receive. `endpoint` and `headers` are safe to print."""
 
     target_id: str
-    kind: str  # "dingtalk" | "http"
+    kind: str  # "dingtalk" | "http" | a chat channel's name ("lark", "slack", …)
     endpoint: str
     body: str
     headers: tuple[tuple[str, str], ...] = ()
@@ -150,7 +150,7 @@ def _mask(headers: tuple[tuple[str, str], ...]) -> tuple[tuple[str, str], ...]:
 
 def _message(prepared: PreparedRule, target: Target, event: Mapping[str, Any]) -> Message:
     rule = prepared.rule
-    kind = "dingtalk" if rule.notify.method is NotifyMethod.DINGTALK else "http"
+    kind = rule.notify.channel or ("dingtalk" if rule.notify.method is NotifyMethod.DINGTALK else "http")
     try:
         delivery = cloud(prepared.registry.provider).offline_delivery(rule, target, event, resolved=False)
     except TransformError as exc:
@@ -177,11 +177,13 @@ def send(
     sender: HttpSender,
     clock: Clock,
     dingtalk_robot: str | None = None,
+    robot: str | None = None,
 ) -> list[Sent]:
     """Deliver a firing rule's messages for real, once each (no retries), with secrets resolved.
 
     `dingtalk_robot` (`http://127.0.0.1:8090`) sends DingTalk messages there instead of to
     oapi.dingtalk.com, with the same path, access token and signature: `crnotify emulator dingtalk`.
+    `robot` does the same for the chat channels (Lark, WeCom, Slack, Teams): `crnotify emulator robot`.
     """
     rule, name = prepared.rule, f"{prepared.registry.name}/{prepared.rule.name}"
     rules = cloud(prepared.registry.provider)
@@ -195,7 +197,7 @@ def send(
     for target in bus.targets:
         try:
             delivery = rules.offline_delivery(rule, target, event, resolved=True)
-            delivery = to_robot(delivery, dingtalk_robot)
+            delivery = to_channel_robot(to_robot(delivery, dingtalk_robot), robot)
             result = deliver(delivery, sender=sender, clock=clock, strategy=NO_RETRY, rng=random.Random(0))
         except (TransformError, DeliveryRefused) as exc:
             sent.append(Sent(rule=name, target_id=target.id, endpoint=redact_url(target.endpoint), ok=False,

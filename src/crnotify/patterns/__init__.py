@@ -30,13 +30,17 @@ and `prefix` a list too), and `$or`. An operator of the other dialect is rejecte
 
 Decisions where the sources are silent or disagree (each is pinned by a corpus case):
 
-- Numbers as exact values compare by their text, in both dialects: the Alibaba docs (old version) and the
-  AWS docs both say 300, 300.0 and 3.0e2 differ; event-ruler's compiler also adds a numeric-equality
-  matcher, which contradicts the AWS docs, and we follow the docs (use `{"numeric": ["=", 300]}` to
-  compare by value). "Text" is the text of the parsed value (int 300 → "300", float 300.0 → "300.0"),
-  so 300.0 and 3.0e2 are equal here: JSON parsing has forgotten their spelling. Strings never equal
-  numbers, and true/false never equal 1/0, in both dialects (the open-source Alibaba engine compares
-  `getAsString()` and so lets "5" equal 5; the docs describe values as typed JSON, and we follow them).
+- Exact numbers: in aws they compare by value (300 = 300.0 = 3.0e2), as event-ruler does: its compiler
+  adds a numeric-equality matcher to every exact number (JsonRuleCompilerTest, ByteMachineTest; see
+  tests/patterns/validated/README.md). The AWS docs' "300, 300.0 and 3.0e2 differ" is not what the engine
+  does. In alibaba they compare by their text, as apache/rocketmq-eventbridge does
+  (PatternEvaluatorTest.evaluateWithScientificNumber: [3.0e2] does not match 300) and the older docs say;
+  "text" is the text of the parsed value (int 300 → "300", float 300.0 → "300.0"), so 300.0 and 3.0e2 are
+  equal here: JSON parsing has forgotten their spelling. Strings never equal numbers, and true/false never
+  equal 1/0, in both dialects (the open-source Alibaba engine compares `getAsString()` and so lets "5"
+  equal 5; the docs describe values as typed JSON, and we follow them).
+- Validated corpora: tests/patterns/validated/ holds event-ruler's and rocketmq-eventbridge's own test
+  cases as data; every case agrees with this engine except the few its README lists with the reason.
 - Arrays of objects: fields of a sub-pattern must all be satisfied by one element of the event array
   (AWS's array-consistent matching, event-ruler README). Alibaba documents nothing here (its open-source
   engine, which reads paths with JSONPath, matches nothing inside arrays of objects); we apply the same

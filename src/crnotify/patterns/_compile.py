@@ -209,11 +209,12 @@ class _Parser:
             )
         return Leaf(
             path=path,
-            exact=frozenset(literal_key(v) for v in exact),
+            exact=frozenset(literal_key(v, self.dialect == "aws") for v in exact),
             exact_values=tuple(exact),
             conditions=tuple(conditions),
             exists_true=exists_true,
             exists_false=exists_false,
+            numbers_by_value=self.dialect == "aws",
         )
 
     def _note_wildcards(self, item: Mapping[Any, Any], path: str) -> None:

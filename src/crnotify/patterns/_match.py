@@ -114,6 +114,7 @@ def _object_matcher(node: ObjectNode, leaves: dict[int, Matcher]) -> Matcher:
 
 def _leaf_matcher(leaf: Leaf, leaves: dict[int, Matcher]) -> Matcher:
     exact = leaf.exact
+    by_value = leaf.numbers_by_value
     tests = tuple(c.test for c in leaf.conditions)
     present, absent = leaf.exists_true, leaf.exists_false
 
@@ -121,7 +122,7 @@ def _leaf_matcher(leaf: Leaf, leaves: dict[int, Matcher]) -> Matcher:
         if type(value) is str:
             if value in exact:
                 return True
-        elif exact and literal_key(value) in exact:
+        elif exact and literal_key(value, by_value) in exact:
             return True
         for test in tests:  # noqa: SIM110 - explicit loops are faster than any() on the hot path
             if test(value):
@@ -250,9 +251,9 @@ def leaf_reason(leaf: Leaf, value: object, matched: bool, path: str) -> str:
 
 
 def _first_match(leaf: Leaf, item: object) -> str | None:
-    key = literal_key(item)
+    key = literal_key(item, leaf.numbers_by_value)
     for exact in leaf.exact_values:
-        if literal_key(exact) == key:
+        if literal_key(exact, leaf.numbers_by_value) == key:
             return show(exact)
     for condition in leaf.conditions:
         if condition.test(item):

@@ -17,6 +17,7 @@ class Leaf:
     conditions: tuple[Condition, ...]
     exists_true: bool
     exists_false: bool
+    numbers_by_value: bool = False  # aws: exact numbers compare by value (literal_key)
 
     @property
     def accepts_absent(self) -> bool:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 
 Predicate = Callable[[object], bool]
 
@@ -35,12 +35,15 @@ _TRUE = ("bool", True)
 _FALSE = ("bool", False)
 
 
-def literal_key(value: object) -> object:
+def literal_key(value: object, by_value: bool = False) -> object:
     """The key exact values compare by: strings by themselves, everything else by JSON type and text.
 
-    The docs say numbers compare by their string form (300, 300.0 and 3.0e2 differ), so a number's key
-    is the text Python gives the parsed value: 300 → "300", 300.0 → "300.0". true/false/null never
-    equal 1/0/"" and strings never equal numbers.
+    A number's key is the text Python gives the parsed value (300 → "300", 300.0 → "300.0"), or, with
+    `by_value` (the aws dialect), its exact decimal value, so 300, 300.0 and 3.0e2 are one key: event-ruler
+    compiles an exact number into a text match plus a numeric-equality match (`JsonRuleCompilerTest
+    .testCompile`: `[1]` → EXACT "1" and NUMERIC_EQ 1.0; `ByteMachineTest`: 300.0 matches "300", "3.0e+2",
+    "300.0000"). A float's value is that of its shortest repr, as Java's `BigDecimal.valueOf(double)`.
+    true/false/null never equal 1/0/"" and strings never equal numbers.
     """
     if isinstance(value, str):
         return value
@@ -50,6 +53,11 @@ def literal_key(value: object) -> object:
         return _TRUE
     if value is False:
         return _FALSE
+    if by_value and isinstance(value, (int, float, Decimal)):
+        try:
+            return ("num", Decimal(repr(value)) if isinstance(value, float) else Decimal(value))
+        except (InvalidOperation, ValueError):  # inf/nan: not JSON numbers; equal only to their text
+            return ("num", repr(value))
     if isinstance(value, int):
         return ("num", str(value))
     if isinstance(value, float):

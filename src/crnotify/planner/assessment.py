@@ -4,7 +4,9 @@ A cloud's planning rules (`providers.<cloud>.assess`) look at one declared and/o
 return an `Assessment` holding both readings, computed from the same differences. So plan and drift
 cannot disagree: the assessment refuses to be built when a declared rule has changes but no finding,
 or a finding but neither a change nor an error (`__post_init__`), and `unmanaged` is the one finding
-that asks for nothing. After a successful apply a fresh plan is empty, hence so is drift.
+that asks for nothing — but for the findings of a rule `ignore:` sets aside (`Standing.IGNORED`),
+which drift lists as ignored and plan never acts on. After a successful apply a fresh plan is
+empty, hence so is drift.
 
 Drift kinds (stable strings; scripts match on them):
 
@@ -16,6 +18,8 @@ Drift kinds (stable strings; scripts match on them):
     marker_removed    declared and crnotify's (per its ownership record), but its ownership marker was
                       removed outside crnotify (a description edit): apply restores it
     unmanaged         present, not declared, not owned: reported only
+    renamed           declared with `renamed_from: OLD` while OLD is live: apply creates the rule under
+                      its new name, then deletes OLD (one finding for both names)
 """
 
 from __future__ import annotations
@@ -35,6 +39,7 @@ class DriftKind(StrEnum):
     CONFLICT = "conflict"
     MARKER_REMOVED = "marker_removed"
     UNMANAGED = "unmanaged"
+    RENAMED = "renamed"
 
 
 class Standing(StrEnum):
@@ -46,6 +51,7 @@ class Standing(StrEnum):
     UNDECLARED = "undeclared"  # live, owned by crnotify, no longer declared: deleted
     UNMANAGED = "unmanaged"  # live, not declared, not owned: reported, never touched
     UNPLANNABLE = "unplannable"  # declared, but cannot be planned (an unset secret, …): an error
+    IGNORED = "ignored"  # live, not declared, named by `ignore:`: findings kept (as ignored), no change
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -70,6 +76,8 @@ class Assessment:
             consistent = not acts and not reports
         elif self.standing is Standing.UNMANAGED:
             consistent = not acts and [f.kind for f in self.findings] == [DriftKind.UNMANAGED]
+        elif self.standing is Standing.IGNORED:  # `planner.ignore.set_aside`: reported as ignored only
+            consistent = not acts
         else:
             consistent = acts and reports
         if not consistent:

@@ -18,6 +18,7 @@ class Action(StrEnum):
     UPDATE = "update"
     DELETE = "delete"
     REAPPLY_BUS = "reapply-bus"  # re-apply declared bus customisations after a registry write
+    RENAME = "rename"  # create a rule under its new name; its old name is deleted after (`renamed_to`)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -83,10 +84,19 @@ class Change:
     reasons: tuple[str, ...] = ()
     discards: tuple[FieldChange, ...] = ()  # bus edits made outside crnotify this change will lose
     operation: Operation | None = field(default=None, repr=False, compare=False)
+    # A rename (`crnotify.planner.rename`) is one group of steps under the new name: the RENAME change
+    # names the old one (`renamed_from`), and the deletion of the old rule, last, the new (`renamed_to`).
+    renamed_from: str | None = None
+    renamed_to: str | None = None
 
     @property
     def writes_registry(self) -> bool:
         return isinstance(self.operation, RegistryWrite)
+
+    @property
+    def group(self) -> tuple[str, str]:
+        """(registry, rule) of the rule this change is a step of: a rename's steps share the new name."""
+        return self.registry, self.renamed_to or self.rule
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -109,7 +119,8 @@ class RuleRef:
 class Summary:
     create: int
     update: int
-    delete: int
+    delete: int  # deletions of their own; a rename's deletion of its old name is part of the rename
+    rename: int = 0
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -119,13 +130,18 @@ class Plan:
     unmanaged: tuple[RuleRef, ...] = ()  # present, not declared, not owned: reported, never touched
     registries: tuple[Registry, ...] = ()
     skipped: tuple[str, ...] = ()  # registries not planned: aws ones under --local (no AWS emulator)
+    notes: tuple[str, ...] = ()  # advice that asks for nothing: a `renamed_from` whose rename is done
 
     @property
     def summary(self) -> Summary:
         count = dict.fromkeys(Action, 0)
+        renames = 0
         for change in self.changes:
-            count[change.action] += 1
-        return Summary(count[Action.CREATE], count[Action.UPDATE], count[Action.DELETE])
+            if change.renamed_to is not None:  # every rename ends with the deletion of its old name
+                renames += 1
+            else:
+                count[change.action] += 1
+        return Summary(count[Action.CREATE], count[Action.UPDATE], count[Action.DELETE], renames)
 
     @property
     def is_empty(self) -> bool:

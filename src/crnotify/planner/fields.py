@@ -42,7 +42,7 @@ def _is_url_path(path: str) -> bool:
 def _is_secret_path(path: str) -> bool:
     parts = path.split(".")
     return (
-        path in {"notify.secret", "marker"}
+        path in {"notify.secret", "notify.token", "marker"}
         or (len(parts) >= 2 and parts[-2] in ALWAYS_SECRET_PARAMS)
         or (len(parts) >= 2 and parts[-2:] == ["Auth", "fp"])
     )
@@ -75,7 +75,7 @@ def flatten_bus(rule: BusRule | None) -> dict[str, JSON]:
         out[f"{base}.retry_strategy"] = target.retry_strategy
         for param in target.params:
             pbase = f"{base}.params.{param.resource_key}"
-            message = template_of(param) if param.resource_key == "Body" else None
+            message = template_of(param, url=target.endpoint) if param.resource_key == "Body" else None
             if message is not None:  # a message template reads better as its parts than as raw JSON
                 out[f"{pbase}.format"] = message.format.value
                 out[f"{pbase}.title"] = message.title

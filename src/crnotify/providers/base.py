@@ -27,17 +27,28 @@ providers also implement.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from contextlib import ExitStack
 from dataclasses import dataclass
 from typing import Any, Protocol
 
 from crnotify.delivery.transform import Delivery
 from crnotify.diagnostics.reporter import Item, Reporter
-from crnotify.model import BusRule, EventType, LiveRule, LiveState, NotifyMethod, Registry, Rule, Target
+from crnotify.model import (
+    BusRule,
+    EventType,
+    LiveRule,
+    LiveState,
+    MessageTemplate,
+    NotifyMethod,
+    RegionRules,
+    Registry,
+    Rule,
+    Target,
+)
 from crnotify.model import Provider as ProviderKind
 from crnotify.planner.assessment import Assessment
-from crnotify.planner.changes import RegistryWrite
+from crnotify.planner.changes import Change, PlanError, RegistryWrite
 
 # --- the API half ---------------------------------------------------------------------------------
 
@@ -50,6 +61,53 @@ class RegistrySide(Protocol):
         ...
 
     def delete_registry_rule(self, registry: Registry, rule_id: str) -> None: ...
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Check:
+    """One thing `crnotify doctor` looked at. `status`: ok, answered (an API action crnotify needs
+    answered), denied (by RAM/IAM: `detail` names what to grant), failed, unavailable, skipped."""
+
+    topic: str  # identity | region | eventbridge | action | quota
+    name: str  # e.g. the RAM action `cr:ListEventCenterRuleName`, or the quota's name
+    status: str
+    detail: str = ""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Observation:
+    """One assumption a probe settled (`observed` is a value of the emulator variant `variant`) or
+    could not (`observed` None; `evidence` says why and what to send back)."""
+
+    variant: str
+    assumption: str
+    observed: str | None
+    evidence: str
+    default: str = ""  # the emulator's default value, filled in by the command
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Checkup:
+    """What `crnotify doctor` found for one registry."""
+
+    registry: str
+    cloud: str
+    region: str
+    account: str | None  # None: not known (the identity call failed)
+    identity: str  # e.g. "RAMUser acs:ram::<account>:user/ci"
+    checks: tuple[Check, ...] = ()
+    observations: tuple[Observation, ...] = ()
+    probe: tuple[str, ...] = ()  # what the probe did, step by step (scratch rule, timing, cleanup)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Probe:
+    """`doctor --probe NAMESPACE`: make a scratch rule there. `tell` says something to the person at
+    once (e.g. to create the rule in the console); `wait_s` bounds how long doctor waits for them."""
+
+    namespace: str
+    tell: Callable[[str], None]
+    wait_s: float = 600.0
 
 
 class Provider(Protocol):
@@ -83,6 +141,11 @@ class Provider(Protocol):
 
     def registry_side(self, registry: Registry) -> RegistrySide | None:
         """The registry's own event rules, where its cloud has them."""
+        ...
+
+    def checkup(self, registry: Registry, probe: Probe | None = None) -> Checkup:
+        """`crnotify doctor` for one registry: identity, region, activation, the API actions crnotify
+        needs, quotas; with `probe`, what the cloud does with a scratch rule (always cleaned up)."""
         ...
 
 
@@ -158,6 +221,11 @@ class Cloud(Protocol):
         """The variables every message template of this event type has; None: no such event here."""
         ...
 
+    def default_message(self, event_type: EventType) -> MessageTemplate | None:
+        """The markdown message (title, `### title` first line) a rule without `bus.template` sends
+        to a chat robot; chat channels reshape it. None: no such event here."""
+        ...
+
     def check_rule(
         self, rep: Reporter, item: Item, event_type: EventType, method: NotifyMethod, *, tags_ok: bool
     ) -> None: ...
@@ -168,6 +236,13 @@ class Cloud(Protocol):
 
     # planning (plan and drift read the same assessment)
     def assess(self, registry: Registry, rule: Rule | None, live: LiveRule | None) -> Assessment: ...
+
+    def check_quota(
+        self, registries: Sequence[Registry], changes: Sequence[Change], usage: RegionRules
+    ) -> tuple[PlanError, ...]:
+        """Errors for a plan whose `changes` to these registries (of one region) would exceed the
+        region's limits, given what already holds them (`usage`, other teams' rules included)."""
+        ...
 
     def digest_items(self, registry: Registry, rule: Rule) -> list[str]:
         """What a saved plan's desired digest covers for one rule; ValueError if it cannot be planned."""

@@ -10,9 +10,9 @@ from collections.abc import Collection, Mapping, Sequence
 
 from crnotify.errors import ConfigError
 from crnotify.lock import LeaseRecord, LeaseStore
-from crnotify.model import BusRule, LiveRule, LiveState, Registry
+from crnotify.model import BusRule, LiveRule, LiveState, RegionRules, Registry
 from crnotify.model import Provider as ProviderKind
-from crnotify.providers.base import Provider, RegistrySide
+from crnotify.providers.base import Checkup, Probe, Provider, RegistrySide
 
 
 class ByRegistryKind:
@@ -33,14 +33,17 @@ class ByRegistryKind:
         self, registries: Sequence[Registry], *, names: Mapping[str, Collection[str]] | None = None
     ) -> LiveState:
         rules: list[LiveRule] = []
+        regions: list[RegionRules] = []
         for kind, provider in self.providers.items():
             mine = [r for r in registries if r.provider is kind]
             if mine:
-                rules += provider.read(mine, names=names).rules
+                state = provider.read(mine, names=names)
+                rules += state.rules
+                regions += state.regions
         missing = sorted({r.provider.value for r in registries} - {k.value for k in self.providers})
         if missing:
             raise ConfigError(f"no provider for {', '.join(missing)} registries in this session")
-        return LiveState(rules=tuple(rules))
+        return LiveState(rules=tuple(rules), regions=tuple(regions))
 
     def identity(self, registry: Registry) -> tuple[str, str]:
         return self._for(registry).identity(registry)
@@ -50,6 +53,9 @@ class ByRegistryKind:
 
     def registry_side(self, registry: Registry) -> RegistrySide | None:
         return self._for(registry).registry_side(registry)
+
+    def checkup(self, registry: Registry, probe: Probe | None = None) -> Checkup:
+        return self._for(registry).checkup(registry, probe)
 
     def put_bus_rule(self, registry: Registry, desired: BusRule, live: BusRule | None) -> None:
         self._for(registry).put_bus_rule(registry, desired, live)

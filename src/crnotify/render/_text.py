@@ -34,6 +34,15 @@ def plural(n: int, word: str, many: str | None = None) -> str:
     return f"{n} {word}" if n == 1 else f"{n} {many or word + 's'}"
 
 
+def versioned(command: str, version: int, body: dict[str, Any]) -> dict[str, Any]:
+    """The one JSON convention (docs/guide.md "JSON output"): every `--format json` document is an
+    object that opens with `"format": "crnotify/<command>"` (which document this is) and
+    `"format_version": N` (an integer, raised on every change a reader could trip on: a field
+    removed, renamed or retyped; new fields do not raise it). Its schema is
+    schemas/output/<command>.schema.json."""
+    return {"format": f"crnotify/{command}", "format_version": version, **body}
+
+
 def json_document(document: Any) -> str:
     """A `--format json` document: sorted keys, two-space indent, UTF-8 as is, a final newline."""
     return json.dumps(document, indent=2, sort_keys=True, ensure_ascii=False) + "\n"

@@ -1,4 +1,5 @@
-"""An apply's progress and outcome as text: one line per step, then exactly what was and was not done."""
+"""An apply's progress and outcome as text: one numbered line per step, in the order of the apply's
+history (`crnotify.apply`), then exactly what was and was not done."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ VERBS = {
     Action.UPDATE: "update",
     Action.DELETE: "delete",
     Action.REAPPLY_BUS: "re-apply the bus customisations",
+    Action.RENAME: "create the registry rule",
 }
 STATUS_COLOURS = {
     StepStatus.APPLIED: "green",
@@ -28,14 +30,38 @@ def step_line(step: StepResult, *, color: bool = False) -> str:
         verb = "update the registry rule"
     elif step.change.action is Action.UPDATE:
         verb = "update the bus rule"
-    elif step.change.action is Action.CREATE and not step.change.writes_registry:
+    elif step.change.action in (Action.CREATE, Action.RENAME) and not step.change.writes_registry:
         verb = "create the EventBridge rule"  # aws: the rule has no registry side
+    if step.change.renamed_from is not None:
+        verb += f" (renamed from {safe(step.change.renamed_from)})"
+    elif step.change.renamed_to is not None:
+        verb += f" (the old name of {safe(step.change.renamed_to)})"
     status = paint(step.status.value, color, fg=STATUS_COLOURS[step.status])
     name = safe(f"{step.change.registry}/{step.change.rule}")
-    line = f"{paint(symbol, color, fg=colour)} {name}: {verb}: {status}"
+    # The step's number in the apply's history (crnotify.apply): the log of a run reads in order.
+    number = f"[{step.sequence}] " if step.sequence else ""
+    line = f"{number}{paint(symbol, color, fg=colour)} {name}: {verb}: {status}"
     if not step.error:
         return line
     return "\n".join([line, *(f"    {part}" for part in safe(step.error).splitlines())])
+
+
+RERUN = "Run apply again to finish: it plans from what is now live, so it picks up where this stopped."
+
+
+def _finish_advice(result: ApplyResult) -> list[str]:
+    """Advice to rerun only when a rerun can finish: not after a failure that recurs until its cause is
+    fixed (a quota, permissions), which a rerun would only repeat."""
+    lasting = [s for s in result.failed if s.status is StepStatus.FAILED and not s.transient]
+    if not lasting:
+        return [
+            "Run apply again to finish: it plans from what is now live, so it picks up where this stopped."
+        ]
+    names = safe(", ".join(sorted({f"{s.change.registry}/{s.change.rule}" for s in lasting})))
+    return [
+        f"Not transient: {names} failed for a reason that running apply again does not change (see the "
+        "errors above); fix the cause first. Applied steps stay applied; the next plan shows what is left."
+    ]
 
 
 def render(result: ApplyResult, *, color: bool = False) -> str:
@@ -48,6 +74,11 @@ def render(result: ApplyResult, *, color: bool = False) -> str:
         lines += [f"  {step_line(s)}" for s in done] or ["  (nothing)"]
         lines.append(f"Not applied ({len(result.failed)}):")
         lines += [f"  {step_line(s)}" for s in result.failed]
+        unattempted = sum(s.status in (StepStatus.SKIPPED, StepStatus.REFUSED) for s in result.failed)
+        if unattempted:
+            lines.append(
+                f"Not attempted: {unattempted} of these (refused, or skipped after an earlier step failed)."
+            )
         refused = sorted(
             {f"{s.change.registry}/{s.change.rule}" for s in result.failed if s.status is StepStatus.REFUSED}
         )
@@ -56,9 +87,7 @@ def render(result: ApplyResult, *, color: bool = False) -> str:
                 "Changed in the cloud while this apply ran, and left as they are: "
                 f"{safe(', '.join(refused))}. Run `crnotify plan` to review those changes."
             )
-        lines.append(
-            "Run apply again to finish: it plans from what is now live, so it picks up where this stopped."
-        )
+        lines += _finish_advice(result)
     elif result.verification_error is not None:
         lines.append(
             f"All {len(done)} step(s) applied, but the verifying re-read failed: {result.verification_error}"
@@ -70,10 +99,15 @@ def render(result: ApplyResult, *, color: bool = False) -> str:
         lines += [f"  {c.action.value} {c.registry}/{c.rule}" for c in result.verification.changes]
         lines += [f"  error {e.registry}/{e.rule}: {e.message}" for e in result.verification.errors]
     else:
-        counts = {action: sum(1 for s in done if s.change.action is action) for action in Action}
+        counts = {
+            action: sum(1 for s in done if s.change.action is action and s.change.renamed_to is None)
+            for action in Action
+        }
+        renamed = sum(1 for s in done if s.change.renamed_to is not None)
         lines.append(
             paint("Apply complete!", color, fg="green", bold=True)
             + f" {counts[Action.CREATE]} created, {counts[Action.UPDATE]} updated, "
-            f"{counts[Action.DELETE]} deleted. A fresh plan shows no changes."
+            f"{counts[Action.DELETE]} deleted{f', {renamed} renamed' if renamed else ''}. "
+            "A fresh plan shows no changes."
         )
     return "\n".join(lines) + "\n"

@@ -1,5 +1,6 @@
 """Diagnostics (and the config they describe) as versioned JSON, `validate --format json`: sorted keys,
-`format_version`, field names that stay stable."""
+`"format": "crnotify/validate"` and `format_version` (the convention: `_text.versioned`), field names
+that stay stable. schemas/output/validate.schema.json."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from collections.abc import Sequence
 from crnotify.diagnostics import Diagnostic, count
 from crnotify.model import Config
 from crnotify.render import rules_json
-from crnotify.render._text import json_document
+from crnotify.render._text import json_document, versioned
 
 FORMAT_VERSION = 1
 
@@ -29,7 +30,6 @@ def diagnostic_record(d: Diagnostic) -> dict[str, object]:
 def render(diagnostics: Sequence[Diagnostic], *, config: Config | None, files: Sequence[str]) -> str:
     errors, warnings = count(diagnostics)
     document = {
-        "format_version": FORMAT_VERSION,
         "valid": config is not None,
         "files": list(files),
         "summary": {
@@ -42,4 +42,4 @@ def render(diagnostics: Sequence[Diagnostic], *, config: Config | None, files: S
         "diagnostics": [diagnostic_record(d) for d in diagnostics],
         "rules": None if config is None else rules_json.records(config),
     }
-    return json_document(document)
+    return json_document(versioned("validate", FORMAT_VERSION, document))

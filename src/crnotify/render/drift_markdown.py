@@ -30,6 +30,8 @@ MEANING = {
     DriftKind.CONFLICT: "declared, but a live rule of that name is not managed by crnotify",
     DriftKind.MARKER_REMOVED: "crnotify's rule, whose ownership marker was removed outside crnotify",
     DriftKind.UNMANAGED: "present in the cloud, not declared and not managed: reported only",
+    DriftKind.RENAMED: "declared with `renamed_from` while the old rule is live: "
+    "apply creates the new, then deletes the old",
 }
 OMITTED = (
     "> [!NOTE]\n> {n} rule section(s) left out to stay under GitHub's 65,536-character comment limit. "
@@ -39,13 +41,14 @@ OMITTED = (
 
 def render(report: DriftReport, *, limit: int = md.COMMENT_LIMIT) -> str:
     skipped = _skipped(report)
-    if not report.items:
+    items = report.reported  # the ignored rules' findings: JSON only
+    if not items:
         if skipped:
             return f"{MARKER}\n\n### crnotify drift: none in the registries read\n\n{skipped}\n"
         return f"{MARKER}\n\n### crnotify drift: none\n\nThe cloud matches the configuration.\n"
-    rules = [list(group) for _, group in groupby(report.items, _rule_key)]
-    head = [MARKER, f"### crnotify drift: {len(report.items)} item(s) in {len(rules)} rule(s)"]
-    edited = [item for item in report.items if item.kind is DriftKind.BUS_CHANGED]
+    rules = [list(group) for _, group in groupby(items, _rule_key)]
+    head = [MARKER, f"### crnotify drift: {len(items)} item(s) in {len(rules)} rule(s)"]
+    edited = [item for item in items if item.kind is DriftKind.BUS_CHANGED]
     if edited:
         head.append(_bus_edits(edited))
     head.append(_summary_table(report))
@@ -82,7 +85,7 @@ def _bus_edits(items: list[DriftItem]) -> str:
 def _summary_table(report: DriftReport) -> str:
     kinds = [kind for kind in DriftKind if report.count(kind)]
     counts: dict[str, Counter[DriftKind]] = {}
-    for item in report.items:
+    for item in report.reported:
         counts.setdefault(item.registry, Counter())[item.kind] += 1
     rows = [[md.code(name, cell=True), *(str(counts[name][k]) for k in kinds)] for name in sorted(counts)]
     if len(rows) > 1:

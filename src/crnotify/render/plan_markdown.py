@@ -31,8 +31,15 @@ HEADINGS = {
     Action.UPDATE: "Update",
     Action.DELETE: "Delete",
     Action.REAPPLY_BUS: "Re-apply bus",
+    Action.RENAME: "Rename",
 }
-SYMBOLS = {Action.CREATE: "+", Action.UPDATE: "~", Action.DELETE: "-", Action.REAPPLY_BUS: "↻"}
+SYMBOLS = {
+    Action.CREATE: "+",
+    Action.UPDATE: "~",
+    Action.DELETE: "-",
+    Action.REAPPLY_BUS: "↻",
+    Action.RENAME: "»",
+}
 LISTED = 50  # rules named in a callout before "and N more"
 OMITTED = (
     "> [!NOTE]\n> {n} rule section(s) left out to stay under GitHub's 65,536-character comment limit. "
@@ -42,8 +49,11 @@ OMITTED = (
 
 def render(plan: Plan, *, limit: int = md.COMMENT_LIMIT) -> str:
     s = plan.summary
-    title = f"### crnotify plan: {s.create} to create, {s.update} to update, {s.delete} to delete"
-    if not plan.changes:
+    renames = f", {s.rename} to rename" if s.rename else ""
+    title = f"### crnotify plan: {s.create} to create, {s.update} to update, {s.delete} to delete{renames}"
+    if plan.errors and not plan.changes:
+        title = "### crnotify plan: failed"  # never "no changes": the failed rules were not compared
+    elif not plan.changes:
         title = "### crnotify plan: no changes"
     head = [MARKER, title]
     if plan.errors:
@@ -52,7 +62,7 @@ def render(plan: Plan, *, limit: int = md.COMMENT_LIMIT) -> str:
         head.append(_discards(plan.discards))
     if plan.changes:
         head.append(_summary_table(plan))
-    else:
+    elif not plan.errors:
         head.append(
             "No changes to the registries read; some were skipped (below)."
             if plan.skipped
@@ -64,7 +74,7 @@ def render(plan: Plan, *, limit: int = md.COMMENT_LIMIT) -> str:
 
 
 def _rule_key(change: Change) -> tuple[str, str]:
-    return change.registry, change.rule
+    return change.group  # a rename's steps are one section
 
 
 def _errors(plan: Plan) -> str:
@@ -95,19 +105,26 @@ def _more(total: int) -> list[str]:
 
 
 def _summary_table(plan: Plan) -> str:
+    # A rename is counted once, in its own column (shown when there is one): by the step deleting the
+    # old name, not as a create and a delete.
+    columns = (*COLUMNS, Action.RENAME) if plan.summary.rename else COLUMNS
     counts: dict[str, dict[Action, int]] = {}
     for change in plan.changes:
-        counts.setdefault(change.registry, dict.fromkeys(COLUMNS, 0))[change.action] += 1
+        row = counts.setdefault(change.registry, dict.fromkeys(columns, 0))
+        if change.renamed_to is not None:
+            row[Action.RENAME] += 1
+        elif change.action is not Action.RENAME:
+            row[change.action] += 1
     described = {r.name: r for r in plan.registries}
     rows = []
     for name in sorted(counts):
         registry = described.get(name)
         where = "" if registry is None else f" ({registry.provider.value}, {md.text(registry.region)})"
-        rows.append([md.code(name, cell=True) + where, *(str(counts[name][a]) for a in COLUMNS)])
+        rows.append([md.code(name, cell=True) + where, *(str(counts[name][a]) for a in columns)])
     if len(rows) > 1:
-        totals = [sum(c[a] for c in counts.values()) for a in COLUMNS]
+        totals = [sum(c[a] for c in counts.values()) for a in columns]
         rows.append(["**Total**", *(f"**{n}**" for n in totals)])
-    return md.table(["Registry", *(HEADINGS[a] for a in COLUMNS)], rows, right=len(COLUMNS))
+    return md.table(["Registry", *(HEADINGS[a] for a in columns)], rows, right=len(columns))
 
 
 def _rule_section(changes: list[Change]) -> str:
@@ -125,6 +142,10 @@ def _rule_section(changes: list[Change]) -> str:
 
 def _change(change: Change) -> str:
     out = [f"**{SYMBOLS[change.action]} {change.action.value}**"]
+    if change.renamed_from is not None:
+        out[0] += f" (from {md.code(change.renamed_from)})"
+    elif change.renamed_to is not None:
+        out[0] += f" {md.code(change.rule)}"
     out += [f"- {md.prose(reason)}" for reason in change.reasons]
     if change.fields:
         out.append(_fields(change.fields))
@@ -173,4 +194,5 @@ def _notes(plan: Plan) -> str:
     if plan.skipped:
         names = ", ".join(md.code(name) for name in plan.skipped)
         notes.append(f"Skipped, neither read nor written ({SKIPPED_WHY}): {names}.")
+    notes += [f"Note: {md.sentence(note)}" for note in plan.notes]
     return "\n\n".join(notes)

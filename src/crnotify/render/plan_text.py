@@ -15,9 +15,12 @@ SYMBOLS = {
     Action.UPDATE: ("~", "yellow"),
     Action.DELETE: ("-", "red"),
     Action.REAPPLY_BUS: ("↻", "cyan"),
+    Action.RENAME: ("»", "blue"),
 }
 NO_CHANGES = "No changes. The cloud matches the configuration."
 NO_CHANGES_READ = "No changes to the registries read (the skipped ones are listed above)."
+# A failed plan proves nothing about the cloud: it never also says that the cloud matches.
+FAILED = "Plan failed: {n} rule(s) cannot be planned (above); nothing can be applied until they are fixed."
 
 
 def _value(field: FieldChange, side: str) -> str:
@@ -62,6 +65,8 @@ def change_block(change: Change, color: bool) -> list[str]:
     symbol, colour = SYMBOLS[change.action]
     head = f"  {paint(symbol, color, fg=colour, bold=True)} {paint(change.action.value, color, fg=colour)}"
     lines = [f"{head} {paint(f'{change.registry}/{change.rule}', color, bold=True)}"]
+    if change.renamed_from is not None:
+        lines[0] += f" (from {safe(change.renamed_from)})"
     lines += [f"      # {safe(reason)}" for reason in change.reasons]
     lines += [f"      {line}" for field in change.fields for line in field_lines(field, color)]
     if change.discards:
@@ -73,7 +78,8 @@ def change_block(change: Change, color: bool) -> list[str]:
 
 def summary_line(plan: Plan) -> str:
     s = plan.summary
-    return f"Plan: {s.create} to create, {s.update} to update, {s.delete} to delete."
+    renames = f", {s.rename} to rename" if s.rename else ""
+    return f"Plan: {s.create} to create, {s.update} to update, {s.delete} to delete{renames}."
 
 
 def render(plan: Plan, *, color: bool = False) -> str:
@@ -82,7 +88,7 @@ def render(plan: Plan, *, color: bool = False) -> str:
         lines.append("crnotify will perform the following actions:")
         previous = None
         for change in plan.changes:
-            key = (change.registry, change.rule)
+            key = change.group  # a rename's steps are one block
             if previous is not None and key != previous:
                 lines.append("")
             previous = key
@@ -94,6 +100,9 @@ def render(plan: Plan, *, color: bool = False) -> str:
         lines.append("")
     if plan.skipped:
         lines.append(skipped_note(plan.skipped))
+        lines.append("")
+    if plan.notes:
+        lines += [f"Note: {safe(note)}" for note in plan.notes]
         lines.append("")
     for error in plan.errors:
         label = paint("Error:", color, fg="red", bold=True)
@@ -111,5 +120,12 @@ def render(plan: Plan, *, color: bool = False) -> str:
                 fg="red",
             )
         )
-    lines.append(summary_line(plan) if plan.changes else NO_CHANGES if not plan.skipped else NO_CHANGES_READ)
+    if plan.errors:
+        lines.append(FAILED.format(n=len(plan.errors)))
+        if plan.changes:
+            lines.append(summary_line(plan))
+    else:
+        lines.append(
+            summary_line(plan) if plan.changes else NO_CHANGES if not plan.skipped else NO_CHANGES_READ
+        )
     return "\n".join(lines) + "\n"

@@ -24,6 +24,7 @@ def rule_record(rule: Rule) -> dict[str, object]:
             "method": rule.notify.method.value,
             "url": rule.notify.url.template,
             "secret": None if rule.notify.secret is None else rule.notify.secret.template,
+            **({} if rule.notify.channel is None else {"channel": rule.notify.channel}),
         },
         "bus": {
             "description": rule.bus.description,

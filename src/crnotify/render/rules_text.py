@@ -24,9 +24,10 @@ def describe_scope(scope: Scope) -> str:
 
 def describe_notify(rule: Rule) -> str:
     notify = rule.notify
+    method = notify.channel or notify.method.value  # a chat channel is an https notification
     if notify.secret is None:
-        return notify.method.value
-    return f"{notify.method.value}, {'signed' if notify.method.value == 'dingtalk' else 'token'}"
+        return method
+    return f"{method}, {'signed' if notify.method.value == 'dingtalk' else 'token'}"
 
 
 def describe_bus(rule: Rule) -> str:

@@ -1,19 +1,19 @@
-"""`crnotify test` results as versioned JSON (`version`, sorted keys), for tools: per event file each
-rule's verdict with its messages, the expectations and deliveries; then the totals."""
+"""`crnotify test` results as versioned JSON (`format`, `format_version`, sorted keys), for tools: per
+event file each rule's verdict with its messages, the expectations and deliveries; then the totals.
+schemas/output/test.schema.json."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
 from crnotify.offline.verdicts import EventResult, summary
-from crnotify.render._text import json_document
+from crnotify.render._text import json_document, versioned
 
-REPORT_VERSION = 1
+FORMAT_VERSION = 2  # 2: the one JSON convention (`format_version` and `format`; 1 called it `version`)
 
 
 def render(results: Sequence[EventResult]) -> str:
     payload = {
-        "version": REPORT_VERSION,
         "events": [
             {
                 "path": r.case.path,
@@ -58,4 +58,4 @@ def render(results: Sequence[EventResult]) -> str:
         ],
         "summary": summary(results),
     }
-    return json_document(payload)
+    return json_document(versioned("test", FORMAT_VERSION, payload))

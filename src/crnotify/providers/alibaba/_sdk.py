@@ -19,12 +19,14 @@ from alibabacloud_cr20181201.client import Client as CrClient
 from alibabacloud_credentials.client import Client as CredentialClient
 from alibabacloud_eventbridge20200401 import models as eventbridge_models
 from alibabacloud_eventbridge20200401.client import Client as EventBridgeClient
+from alibabacloud_tea_openapi.client import Client as OpenApiClient
 from alibabacloud_tea_openapi.utils_models import Config, OpenApiRequest, Params
 from darabonba.runtime import RuntimeOptions
 
 from crnotify.providers.retry import DEFAULT, RetryPolicy
 
 CR_VERSION = "2018-12-01"
+STS_VERSION = "2015-04-01"
 
 
 def _route_credential_logs_through_crnotify() -> None:
@@ -117,19 +119,37 @@ def rpc_params(action: str, version: str = CR_VERSION) -> Any:
     )
 
 
-def create_event_center_rule(cr: Any, query: dict[str, str]) -> dict[str, Any]:
+def create_event_center_rule(
+    cr: Any, query: dict[str, str], action: str = "CreateEventCenterRule"
+) -> dict[str, Any]:
     """`CreateEventCenterRule` is not in the published SDK (research/alibaba-facts.md §1.1): call it
     as a raw RPC action through the client's generic `call_api`, like its sibling
-    `UpdateEventCenterRule`."""
-    response = cr.call_api(rpc_params("CreateEventCenterRule"), OpenApiRequest(query=query), runtime())
+    `UpdateEventCenterRule`. `action`: the emulator's console create takes the same parameters."""
+    return _raw(cr, rpc_params(action), query)
+
+
+def _raw(client: Any, params: Any, query: dict[str, str]) -> dict[str, Any]:
+    response = client.call_api(params, OpenApiRequest(query=query), runtime())
     body = response.get("body") if isinstance(response, dict) else None
     return body if isinstance(body, dict) else {}
+
+
+def caller_identity(connection: Connection) -> dict[str, Any]:
+    """STS `GetCallerIdentity` (2015-04-01): who the credentials are. No STS SDK is installed, so the
+    generic OpenAPI client makes it, at the regional STS endpoint (`sts.<region>.aliyuncs.com`,
+    https://www.alibabacloud.com/help/en/ram/developer-reference/api-sts-2015-04-01-getcalleridentity)
+    or the emulator."""
+    config = _config(connection)
+    if connection.endpoint is None:
+        config.endpoint = f"sts.{connection.region}.aliyuncs.com"
+    return _raw(OpenApiClient(config), rpc_params("GetCallerIdentity", STS_VERSION), {})
 
 
 __all__ = [
     "Clients",
     "Connection",
     "SharedCredential",
+    "caller_identity",
     "clients",
     "cr_models",
     "create_event_center_rule",

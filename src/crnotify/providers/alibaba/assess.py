@@ -32,12 +32,13 @@ the last bus rule crnotify wrote says.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
 from crnotify import normalise
 from crnotify.marker import Marker, read_marker
-from crnotify.model import BusCustomization, BusRule, LiveRule, OwnershipEntry, Registry, Rule
+from crnotify.model import BusCustomization, BusRule, LiveRule, OwnershipEntry, RegionRules, Registry, Rule
 from crnotify.planner.assessment import (
     PENDING_DELETE,
     Assessment,
@@ -60,10 +61,18 @@ from crnotify.providers.alibaba.convention import (
     determined_by,
     generated_for,
     infer_spec,
+    instance_ids,
 )
 from crnotify.providers.alibaba.desired import Desired, SaveEventRule, desire
-from crnotify.providers.alibaba.fields import registry_fields, tag_field
-from crnotify.providers.alibaba.ownership import current, generated_digest, written_digest
+from crnotify.providers.alibaba.fields import registry_fields, saved_as_declared, tag_field
+from crnotify.providers.alibaba.limits import DOCS, RULES_PER_BUS, RULES_PER_REGION, is_internal
+from crnotify.providers.alibaba.ownership import (
+    current,
+    generated_digest,
+    record_name,
+    record_prefix,
+    written_digest,
+)
 
 MARKER_REASON = (
     "the crnotify marker was removed outside crnotify (crnotify's ownership record has the rule); "
@@ -134,7 +143,7 @@ def facts(
         return _marker_removed(bus, entry, observed, instance_id, rule=rule, declared_spec=declared_spec)
     # What crnotify expects to find: its last write, rebuilt from the registry spec the marker names
     # (the declared one when the digests agree, else what the bus shows) and the declared `bus:`.
-    if declared_spec is not None and marker.digest == declared_spec.digest():
+    if declared_spec is not None and saved_as_declared(marker.digest, declared_spec):
         reference_spec: RegistrySpec | None = declared_spec
     else:
         reference_spec = observed or declared_spec
@@ -172,7 +181,7 @@ def _marker_removed(
     rebuilt from the record, and the edits besides the description (which the marker is part of, and
     which apply restores anyway) are found as for a marked rule."""
     marker = Marker(read_marker(bus.description).text, entry.spec, entry.bus)
-    if declared_spec is not None and entry.spec == declared_spec.digest():
+    if declared_spec is not None and saved_as_declared(entry.spec, declared_spec):
         reference_spec: RegistrySpec | None = declared_spec
     else:
         reference_spec = observed or declared_spec
@@ -289,7 +298,7 @@ def _declared(desired: Desired, live: LiveRule | None) -> Assessment:
         findings.append(_bus_changed(declared_edits, lost))
     if found.ownership is Ownership.PRISTINE or live.rule_id is None:
         if live.rule_id is None:
-            reason = "the registry rule is missing (deleted outside crnotify); only its bus rule remains"
+            reason = _bus_only_reason(desired, live)
             gone = "the registry rule is missing; only its EventBridge rule remains"
             findings.insert(0, Finding(kind=DriftKind.MISSING, detail=gone))
         else:
@@ -299,13 +308,14 @@ def _declared(desired: Desired, live: LiveRule | None) -> Assessment:
             )
             findings.insert(0, _registry_changed(found, desired, saved_outside=True))
         write = _registry_write(desired, live, found, (reason, *edit_reasons), lost)
-        return differs(write, _reapply(desired), findings=findings)
+        return differs(write, _reapply(desired, live.bus, write), findings=findings)
     assert found.marker is not None
-    if found.marker.digest != desired.digest:
+    if not saved_as_declared(found.marker.digest, desired.spec):
         reason = "the declared registry spec differs from the one crnotify last saved"
         findings.insert(0, _registry_changed(found, desired, saved_outside=False))
         write = _registry_write(desired, live, found, (reason, *edit_reasons), lost)
-        return differs(write, _reapply(desired), findings=findings)
+        return differs(write, _reapply(desired, live.bus, write), findings=findings)
+    desired = desired.recorded_as(found.marker.digest or desired.digest)  # an adoption's record stays
     # Registry side as declared: converge the bus side alone.
     assert live.bus is not None
     every = bus_fields(live.bus, desired.bus, url_secret=desired.url_is_secret)
@@ -397,12 +407,15 @@ def _edit_reasons(declared_edits: frozenset[str]) -> tuple[str, ...]:
 def _registry_write(
     desired: Desired, live: LiveRule, found: Facts, reasons: tuple[str, ...], lost: frozenset[str]
 ) -> Change:
-    fields: tuple[FieldChange, ...] = registry_fields(
-        found.observed, desired.spec, url_secret=desired.url_is_secret, before_from_bus=True
-    )
-    tag = _tag(found, desired)
-    if tag is not None:
-        fields = tuple(sorted((*fields, tag), key=lambda change: change.path))
+    if live.rule_id is None:  # no registry rule: it is created whole, whatever the bus rule shows
+        fields = registry_fields(None, desired.spec, url_secret=desired.url_is_secret)
+    else:
+        fields = registry_fields(
+            found.observed, desired.spec, url_secret=desired.url_is_secret, before_from_bus=True
+        )
+        tag = _tag(found, desired)
+        if tag is not None:
+            fields = tuple(sorted((*fields, tag), key=lambda change: change.path))
     discards = tuple(
         change
         for change in bus_fields(live.bus, desired.bus, url_secret=desired.url_is_secret)
@@ -419,12 +432,31 @@ def _registry_write(
     )
 
 
-def _reapply(desired: Desired) -> Change:
+def _bus_only_reason(desired: Desired, live: LiveRule) -> str:
+    """Why a bus rule stands without its registry rule: deleted outside crnotify, or the bus rule is
+    another instance's (a rule moving between two instances of one region: names are per region)."""
+    others = [i for i in instance_ids(live.bus.pattern if live.bus else {}) if i != desired.instance_id]
+    if others:
+        return (
+            f"the bus rule of this name is instance {', '.join(others)}'s; creating the registry rule "
+            f"on {desired.instance_id} regenerates it for this instance"
+        )
+    return "the registry rule is missing (deleted outside crnotify); only its bus rule remains"
+
+
+def _reapply(desired: Desired, live: BusRule | None = None, write: Change | None = None) -> Change:
+    """The bus step after a registry write. Its fields are what changes on the live bus rule when
+    there is one (a secret rotation is one line, not ACR's default template against the declared
+    one), else on the rule the registry write generates. The marker is named by the reason, not as a
+    field (alone it made a block whose only line was `+ marker`); what `write` already lists as
+    discarded is not repeated."""
+    shown = {"marker"} | ({change.path for change in write.discards} if write is not None else set())
+    fields = bus_fields(live or desired.generated, desired.bus, url_secret=desired.url_is_secret)
     return Change(
         action=Action.REAPPLY_BUS,
         registry=desired.registry.name,
         rule=desired.rule.name,
-        fields=bus_fields(desired.generated, desired.bus, url_secret=desired.url_is_secret),
+        fields=tuple(change for change in fields if change.path not in shown),
         reasons=(REAPPLY_REASON,),
         operation=PutBusRule(desired=desired.bus, live=None, after_registry_write=True),
     )
@@ -458,3 +490,77 @@ def _describe(live: LiveRule) -> str:
     if live.rule_id is not None:
         return f"registry rule {live.rule_id} (no EventBridge rule) is not managed by crnotify"
     return "an EventBridge rule for this instance that crnotify does not manage"
+
+
+# --- quotas: checked by plan before any write ------------------------------------------------------
+
+LISTED = 20  # rules named in a quota error before "and N more"
+
+
+def check_quota(
+    registries: Sequence[Registry], changes: Sequence[Change], usage: RegionRules
+) -> tuple[PlanError, ...]:
+    """Refuse a plan whose creations would exceed the region's limits, counting every rule that holds a
+    slot there — other teams' and the console's included (ACR: `limits.RULES_PER_REGION` event rules
+    per region whatever their instances; EventBridge: `limits.RULES_PER_BUS` rules on the bus). Without
+    this, the apply fails half-way with `EventCenterRuleCountExceedLimit`."""
+    names = {r.name for r in registries}
+    mine = [c for c in changes if c.registry in names]
+    deleted = {c.rule for c in mine if isinstance(c.operation, DeleteRule) and c.operation.rule_id}
+    gone = {
+        c.operation.bus_name for c in mine if isinstance(c.operation, DeleteRule) and c.operation.bus_name
+    }
+    held = [(name, where) for name, where in usage.registry_rules if name not in deleted]
+    taken = {name for name, _ in held}
+    creates = sorted(
+        (c.registry, c.rule)
+        for c in mine
+        if isinstance(c.operation, SaveEventRule) and c.operation.rule_id is None and c.rule not in taken
+    )
+    if not creates:
+        return ()
+    errors = []
+    registry, rule = creates[0]
+    created = ", ".join(name for _, name in creates)
+    if len(held) + len(creates) > RULES_PER_REGION:
+        holders = _listed([f"{name} ({where})" for name, where in held])
+        errors.append(
+            PlanError(
+                registry=registry,
+                rule=rule,
+                message=f"the plan creates {len(creates)} ACR event rule(s) ({created}) in {usage.region}, "
+                f"where {len(held)} of the {RULES_PER_REGION} allowed per region (whatever their "
+                f"instances) are taken: {holders or 'none'}",
+                hint="delete rules no longer needed (other teams' too: ask them) or declare fewer; "
+                f"the limit is Alibaba Cloud's ({DOCS}). Nothing was written",
+            )
+        )
+    on_bus = [name for name in usage.bus_rules if name not in gone]
+    new_bus = [name for _, name in creates if name not in on_bus]
+    # The first rule crnotify creates for an instance also creates its ownership record (`ownership`).
+    instances = {r.name: r.instance_id for r in registries if r.instance_id}
+    for instance in sorted({instances[reg] for reg, _ in creates if reg in instances}):
+        if not any(name.startswith(record_prefix(instance)) for name in on_bus):
+            new_bus.append(record_name(instance, 1))
+    if len(on_bus) + len(new_bus) > RULES_PER_BUS:
+        errors.append(
+            PlanError(
+                registry=registry,
+                rule=rule,
+                message=f"the plan adds {len(new_bus)} rule(s) to the EventBridge bus `default` of "
+                f"{usage.region}, which holds {len(on_bus)} of its {RULES_PER_BUS}: "
+                f"{_listed([_holder(name) for name in on_bus])}",
+                hint="delete EventBridge rules no longer needed on that bus. Nothing was written",
+            )
+        )
+    return tuple(errors)
+
+
+def _holder(name: str) -> str:
+    """A bus rule as a holder of a slot: crnotify's own (a record, a lease) said to be so."""
+    return f"{name} (crnotify's own)" if is_internal(name) else name
+
+
+def _listed(names: Sequence[str]) -> str:
+    more = f" and {len(names) - LISTED} more" if len(names) > LISTED else ""
+    return ", ".join(names[:LISTED]) + more

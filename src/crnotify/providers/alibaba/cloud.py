@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from crnotify.diagnostics.reporter import Item, Reporter
-from crnotify.model import EventType, NotifyMethod, Provider, Registry, Rule
+from crnotify.model import EventType, MessageTemplate, NotifyMethod, Provider, Registry, Rule
 from crnotify.providers.alibaba import assess as planning
 from crnotify.providers.alibaba import checks, desired, importer, limits, offline
-from crnotify.providers.alibaba.convention import default_variables
+from crnotify.providers.alibaba.convention import default_template, default_variables
 from crnotify.providers.base import Cloud, RegistryTarget
 
 
@@ -35,6 +35,9 @@ class AlibabaCloud:
     def template_variables(self, event_type: EventType) -> tuple[tuple[str, str], ...] | None:
         return default_variables(event_type) if event_type.is_acr_rule_type else None
 
+    def default_message(self, event_type: EventType) -> MessageTemplate | None:
+        return default_template(event_type) if event_type.is_acr_rule_type else None
+
     def check_rule(
         self, rep: Reporter, item: Item, event_type: EventType, method: NotifyMethod, *, tags_ok: bool
     ) -> None:
@@ -46,6 +49,7 @@ class AlibabaCloud:
     # The rest is the cloud's modules, as they are.
     assess = staticmethod(planning.assess)
     digest_items = staticmethod(desired.digest_items)
+    check_quota = staticmethod(planning.check_quota)
     import_rule = staticmethod(importer.import_rule)
     offline_bus_rule = staticmethod(offline.bus_rule)
     offline_tag_filter = staticmethod(offline.tag_filter)

@@ -9,7 +9,7 @@ back through the bus rule it generates. Response codes differ per action (`200` 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import replace
 from typing import Any
 
@@ -40,16 +40,26 @@ def list_rule_names(clients: _sdk.Clients, instance_id: str, context: ContextFor
     ]
 
 
-def create(clients: _sdk.Clients, instance_id: str, spec: RegistrySpec, context: ContextFor) -> str:
+def create(
+    clients: _sdk.Clients,
+    instance_id: str,
+    spec: RegistrySpec,
+    context: ContextFor,
+    *,
+    action: str = "cr:CreateEventCenterRule",
+) -> str:
     """Create the rule. Repeated after a lost response, the cloud says it already exists: the
-    provider checks that what exists is this spec (`AlibabaProvider.create_registry_rule`)."""
-    ctx = context("cr:CreateEventCenterRule", f"instance {instance_id}").hiding(spec.url, spec.secret)
+    provider checks that what exists is this spec (`AlibabaProvider.create_registry_rule`).
+    `action`: `emulator:ConsoleCreateEventCenterRule` is the emulator's console (`emulator.console`)."""
+    ctx = context(action, f"instance {instance_id}").hiding(spec.url, spec.secret)
     ctx = replace(ctx, rule=spec.rule_name)
     query = {"InstanceId": instance_id, **spec.to_params()}
-    body = call(ctx, lambda: checked(_sdk.create_event_center_rule(clients.cr, query), ctx), clients.retry)
+    body = call(
+        ctx, lambda: checked(_sdk.create_event_center_rule(clients.cr, query, ctx.api), ctx), clients.retry
+    )
     rule_id = body.get("RuleId")
     if not rule_id:
-        raise ProviderError(f"CreateEventCenterRule on {instance_id} returned no RuleId")
+        raise ProviderError(f"{ctx.api} on {instance_id} returned no RuleId")
     return str(rule_id)
 
 
@@ -72,6 +82,21 @@ def update(
         repo_names=json.loads(params["RepoNames"]) if "RepoNames" in params else None,
     )
     # Saving the same settings twice leaves the same rule: safe to repeat.
+    call(
+        ctx,
+        lambda: _body(clients.cr.update_event_center_rule_with_options(request, _sdk.runtime()), ctx),
+        clients.retry,
+    )
+
+
+def save(
+    clients: _sdk.Clients, instance_id: str, rule_id: str, changes: Mapping[str, Any], context: ContextFor
+) -> None:
+    """UpdateEventCenterRule with only `changes` (the request model's field names, e.g.
+    `event_scope`, `namespaces`): a save as a person makes it in the console, which ACR answers by
+    regenerating the bus rule from the stored settings — whatever was edited on the bus."""
+    ctx = context("cr:UpdateEventCenterRule", f"rule {rule_id} of instance {instance_id}")
+    request = _sdk.cr_models.UpdateEventCenterRuleRequest(instance_id=instance_id, rule_id=rule_id, **changes)
     call(
         ctx,
         lambda: _body(clients.cr.update_event_center_rule_with_options(request, _sdk.runtime()), ctx),

@@ -6,7 +6,7 @@ the declared customisations and the ownership marker (`customise(default_bus_rul
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from crnotify import normalise
 from crnotify.model import BusRule, Registry, Rule
@@ -34,6 +34,14 @@ class Desired:
     def generated(self) -> BusRule:
         """What a registry save leaves on the bus before crnotify re-applies the customisations."""
         return normalise.bus_rule(default_bus_rule(self.spec, self.instance_id))
+
+    def recorded_as(self, digest: str) -> Desired:
+        """This desired state with the marker keeping `digest`, the record of the same spec that
+        `import --adopt` wrote (`fields.saved_as_declared`): a bus write must not replace it."""
+        if digest == self.digest:
+            return self
+        bus = customise(default_bus_rule(self.spec, self.instance_id), self.rule.bus, digest=digest)
+        return replace(self, digest=digest, bus=normalise.bus_rule(bus))
 
     @property
     def url_is_secret(self) -> bool:

@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import replace
 
-from crnotify.model import JSON
+from crnotify.model import JSON, NotifyMethod
 from crnotify.planner.changes import FieldChange
 from crnotify.planner.fields import diff
 from crnotify.providers.alibaba.convention import RegistrySpec
@@ -33,8 +33,14 @@ def flatten_spec(spec: RegistrySpec | None, *, tag_pattern: bool = True) -> dict
     if tag_pattern:
         out["tag_pattern"] = spec.tag_pattern
     if spec.secret:
-        out["notify.secret"] = spec.secret
+        # Named as the YAML names it: a DingTalk robot's signing `secret`, an HTTP(S) endpoint's `token`.
+        out[secret_path(spec.method)] = spec.secret
     return out
+
+
+def secret_path(method: NotifyMethod) -> str:
+    """The field path of a rule's notify secret, after its YAML key (`config/notify.py`)."""
+    return "notify.secret" if method is NotifyMethod.DINGTALK else "notify.token"
 
 
 def registry_fields(
@@ -50,6 +56,26 @@ def registry_fields(
         flatten_spec(before, tag_pattern=not before_from_bus),
         flatten_spec(after, tag_pattern=not (before_from_bus and before is not None)),
         url_secret=url_secret,
+    )
+
+
+# `import --adopt` cannot read a rule's tag regex (convention A2), so the marker it writes records the
+# spec with this in place of one; no declared regex can be it, so no plan claims the rule had the `.*`
+# the imported YAML starts from.
+ADOPTED_TAG = "\x00tag regex unknown: adopted by crnotify import"
+
+
+def adoption_digest(spec: RegistrySpec) -> str:
+    """The registry digest `import --adopt` writes for a live rule whose other fields are `spec`."""
+    return replace(spec, tag_pattern=ADOPTED_TAG).digest()
+
+
+def saved_as_declared(digest: str | None, declared: RegistrySpec) -> bool:
+    """Whether a marker's digest records the declared spec: crnotify saved it, or `import --adopt`
+    adopted it and the YAML keeps the `tags: .*` the import wrote (the rule's own regex being unknown,
+    the import's note asks the user to set it)."""
+    return digest is not None and (
+        digest == declared.digest() or (declared.tag_pattern == ".*" and digest == adoption_digest(declared))
     )
 
 
@@ -83,9 +109,14 @@ def tag_field(
     record says it saved with `digest`, the old value when known. Else an unrecognised regex is shown
     as changed from an unknown value, saying why (never with the marker's digest, which depends on
     secrets): the write sends the declared regex whatever the live one is."""
-    before = recorded or last_saved_tag(observed, digest, (declared.tag_pattern, ".*"))
+    before = recorded or last_saved_tag(observed, digest, (declared.tag_pattern, ".*", ADOPTED_TAG))
     if before == declared.tag_pattern:
         return None
+    if before == ADOPTED_TAG:
+        why = (
+            "not visible on the bus; the rule was adopted by `crnotify import --adopt`, which cannot read it"
+        )
+        return FieldChange(path="tag_pattern", after=declared.tag_pattern, before_unknown=why)
     if before is not None:
         return FieldChange(path="tag_pattern", before=before, after=declared.tag_pattern)
     why = (

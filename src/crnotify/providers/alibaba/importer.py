@@ -17,16 +17,26 @@ from dataclasses import replace
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from crnotify import redact
+from crnotify.delivery import channels
 from crnotify.marker import read_marker, with_marker
-from crnotify.model import BusRule, LiveRule, NotifyMethod, Registry, ScopeKind
+from crnotify.model import (
+    BusRule,
+    LiveRule,
+    MessageTemplate,
+    NotifyMethod,
+    Registry,
+    ScopeKind,
+    TemplateFormat,
+)
 from crnotify.providers.alibaba.convention import (
     RegistrySpec,
     bus_digest,
     customisation_of,
+    default_template,
     default_variables,
     infer_spec,
 )
-from crnotify.providers.alibaba.fields import last_saved_tag
+from crnotify.providers.alibaba.fields import ADOPTED_TAG, adoption_digest, last_saved_tag
 from crnotify.providers.alibaba.ownership import current
 from crnotify.providers.base import Imported
 from crnotify.secrets import placeholder_path
@@ -58,7 +68,17 @@ def _placeholder_url(rule: str, url: str, env: list[tuple[str, str]], *, dingtal
     return urlunsplit((parts.scheme, parts.netloc, parts.path, text, parts.fragment))
 
 
-def _notify(spec: RegistrySpec, env: list[tuple[str, str]]) -> dict[str, object]:
+def _channel(template: MessageTemplate | None, spec: RegistrySpec) -> str | None:
+    """The chat channel an HTTPS rule is written back as: its body is that channel's message (and
+    it has no token, unless the channel declares one: the generic webhook)."""
+    if template is None or template.channel is None or spec.method is not NotifyMethod.HTTPS:
+        return None
+    return template.channel if not spec.secret or not channels.get(template.channel).hosts else None
+
+
+def _notify(
+    spec: RegistrySpec, env: list[tuple[str, str]], *, channel: str | None = None
+) -> dict[str, object]:
     rule = spec.rule_name
     if spec.method is NotifyMethod.DINGTALK:
         body: dict[str, object] = {"webhook": _placeholder_url(rule, spec.url, env, dingtalk=True)}
@@ -72,7 +92,7 @@ def _notify(spec: RegistrySpec, env: list[tuple[str, str]]) -> dict[str, object]
         name = _env_name(rule, "TOKEN")
         env.append((name, f"the {spec.method.value.upper()} token of rule {rule}"))
         body["token"] = f"${{env:{name}}}"
-    return {spec.method.value: body}
+    return {channel or spec.method.value: body}
 
 
 def import_rule(registry: Registry, live: LiveRule) -> Imported:
@@ -101,8 +121,20 @@ def import_rule(registry: Registry, live: LiveRule) -> Imported:
         }
     if spec.scan_status:
         document["scan_status"] = [s.value for s in spec.scan_status]
-    document["notify"] = _notify(spec, env)
     bus = customisation_of(live.bus, spec, registry.instance_id or "")
+    channel = _channel(bus.template, spec)
+    if channel is None and bus.template is not None and bus.template.channel is not None:
+        # A channel's message with a token the channel cannot declare: kept as the body it is.
+        body = channels.get(bus.template.channel).body(
+            bus.template.format, bus.template.text, bus.template.title
+        )
+        bus = replace(bus, template=replace(bus.template, format=TemplateFormat.JSON, text=body, title=None))
+    document["notify"] = _notify(spec, env, channel=channel)
+    default = (
+        None if channel is None else channels.default_template(channel, default_template(spec.event_type), "")
+    )
+    if bus.template is not None and default is not None and _same(bus.template, default):
+        bus = replace(bus, template=None)
     custom: dict[str, object] = {}
     if bus.description is not None:
         custom["description"] = bus.description
@@ -125,22 +157,27 @@ def import_rule(registry: Registry, live: LiveRule) -> Imported:
     if digest is None and entry is not None:  # crnotify's, its marker removed outside (the record)
         digest = entry.spec
     owned = digest is not None
-    notes: tuple[str, ...] = ()
     # The regex no API reads back: crnotify's ownership record says which one it saved, when it can.
     recorded = entry.tag_pattern if entry is not None and entry.spec == digest else None
     if recorded is not None and recorded != ".*":
         document = _with_tags(document, recorded)
-    if recorded is None and last_saved_tag(spec, digest, (".*",)) is None:  # nor the marker says `.*`
-        notes = (
-            "the tag regex is not visible on the bus, and crnotify last saved one other than `.*`: "
-            "`tags` is left at `.*`; set it to that regex, or the next plan changes it"
-            if owned
-            else "the tag regex is not visible on the bus: `tags` is left at `.*`; set it to the "
-            "console's value",
-        )
+    notes = () if recorded is not None else _tag_notes(spec, digest)
     adoption = None if owned else adopted(live.bus, spec)
     return Imported(
         name=live.name, document=document, env=tuple(env), notes=notes, owned=owned, adoption=adoption
+    )
+
+
+def _tag_notes(spec: RegistrySpec, digest: str | None) -> tuple[str, ...]:
+    """What the import says of a tag regex it cannot know (`tags` is left at `.*`)."""
+    saved = last_saved_tag(spec, digest, (".*", ADOPTED_TAG))
+    if saved == ".*":  # crnotify's marker says it saved `.*`
+        return ()
+    return (
+        "the tag regex is not visible on the bus, and crnotify last saved one other than `.*`: "
+        "`tags` is left at `.*`; set it to that regex, or the next plan changes it"
+        if digest is not None and saved is None
+        else "the tag regex is not visible on the bus: `tags` is left at `.*`; set it to the console's value",
     )
 
 
@@ -154,7 +191,12 @@ def _with_tags(document: dict[str, object], tags: str) -> dict[str, object]:
     return out
 
 
+def _same(a: MessageTemplate, b: MessageTemplate) -> bool:
+    return (a.format, a.text, a.title) == (b.format, b.text, b.title)
+
+
 def adopted(live: BusRule, spec: RegistrySpec) -> BusRule:
-    """The bus rule with crnotify's marker: the spec it shows, and the rule exactly as it is."""
+    """The bus rule with crnotify's marker: the spec it shows (its tag regex recorded as unknown,
+    `fields.ADOPTED_TAG`), and the rule exactly as it is."""
     text = read_marker(live.description).text
-    return replace(live, description=with_marker(text, spec.digest(), bus_digest=bus_digest(live)))
+    return replace(live, description=with_marker(text, adoption_digest(spec), bus_digest=bus_digest(live)))

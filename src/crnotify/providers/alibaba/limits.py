@@ -24,16 +24,17 @@ RESERVED_PREFIX = "eventbridge-reserved-"
 # How long a rule description may be is not documented (issue 14 row 13); crnotify's own records keep
 # theirs at most this long, a length any description field of the console accepts.
 DESCRIPTION_MAX = 256
-# Bus rules crnotify keeps for itself on the default bus, never a user's rule: the ownership record
-# (`providers.alibaba.ownership`) and the apply lock's leases (`crnotify.lock`).
+# Names of crnotify's own bus rules on the default bus (the ownership records,
+# `providers.alibaba.ownership`; the apply lock's leases, `crnotify.lock`, which defines its prefix):
+# never a registry rule, so never counted against RULES_PER_REGION nor shown as a user's rule.
 RECORD_PREFIX = "crnotify-owned-"
-INTERNAL_PREFIXES = (RECORD_PREFIX, LEASE_PREFIX)  # LEASE_PREFIX: crnotify.lock's, defined there
+CRNOTIFY_PREFIXES = (LEASE_PREFIX, RECORD_PREFIX)
 
 
 def is_internal(name: str) -> bool:
     """Whether a bus rule is one crnotify keeps for itself (a record or a lease), not a user's rule:
     import, drift and quota counts leave it out."""
-    return name.startswith(INTERNAL_PREFIXES)
+    return name.startswith(CRNOTIFY_PREFIXES)
 
 
 # Regions where ACR event notifications are not offered, with the names the docs give them.
@@ -80,6 +81,6 @@ def rule_name_problem(name: str) -> str | None:
 def declared_name_problem(name: str) -> str | None:
     """Why a declared rule cannot have `name`: EventBridge's rules, and crnotify's own prefixes."""
     if is_internal(name):
-        prefix = next(p for p in INTERNAL_PREFIXES if name.startswith(p))
+        prefix = next(p for p in CRNOTIFY_PREFIXES if name.startswith(p))
         return f"starts with '{prefix}', which crnotify keeps for its own bus rules"
     return rule_name_problem(name)

@@ -23,14 +23,11 @@ from crnotify.model import (
     Target,
 )
 from crnotify.planner.changes import RegistryWrite
-from crnotify.providers.alibaba import _sdk, cr, eventbridge, ownership, read, regeneration
-from crnotify.providers.alibaba.convention import (
-    RegistrySpec,
-    generated_for,
-    infer_spec,
-)
+from crnotify.providers.alibaba import _sdk, cr, doctor, eventbridge, ownership, read, regeneration
+from crnotify.providers.alibaba.convention import RegistrySpec, generated_for, infer_spec
 from crnotify.providers.alibaba.desired import SaveEventRule
 from crnotify.providers.alibaba.errors import CallContext
+from crnotify.providers.base import Checkup, Probe
 from crnotify.providers.retry import RetryPolicy, configured
 
 # The apply lock's leases (`crnotify.lock`): disabled rules on the default bus, with a pattern no
@@ -122,6 +119,24 @@ class AlibabaProvider:
             self._clients[region] = _sdk.clients(connection, self._retry)
         return self._clients[region]
 
+    def clients_for(self, region: str) -> _sdk.Clients:
+        """The region's client pair, for the modules of this home that make their own calls
+        (`doctor`, the emulator's console)."""
+        return self._for(region)
+
+    def context_for(self, region: str, registry: str = "") -> eventbridge.ContextFor:
+        return self._context(region, registry)
+
+    def connection_for(self, region: str) -> _sdk.Connection:
+        """How the region's calls are made (endpoint, keys), for a client of another product (STS)."""
+        self._for(region)  # the shared credential, created once
+        return _sdk.Connection(
+            region=region,
+            endpoint=self._endpoints.get(region, self._endpoints.get("*")),
+            access_key=self._access_key,
+            credential=self._credential,
+        )
+
     @staticmethod
     def _context(region: str, registry: str = "") -> eventbridge.ContextFor:
         def make(action: str, resource: str) -> CallContext:
@@ -180,6 +195,10 @@ class AlibabaProvider:
             if saved is not None:
                 saved.generated = ownership.generated_digest(rule, name, instance)
         return rule
+
+    def checkup(self, registry: Registry, probe: Probe | None = None) -> Checkup:
+        """`crnotify doctor` for one registry (`doctor`)."""
+        return doctor.checkup(self, registry, probe)
 
     # --- registry side --------------------------------------------------------------------------
 

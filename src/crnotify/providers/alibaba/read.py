@@ -13,6 +13,11 @@ The calls, and why each is needed (research/alibaba-facts.md §1.5, §2.3):
   the bus. `GetRule` rather than `ListTargets`: one call gives the targets with their `ParamList` and
   retry strategy (ListTargets has no retry strategy, and would still need the rule's status).
 
+The same answers tell what holds the region's quotas (`model.RegionRules`), at no extra call: every
+rule on the bus (`ListRules`), and the registry rules of every instance of the region, other teams'
+included — each ACR event rule has a generated bus rule whose pattern names its instance, and the
+instances read add their rules whose bus rule is gone.
+
 crnotify's ownership record (`ownership`) is in `ListRules`' answer too, as descriptions: reading it
 costs no call. Its rules, and the lock's leases, are crnotify's own (`limits.is_internal`): never read
 as a registry's rules.
@@ -29,7 +34,7 @@ from dataclasses import dataclass, field
 from functools import partial
 
 from crnotify.fanout import Fanout
-from crnotify.model import BusRule, LiveRule, LiveState, Registry
+from crnotify.model import BusRule, LiveRule, LiveState, Provider, RegionRules, Registry
 from crnotify.providers.alibaba import _sdk, cr, eventbridge
 from crnotify.providers.alibaba.convention import instance_ids
 from crnotify.providers.alibaba.eventbridge import RuleSummary
@@ -71,7 +76,10 @@ def read(
     read_books = _books(reader.regions)
     if books is not None:
         books.update(read_books)
-    return LiveState(rules=tuple(_assemble(reader.regions, names, read_books)))
+    return LiveState(
+        rules=tuple(_assemble(reader.regions, names, read_books)),
+        regions=tuple(_usage(region, state) for region, state in reader.regions.items()),
+    )
 
 
 def _books(regions: Mapping[str, _Region]) -> dict[tuple[str, str], Book]:
@@ -83,6 +91,25 @@ def _books(regions: Mapping[str, _Region]) -> dict[tuple[str, str], Book]:
             assert registry.instance_id
             out[region, registry.instance_id] = Book.read(registry.instance_id, descriptions)
     return out
+
+
+def _usage(region: str, state: _Region) -> RegionRules:
+    """What holds the region's rule quotas (see the module docstring)."""
+    summaries = state.summaries or {}
+    holders: dict[str, str] = {}
+    for name, summary in sorted(summaries.items()):
+        selected = sorted(instance_ids(summary.pattern))
+        if selected and not is_internal(name):
+            holders[name] = selected[0]
+    for instance, rules in sorted(state.acr.items()):
+        for name in sorted(rules):
+            holders.setdefault(name, instance)
+    return RegionRules(
+        provider=Provider.ALIBABA,
+        region=region,
+        registry_rules=tuple(sorted(holders.items())),
+        bus_rules=tuple(sorted(summaries)),
+    )
 
 
 @dataclass

@@ -18,8 +18,10 @@ means its content no longer matches the digest in its `crnotify:spec` tag.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from crnotify import normalise
-from crnotify.model import BusRule, LiveRule, Registry, Rule
+from crnotify.model import BusRule, LiveRule, RegionRules, Registry, Rule
 from crnotify.planner.assessment import (
     PENDING_DELETE,
     Assessment,
@@ -35,6 +37,7 @@ from crnotify.planner.assessment import (
 from crnotify.planner.changes import Action, Change, DeleteRule, PlanError, PutBusRule
 from crnotify.planner.fields import bus_fields
 from crnotify.providers.aws import mapping
+from crnotify.providers.aws.limits import RULES_PER_BUS
 
 
 def desired(registry: Registry, rule: Rule) -> BusRule:
@@ -134,4 +137,32 @@ def assess(registry: Registry, rule: Rule | None, live: LiveRule | None) -> Asse
     )
     return Assessment(
         registry=registry.name, rule=name, standing=Standing.DIFFERS, changes=(update,), findings=(finding,)
+    )
+
+
+def check_quota(
+    registries: Sequence[Registry], changes: Sequence[Change], usage: RegionRules
+) -> tuple[PlanError, ...]:
+    """Refuse a plan whose new rules would exceed the rules the `default` bus of the region may hold
+    (`limits.RULES_PER_BUS`), counting every rule on it, other teams' included."""
+    names = {r.name for r in registries}
+    mine = [c for c in changes if c.registry in names]
+    gone = {c.rule for c in mine if c.action is Action.DELETE}
+    on_bus = [name for name in usage.bus_rules if name not in gone]
+    creates = sorted({(c.registry, c.rule) for c in mine if c.action is Action.CREATE})
+    new = [(registry, rule) for registry, rule in creates if rule not in on_bus]
+    if len(on_bus) + len(new) <= RULES_PER_BUS or not new:
+        return ()
+    registry, rule = new[0]
+    listed = ", ".join(on_bus[:20]) + (f" and {len(on_bus) - 20} more" if len(on_bus) > 20 else "")
+    return (
+        PlanError(
+            registry=registry,
+            rule=rule,
+            message=f"the plan adds {len(new)} rule(s) ({', '.join(n for _, n in new)}) to the Amazon "
+            f"EventBridge bus `default` of {usage.region}, which holds {len(on_bus)} of its "
+            f"{RULES_PER_BUS}: {listed}",
+            hint="delete rules no longer needed on that bus, or ask AWS to raise the quota "
+            '"Rules per event bus". Nothing was written',
+        ),
     )

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from crnotify.diagnostics.reporter import Item, Reporter
-from crnotify.model import EventType, NotifyMethod, Provider, Registry, Rule
+from crnotify.model import EventType, MessageTemplate, NotifyMethod, Provider, Registry, Rule
 from crnotify.providers.aws import assess as planning
 from crnotify.providers.aws import checks, importer, limits, offline, targets
 from crnotify.providers.base import Cloud, RegistryTarget
@@ -34,6 +34,9 @@ class AwsCloud:
     def template_variables(self, event_type: EventType) -> tuple[tuple[str, str], ...] | None:
         return targets.default_variables(event_type)
 
+    def default_message(self, event_type: EventType) -> MessageTemplate | None:
+        return targets.default_dingtalk_template(event_type) if targets.has_default(event_type) else None
+
     def check_rule(
         self, rep: Reporter, item: Item, event_type: EventType, method: NotifyMethod, *, tags_ok: bool
     ) -> None:
@@ -45,6 +48,7 @@ class AwsCloud:
     # The rest is the cloud's modules, as they are.
     assess = staticmethod(planning.assess)
     digest_items = staticmethod(planning.digest_items)
+    check_quota = staticmethod(planning.check_quota)
     import_rule = staticmethod(importer.import_rule)
     offline_bus_rule = staticmethod(offline.bus_rule)
     offline_tag_filter = staticmethod(offline.tag_filter)

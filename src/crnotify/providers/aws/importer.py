@@ -16,7 +16,7 @@ from dataclasses import dataclass, replace
 from urllib.parse import urlsplit
 
 from crnotify import normalise, redact
-from crnotify.delivery import dingtalk
+from crnotify.delivery import channels, dingtalk
 from crnotify.model import (
     JSON,
     BusCustomization,
@@ -224,17 +224,22 @@ def _read_target(
     if method is NotifyMethod.DINGTALK and token is not None:
         raise ValueError("it sends a token header to DingTalk, which crnotify does not declare")
     body = target.param("Body")
-    template = None if body is None else _template(body.form, body.value, body.template)
+    template = None if body is None else _template(body.form, body.value, body.template, target.endpoint)
     if method is NotifyMethod.DINGTALK and template == targets.default_dingtalk_template(event_type):
         template = None
+    channel = None if template is None or token is not None else template.channel
+    if template is not None and template.channel is not None and channel is None:
+        # A channel's message with a token header the channel cannot declare: kept as its body.
+        body_text = channels.get(template.channel).body(template.format, template.text, template.title)
+        template = replace(template, format=TemplateFormat.JSON, text=body_text, title=None, channel=None)
     if body is not None and body.form not in (ParamForm.ORIGINAL, ParamForm.TEMPLATE):
         raise ValueError(f"its target input is {body.form.value}, which crnotify does not declare")
     if method is NotifyMethod.DINGTALK and (body is None or body.form is ParamForm.ORIGINAL):
         raise ValueError("it sends the raw event to DingTalk, which DingTalk rejects")
-    return Notify(method=method, url=url, secret=token), template
+    return Notify(method=method, url=url, secret=token, channel=channel), template
 
 
-def _template(form: ParamForm, value: str | None, text: str | None) -> MessageTemplate | None:
+def _template(form: ParamForm, value: str | None, text: str | None, endpoint: str) -> MessageTemplate | None:
     if form is not ParamForm.TEMPLATE or text is None:
         return None
     paths = json.loads(value or "{}")
@@ -242,6 +247,12 @@ def _template(form: ParamForm, value: str | None, text: str | None) -> MessageTe
     body = re.sub(
         r"<([A-Za-z0-9_\-]+)>", lambda m: "${" + m.group(1) + "}" if m.group(1) in paths else m.group(0), text
     )
+    recognised = channels.recognise(body, endpoint)
+    if recognised is not None:
+        channel, (fmt, message_text, title) = recognised
+        return MessageTemplate(
+            format=fmt, text=message_text, title=title, variables=variables, channel=channel.name
+        )
     try:
         message = json.loads(body)
     except ValueError:
@@ -297,6 +308,15 @@ def import_rule(registry: Registry, live: LiveRule) -> Imported:
     )
 
 
+def _channel_default(rule: Rule, template: MessageTemplate) -> bool:
+    """Whether a channel rule's message is the one it sends without `bus.template`."""
+    if rule.notify.channel is None or not targets.has_default(rule.event_type):
+        return False
+    base = targets.default_dingtalk_template(rule.event_type)
+    default = channels.default_template(rule.notify.channel, base, "")
+    return (template.format, template.text, template.title) == (default.format, default.text, default.title)
+
+
 def _document(rule: Rule) -> dict[str, object]:
     document: dict[str, object] = {
         "name": rule.name,
@@ -320,14 +340,14 @@ def _document(rule: Rule) -> dict[str, object]:
         body: dict[str, object] = {"url": rule.notify.url.template}
         if rule.notify.secret is not None:
             body["token"] = rule.notify.secret.template
-        document["notify"] = {rule.notify.method.value: body}
+        document["notify"] = {rule.notify.channel or rule.notify.method.value: body}
     custom: dict[str, object] = {}
     if rule.bus.description is not None:
         custom["description"] = rule.bus.description
     if rule.bus.enabled is not None:
         custom["enabled"] = rule.bus.enabled
     template = rule.bus.template
-    if template is not None:
+    if template is not None and not _channel_default(rule, template):
         block: dict[str, object] = {"format": template.format.value}
         if template.title:
             block["title"] = template.title

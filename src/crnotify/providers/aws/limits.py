@@ -11,6 +11,10 @@ from __future__ import annotations
 import re
 
 NAME_MAX = 64
+# "Rules per event bus": 300 by default, adjustable (Amazon EventBridge quotas,
+# https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-quota.html). An account whose quota was
+# raised gets a plan error it can override only by raising this number: better than a half-done apply.
+RULES_PER_BUS = 300
 NAME = re.compile(r"[.\-_A-Za-z0-9]+")
 
 # Every region code, for "unknown region" checks: a typo would otherwise validate and fail only at the
@@ -39,3 +43,8 @@ def rule_name_problem(name: str) -> str | None:
     if not NAME.fullmatch(name):
         return "may contain only letters, digits, '.', '-' and '_' on Amazon EventBridge"
     return None
+
+
+# Rules per event bus: Amazon EventBridge's default quota, adjustable in Service Quotas
+# (https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-quota.html).
+RULES_PER_BUS = 300

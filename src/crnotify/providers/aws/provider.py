@@ -33,9 +33,11 @@ from crnotify import normalise
 from crnotify.errors import AlreadyExists, AuthError, CrnotifyError, NotFound, ProviderError, TransientError
 from crnotify.fanout import DEFAULT_CONCURRENCY, Fanout
 from crnotify.lock import LeaseRecord
-from crnotify.model import BusRule, LiveRule, LiveState, Registry, Target
-from crnotify.providers.aws import _sdk, lease, live, mapping, targets
+from crnotify.model import BusRule, LiveRule, LiveState, RegionRules, Registry, Target
+from crnotify.model import Provider as ProviderKind
+from crnotify.providers.aws import _sdk, doctor, lease, live, mapping, targets
 from crnotify.providers.aws.errors import translate
+from crnotify.providers.base import Checkup, Probe
 from crnotify.providers.retry import RetryPolicy, configured
 from crnotify.providers.retry import call as retry_call
 
@@ -94,6 +96,14 @@ class AwsProvider:
         """One API call, translated, and retried under the provider's policy when that can help."""
         return retry_call(partial(_once, client, operation, secrets, **params), self._retry)
 
+    def call(self, client: Any, operation: str, **params: Any) -> Any:
+        """One API call, translated and retried (`doctor`, which checks what answers)."""
+        return self._call(client, operation, **params)
+
+    def checkup(self, registry: Registry, probe: Probe | None = None) -> Checkup:
+        """`crnotify doctor` for one registry (`doctor`)."""
+        return doctor.checkup(self, registry, probe)
+
     def _caller_account(self, registry: Registry) -> str:
         with self._lock:  # one GetCallerIdentity per run, whichever thread asks first
             if self._account is None:
@@ -139,9 +149,16 @@ class AwsProvider:
                 self.check_account(registry)
         fan = Fanout(self.concurrency)
         found: dict[str, list[BusRule]] = {}
+        on_bus: dict[str, list[str]] = {}  # every rule of each region's bus, for the quota check
         for region, members in regions:
             declared = {n for r in members for n in (names or {}).get(r.name, ())}
-            self._read_region(fan, region, declared, then=partial(found.__setitem__, region))
+            self._read_region(
+                fan,
+                region,
+                declared,
+                then=partial(found.__setitem__, region),
+                names=on_bus.setdefault(region, []),
+            )
         fan.run()
         rules: list[LiveRule] = []
         for region, members in regions:
@@ -158,7 +175,11 @@ class AwsProvider:
                 else:
                     continue
                 rules.append(LiveRule(registry=registry_name, name=bus.name, bus=bus))
-        return LiveState(rules=tuple(rules))
+        usage = tuple(
+            RegionRules(provider=ProviderKind.AWS, region=region, bus_rules=tuple(sorted(on_bus[region])))
+            for region, _ in regions
+        )
+        return LiveState(rules=tuple(rules), regions=usage)
 
     def read_bus_rule(self, registry: Registry, name: str) -> BusRule | None:
         """One rule with its targets, API destination and connection; None if it does not exist."""
@@ -174,14 +195,21 @@ class AwsProvider:
         return
 
     def _read_region(
-        self, fan: Fanout, region: str, declared: set[str], then: Callable[[list[BusRule]], None]
+        self,
+        fan: Fanout,
+        region: str,
+        declared: set[str],
+        then: Callable[[list[BusRule]], None],
+        names: list[str],
     ) -> None:
         """Submit one region's reads to `fan`: the listing, then each ECR rule's targets and tags at
-        once, then the API destinations and connections they use; `then(rules)` gets the result."""
+        once, then the API destinations and connections they use; `then(rules)` gets the result, and
+        `names` every rule name on the bus."""
         client = self.client(region)  # made on this thread: boto3 sessions are not thread-safe, clients are
         done: dict[int, tuple[Mapping[str, Any], list[Any], list[Any]]] = {}
 
         def listed(all_rules: list[Mapping[str, Any]]) -> None:
+            names.extend(str(rule["Name"]) for rule in all_rules)
             rules = [
                 rule
                 for rule in all_rules

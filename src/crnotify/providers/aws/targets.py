@@ -33,7 +33,7 @@ from dataclasses import dataclass, field, replace
 from urllib.parse import parse_qsl, urlsplit, urlunsplit
 
 from crnotify import normalise
-from crnotify.delivery import templates
+from crnotify.delivery import channels, templates
 from crnotify.model import (
     EventType,
     MessageTemplate,
@@ -309,6 +309,11 @@ def default_variables(event_type: EventType) -> tuple[tuple[str, str], ...]:
     return tuple(sorted(variables.items()))
 
 
+def has_default(event_type: EventType) -> bool:
+    """Whether ECR emits this event type, so that a default message names its fields."""
+    return event_type in _DEFAULT_FIELDS
+
+
 def default_dingtalk_template(event_type: EventType) -> MessageTemplate:
     """The DingTalk message of a rule without `bus.template`.
 
@@ -358,6 +363,8 @@ def desired_target(rule: Rule, role_arn: str) -> Target:
     endpoint = urlunsplit((*urlsplit(rule.notify.url.value or "")[:3], "", ""))
     dingtalk = rule.notify.method is NotifyMethod.DINGTALK
     rate = DINGTALK_RATE_PER_SECOND if dingtalk else DEFAULT_RATE_PER_SECOND
+    if rule.notify.channel is not None:  # the channel's own rate limit (delivery/<channel>.py)
+        rate = channels.get(rule.notify.channel).per_second or DEFAULT_RATE_PER_SECOND
     params = (
         summary.to_param(),
         body_param(message_template(rule)),
