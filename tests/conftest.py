@@ -34,6 +34,7 @@ from alibabacloud_eventbridge20200401.client import Client as EventBridgeClient
 from alibabacloud_tea_openapi import models as open_api_models
 from hypothesis import HealthCheck, settings
 
+from crnotify import redact
 from crnotify.emulator.server import DEFAULT_ACCESS_KEY_ID, DEFAULT_ACCESS_KEY_SECRET, EmulatorServer
 from crnotify.model import EventType, Notify, NotifyMethod, Rule, SecretText
 from crnotify.providers import retry
@@ -47,6 +48,15 @@ FAST_RETRIES = retry.RetryPolicy(initial=0.001, maximum=0.005)
 def fast_retries(monkeypatch: pytest.MonkeyPatch) -> None:
     """The default retry policy (as many tries, the same backoff shape) with millisecond waits."""
     monkeypatch.setattr(retry, "DEFAULT", FAST_RETRIES)
+
+
+@pytest.fixture(autouse=True)
+def forget_secrets() -> Iterator[None]:
+    """Each test starts with no remembered secret: `redact` keeps one process-wide set (as the CLI
+    does for its one run), and a short token one test resolved ("t") would mask another's output."""
+    redact.forget_all()
+    yield
+    redact.forget_all()
 
 
 # Hypothesis' 200 ms per-example deadline measures the machine, not the code: on a loaded 2-core CI

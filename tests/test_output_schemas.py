@@ -160,13 +160,17 @@ def test_the_cloud_commands_outputs_follow_their_schemas(
     assert code == 0
     assert check("trace", out)["regions"]["cn-hangzhou"]
 
+    code, out, _ = run(capsys, "health", "config", "--format", "json", *at)
+    assert code in (0, 2)  # 2: a rule failing or silent
+    assert {r["rule"] for r in check("health", out)["rules"]} == {"hook", "scans"}
+
     code, out, _ = run(capsys, "doctor", "config", "--format", "json", *at)
     assert code in (0, 1)  # 1: a check found a problem, e.g. an action the emulator denies
     assert [r["registry"] for r in check("doctor", out)["registries"]] == ["prod"]
 
 
 def test_the_offline_commands_outputs_follow_their_schemas(
-    capsys: Any, monkeypatch: pytest.MonkeyPatch
+    capsys: Any, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
     monkeypatch.chdir(REPO)
     for name, value in EXAMPLE_SECRETS.items():
@@ -183,6 +187,15 @@ def test_the_offline_commands_outputs_follow_their_schemas(
     )
     assert code == 0
     assert check("match", out)["matched"] is False
+    code, out, _ = run(capsys, "map", "examples/", "--format", "json")
+    assert code == 0
+    assert check("map", out)["rules"]
+    history = tmp_path / "history.jsonl"
+    events = sorted((REPO / "examples" / "events").glob("*.json"))
+    history.write_text("".join(json.dumps(json.loads(p.read_text())) + "\n" for p in events))
+    code, out, _ = run(capsys, "replay", "examples/", "--history", str(history), "--format", "json")
+    assert code == 0
+    assert check("replay", out)["events"] == len(events)
 
 
 def test_a_saved_plan_from_before_the_convention_still_applies(

@@ -150,7 +150,7 @@ def test_only_the_retry_policy_waits() -> None:
 
 
 # render/__init__.py: one subject in one format per module, entry `render(...) -> str`.
-RENDERER_NAME = re.compile(r"[a-z]+(?:_[a-z]+)*_(?:text|json|markdown|sarif|github)")
+RENDERER_NAME = re.compile(r"[a-z]+(?:_[a-z]+)*_(?:text|json|markdown|sarif|github|mermaid)")
 RENDERERS = sorted(
     m.name for m in pkgutil.iter_modules(crnotify.render.__path__) if not m.name.startswith("_")
 )

@@ -25,6 +25,7 @@ EVENT_BYTES = 1 * MiB  # an event or a pattern (EventBridge caps events at 256 K
 EXPECTATIONS_BYTES = 1 * MiB  # NAME.expect.yaml beside an event
 PLAN_BYTES = 32 * MiB  # a saved plan (its rendered plan is the bulk: a few KiB per change)
 INSTANCES_BYTES = 1 * MiB  # `emulator serve --instances FILE`
+HISTORY_BYTES = 256 * MiB  # an event history, JSONL (`emulator publish --file`, `replay --history`)
 
 _NON_REGULAR = (
     (stat.S_ISDIR, "a directory"),

@@ -133,7 +133,9 @@ def test_dingtalk_rule_is_signed_rate_limited_and_retried_on_the_emulator_clock(
     assert "team-a/api:v1.4.0" in accepted[0].message["markdown"]["text"]
     # The 21st: refused with 130101, retried 3 times (BACKOFF_RETRY, 10–20 s apart), still locked.
     pushes = [s for s in traces(events, "evt-20") if s["Action"] == "PushEvent"]
-    assert [s["NotifyStatus"] for s in pushes] == ["Failed"] * 4
+    assert [s["NotifyStatus"] for s in pushes] == [
+        "Failed: errcode 130101: send too fast, exceed 20 times per minute"
+    ] * 4
     assert [m.errcode for m in robots.received()[20:]] == [130101] * 4
     assert "team-a-robot" not in json.dumps(pushes)
 

@@ -17,11 +17,13 @@ def _emulator() -> click.Command:
     from crnotify.cli.emulator import emulator
     from crnotify.cli.emulator_console import console
     from crnotify.cli.emulator_dingtalk import dingtalk
+    from crnotify.cli.emulator_publish import publish
     from crnotify.cli.emulator_robot import robot
 
     emulator.add_command(dingtalk)
     emulator.add_command(robot)
     emulator.add_command(console)
+    emulator.add_command(publish)
     return emulator
 
 
@@ -32,9 +34,12 @@ cli.add_lazy_command("unlock", "crnotify.cli.unlock:unlock_command")
 cli.add_lazy_command("drift", "crnotify.cli.drift:drift_command")
 cli.add_lazy_command("import", "crnotify.cli.import_:import_command")
 cli.add_lazy_command("match", "crnotify.cli.match:match")
+cli.add_lazy_command("map", "crnotify.cli.map:map_command")
 cli.add_lazy_command("test", "crnotify.cli.test_cmd:test")
 cli.add_lazy_command("trace", "crnotify.cli.trace:trace_command")
 cli.add_lazy_command("doctor", "crnotify.cli.doctor:doctor_command")
+cli.add_lazy_command("health", "crnotify.cli.health:health_command")
+cli.add_lazy_command("replay", "crnotify.cli.replay:replay_command")
 cli.add_lazy_command("emulator", _emulator)
 cli.add_lazy_command("completion", "crnotify.cli.completion:completion")
 

@@ -129,7 +129,8 @@ def _listening(server: Any, served: tuple[str, ...], key_id: str, state_path: st
     "instances_file",
     type=click.Path(dir_okay=False, path_type=str),
     default=None,
-    help="YAML list of {instance_id, region}: the only Enterprise Edition instances (default: any cri-… id).",
+    help="YAML list of {instance_id, region[, repositories: [NS/REPO…]]}: the only Enterprise Edition "
+    "instances (default: any cri-… id), and the repositories they hold.",
 )
 @click.option(
     "--allow-remote",

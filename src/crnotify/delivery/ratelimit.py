@@ -24,6 +24,15 @@ class Limits:
 
 DEFAULT_LIMITS = Limits()
 
+# Each channel's rate limit, keyed by its notify method (`model.NotifyMethod` value): what `crnotify
+# replay` and `plan --history` simulate. A channel with no entry is not rate limited. Channels that
+# have one add it here, from their own facts module (DingTalk's: `delivery/dingtalk.py`).
+CHANNEL_LIMITS: dict[str, Limits] = {"dingtalk": DEFAULT_LIMITS}
+
+
+def channel_limits(method: str) -> Limits | None:
+    return CHANNEL_LIMITS.get(method)
+
 
 @dataclass(frozen=True, slots=True)
 class RobotState:

@@ -257,6 +257,27 @@ class AcrState(EventBridgeState):
         if row is None:
             return
         spec = convention.RegistrySpec.from_params(json.loads(row["params"]))
+        self._insert_record(db, account, region, row, spec, event, at_ms)
+
+    def _insert_record(  # noqa: PLR0917 (the transaction, where, the rule, the event, when)
+        self,
+        db: sqlite3.Connection,
+        account: str,
+        region: str,
+        rule: sqlite3.Row,
+        spec: convention.RegistrySpec,
+        event: Mapping[str, Any],
+        at_ms: int,
+    ) -> None:
+        """One event-center record of `event` for the ACR rule `rule`; once per rule and event (ACR
+        records what it emitted, `publish.py`; a push of the same event by its bus rule adds none)."""
+        event_id = str(event.get("id", ""))  # the event id: the notify config's own id is a secret
+        seen = db.execute(
+            "SELECT 1 FROM acr_records WHERE account = ? AND region = ? AND rule_id = ? AND notify_id = ?",
+            (account, region, rule["rule_id"], event_id),
+        ).fetchone()
+        if seen is not None and event_id:
+            return
         data = event.get("data") if isinstance(event.get("data"), dict) else {}
         assert isinstance(data, dict)
         db.execute(
@@ -265,15 +286,15 @@ class AcrState(EventBridgeState):
                 account,
                 region,
                 new_id("crecrr-"),
-                row["instance_id"],
-                row["rule_id"],
-                row["rule_name"],
+                rule["instance_id"],
+                rule["rule_id"],
+                rule["rule_name"],
                 str(data.get("RepoNamespaceName", "")),
                 str(data.get("RepoName", "")),
                 str(data.get("Tag", "")),
                 str(event.get("type", spec.event_type.value)),
                 spec.method.acr_name,
-                str(event.get("id", "")),  # the event id: the notify config's own id is a secret
+                event_id,
                 at_ms,
             ),
         )

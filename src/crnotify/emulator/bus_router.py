@@ -36,6 +36,13 @@ NOTIFY_SUCCESS = "Success"
 NOTIFY_FAILED = "Failed"
 
 
+def failed_status(detail: str) -> str:
+    """A failed push's `NotifyStatus`: `Failed: ` and the target's own answer (`HTTP 500`,
+    `errcode 130101: send too fast…`, `TimeoutError: timed out`), as the trace API's documented
+    `[500]Internal Server Error` form carries the endpoint's answer; what `crnotify health` reads."""
+    return f"{NOTIFY_FAILED}: {detail}" if detail else NOTIFY_FAILED
+
+
 class TraceSink(Protocol):
     def record_trace(
         self,
@@ -162,7 +169,7 @@ class Dispatcher:
                 action="PushEvent",
                 rule_name=rule,
                 endpoint=endpoint,
-                notify_status=NOTIFY_SUCCESS if attempt.ok else NOTIFY_FAILED,
+                notify_status=NOTIFY_SUCCESS if attempt.ok else failed_status(attempt.detail),
                 notify_latency_ms=attempt.latency_ms,
                 at=attempt.at,
             )

@@ -74,6 +74,7 @@ INVALID_PARAMETER = _code("InvalidParameter", 400, "a parameter is malformed or 
 INSTANCE_NOT_EXIST = _code(
     "INSTANCE_NOT_EXIST", 404, "the instance is not an Enterprise Edition instance of the caller"
 )
+REPO_NOT_EXIST = _code("REPO_NOT_EXIST", 404, "ListRepoTag of a repository the instance does not hold")
 REGION_NOT_SUPPORTED = _code(
     "RegionNotSupported", 400, "event rules do not exist in this region (alibaba-facts §6)"
 )

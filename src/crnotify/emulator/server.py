@@ -29,10 +29,11 @@ Unsigned local admin endpoints (the server binds loopback only unless told other
 most at any moment: how a client's concurrency bound is observed), and `POST /_emulator/reset-stats`,
 which clears both.
 
-The call log (`record_calls()`, then `calls`): one `CallRecord` per API call that succeeded, in the
-order they ended, with the names of the rules of the region's `default` bus that notify (have a
-target) right after it — how a test sees that no moment of an apply left a notification without a
-rule (a rename creates the new rule before it deletes the old one).
+The call log (`record_calls()`, then `calls`): one `CallRecord` per API call that reached its
+handler (its parameters, whether it succeeded), in the order they ended, with the names of the rules
+of the region's `default` bus that notify (have a target) right after it — how a test sees what a run
+read and wrote, and that no moment of an apply left a notification without a rule (a rename creates
+the new rule before it deletes the old one).
 """
 
 from __future__ import annotations
@@ -46,7 +47,7 @@ import socket
 import threading
 import uuid
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -62,6 +63,7 @@ from crnotify.emulator.replay import SIGNED as REPLAY_SIGNED
 from crnotify.emulator.replay import ReplayGuard
 from crnotify.emulator.signing import MUST_SIGN, SignedRequest, verify
 from crnotify.emulator.state import EmulatorState, account_id_for
+from crnotify.emulator.traces import BusRef
 from crnotify.emulator.variants import RAM_DENIED_MESSAGE, UNKNOWN_ACTION_MESSAGE, Variants
 from crnotify.emulator.wire import ACR_VERSION, Call, OnEvents, error_body
 from crnotify.errors import ConfigError
@@ -85,6 +87,13 @@ REJECT = "reject"
 
 def load_instances(path: str) -> InstancePolicy:
     """`--instances FILE`: a YAML list of `{instance_id, region}` mappings."""
+    return parse_instances(path)[0]
+
+
+def parse_instances(path: str) -> tuple[InstancePolicy, dict[tuple[str, str], tuple[str, ...]]]:
+    """`--instances FILE`: a YAML list of `{instance_id, region}` mappings, each with an optional
+    `repositories: [NS/REPO, …]` the instance holds from the start (ListNamespace, ListRepository);
+    (the policy, (region, instance id) → its repositories)."""
     try:
         text = userfile.read_text(path, limit=userfile.INSTANCES_BYTES)
     except userfile.UnreadableFile as exc:
@@ -97,23 +106,41 @@ def load_instances(path: str) -> InstancePolicy:
     if not isinstance(entries, list):
         raise ConfigError(f"{path}: expected a list of {{instance_id, region}} mappings")
     allowed: set[tuple[str, str]] = set()
+    repositories: dict[tuple[str, str], tuple[str, ...]] = {}
     for index, entry in enumerate(entries, start=1):
-        if not isinstance(entry, dict) or set(entry) != {"instance_id", "region"}:
-            raise ConfigError(f"{path}: entry {index}: expected exactly the keys instance_id and region")
+        if not isinstance(entry, dict) or not {"instance_id", "region"} <= set(entry) <= _INSTANCE_KEYS:
+            raise ConfigError(
+                f"{path}: entry {index}: expected the keys instance_id and region "
+                "(and optionally repositories)"
+            )
         instance_id, region = entry["instance_id"], entry["region"]
         if not isinstance(instance_id, str) or not INSTANCE_ID.fullmatch(instance_id):
             raise ConfigError(f"{path}: entry {index}: instance_id must look like cri-<lowercase alnum>")
         if not isinstance(region, str) or not region:
             raise ConfigError(f"{path}: entry {index}: region must be a region id such as cn-hangzhou")
+        repos = entry.get("repositories", [])
+        if not isinstance(repos, list) or not all(isinstance(r, str) and _REPO.fullmatch(r) for r in repos):
+            raise ConfigError(f"{path}: entry {index}: repositories must be a list of NS/REPO names")
         allowed.add((region, instance_id))
-    return InstancePolicy(frozenset(allowed))
+        repositories[(region, instance_id)] = tuple(repos)
+    return InstancePolicy(frozenset(allowed)), repositories
+
+
+_INSTANCE_KEYS = {"instance_id", "region", "repositories"}
+_REPO = re.compile(r"[^/\s]+/[^/\s]+")
 
 
 @dataclass(frozen=True, slots=True)
 class CallRecord:
     action: str
     region: str
+    params: Mapping[str, str]  # as sent (they can carry a rule's tokens: for assertions, never printed)
+    ok: bool  # False: the service answered with an error
     notifying: frozenset[str]  # rules of `default` in `region` with a target, after the call
+
+    def names(self, text: str) -> bool:
+        """Whether any parameter (a rule name, an instance id, a pattern…) mentions `text`."""
+        return any(text in value for value in self.params.values())
 
 
 class EmulatorServer:
@@ -162,9 +189,16 @@ class EmulatorServer:
         self._stats_lock = threading.Lock()
         self._in_flight = self._max_in_flight = 0
         self._calls: list[CallRecord] | None = None  # None: not recording
-        instances = load_instances(instances_file) if instances_file else InstancePolicy()
+        instances, repositories = (
+            parse_instances(instances_file) if instances_file else (InstancePolicy(), {})
+        )
         self.variants = variants or Variants()
         self.state = EmulatorState(state_path, clock=self.clock, instances=instances, variants=self.variants)
+        for (where, instance_id), names in repositories.items():
+            if names:
+                self.state.add_repositories(
+                    self.account_id, where, instance_id=instance_id, repositories=names
+                )
         self._httpds: list[_HTTPServer] = []
         self._threads: list[threading.Thread] = []
 
@@ -269,17 +303,51 @@ class EmulatorServer:
         with self._stats_lock:
             return tuple(self._calls or ())
 
-    def _record(self, action: str, call: Call) -> None:
+    def calls_naming(self, text: str) -> list[CallRecord]:
+        return [call for call in self.calls if call.names(text)]
+
+    def _record(self, action: str, call: Call, *, ok: bool) -> None:
         with self._stats_lock:
             if self._calls is None:
                 return
         rules = self.state.all_rules(call.account, call.region, bus="default")
         record = CallRecord(
-            action=action, region=call.region, notifying=frozenset(r.name for r in rules if r.targets)
+            action=action,
+            region=call.region,
+            params=dict(call.params),
+            ok=ok,
+            notifying=frozenset(r.name for r in rules if r.targets),
         )
         with self._stats_lock:
             if self._calls is not None:
                 self._calls.append(record)
+
+    # --- ACR's events --------------------------------------------------------------------------------
+
+    def publish(self, body: bytes) -> dict[str, Any]:
+        """`POST /_emulator/acr/events` `{"instance_id", "region"?, "events": [CloudEvent…]}`: ACR emits
+        the events (`EmulatorState.publish_acr_events`), then the `on_events` hook delivers them.
+        Unsigned like the other admin endpoints: the server binds loopback unless told otherwise."""
+        try:
+            request = json.loads(body or b"{}")
+        except ValueError:
+            raise errors.INVALID_PARAMETER.error("the body is not JSON") from None
+        if not isinstance(request, dict) or not isinstance(request.get("events"), list):
+            raise errors.INVALID_PARAMETER.error('expected {"instance_id": …, "events": [CloudEvent, …]}')
+        instance_id = request.get("instance_id")
+        region = request.get("region") or self.region
+        if not isinstance(instance_id, str) or not isinstance(region, str):
+            raise errors.MISSING_PARAMETER.error("instance_id (and region, if given) must be strings")
+        events = [e for e in request["events"] if isinstance(e, dict)]
+        if len(events) != len(request["events"]) or not events:
+            raise errors.EVENT_INVALID.error("events must be a non-empty list of JSON objects")
+        self.state.settle()
+        accepted = self.state.publish_acr_events(
+            self.account_id, region, instance_id=instance_id, events=events
+        )
+        if self.on_events is not None:
+            self.on_events(BusRef(self.account_id, region, "default"), accepted)
+        return {"EventIds": [e["id"] for e in accepted]}
 
     # --- faults -------------------------------------------------------------------------------------
 
@@ -361,9 +429,10 @@ class EmulatorServer:
         self.state.settle()  # regeneration=async: bus rules now due appear before the call sees the bus
         try:
             body = route.handler(call)
-            self._record(action, call)
+            self._record(action, call, ok=True)
             return fault, body
         except errors.ServiceError as exc:
+            self._record(action, call, ok=False)
             if self.variants.errors != "body":
                 raise
             # errors=body: the service's own errors (not the gateway's: signature, throttling, an
@@ -497,7 +566,10 @@ class _Handler(BaseHTTPRequestHandler):
     def _admin(self, path: str) -> None:
         emulator = self.server.emulator
         try:
-            self._read_body()
+            body = self._read_body()
+            if path == ADMIN_PREFIX + "acr/events" and self.command == "POST":
+                self._send(200, emulator.publish(body), "admin")
+                return
         except errors.ServiceError as exc:
             self._send(exc.http_status, error_body(exc.code, exc.message, "admin"), "admin")
             return

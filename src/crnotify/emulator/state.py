@@ -1,9 +1,10 @@
 """The emulated cloud's state machine, per account and region, with no HTTP in it (moto's split).
 
-    EmulatorState ─ TraceState (PutEvents, traces)      traces.py
-                    └ AcrState (ACR event rules)        acr.py
-                      └ EventBridgeState (rules, targets, buses)  eventbridge.py
-                        └ StateBase → Store (SQLite)    store.py
+    EmulatorState ─ PublishState (ACR's events, records, repositories)  publish.py
+                    └ TraceState (PutEvents, traces)      traces.py
+                      └ AcrState (ACR event rules)        acr.py
+                        └ EventBridgeState (rules, targets, buses)  eventbridge.py
+                          └ StateBase → Store (SQLite)    store.py
 
 Every public method takes `account, region` first, runs in one SQLite transaction, and raises
 `ServiceError` (errors.py) with the code the wire layer answers with. Method names follow the API's
@@ -18,9 +19,10 @@ from crnotify.clock import Clock, SystemClock
 from crnotify.emulator.acr import InstancePolicy, Pending
 from crnotify.emulator.cloud_errors import ServiceError
 from crnotify.emulator.eventbridge import RuleRecord
+from crnotify.emulator.publish import PublishState
 from crnotify.emulator.store import Store
 from crnotify.emulator.target_shapes import ErrorEntry
-from crnotify.emulator.traces import BusRef, PutResult, TraceState
+from crnotify.emulator.traces import BusRef, PutResult
 from crnotify.emulator.variants import Variants
 
 __all__ = [
@@ -41,7 +43,7 @@ def account_id_for(access_key_id: str) -> str:
     return str(10**15 + digest % (9 * 10**15))
 
 
-class EmulatorState(TraceState):
+class EmulatorState(PublishState):
     """All the emulated cloud's data, in one SQLite file (or in memory)."""
 
     def __init__(

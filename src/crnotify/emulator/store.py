@@ -47,6 +47,13 @@ CREATE TABLE IF NOT EXISTS acr_records (
     created_ms INTEGER NOT NULL,
     PRIMARY KEY (account, region, record_id)
 );
+CREATE TABLE IF NOT EXISTS acr_artifacts (
+    account TEXT NOT NULL, region TEXT NOT NULL, instance_id TEXT NOT NULL,
+    namespace TEXT NOT NULL, repo TEXT NOT NULL,
+    tag TEXT NOT NULL,                  -- '' for the repository itself
+    updated_ms INTEGER NOT NULL,
+    PRIMARY KEY (account, region, instance_id, namespace, repo, tag)
+);
 CREATE TABLE IF NOT EXISTS events (
     account TEXT NOT NULL, region TEXT NOT NULL, bus TEXT NOT NULL, event_id TEXT NOT NULL,
     source TEXT NOT NULL, type TEXT NOT NULL, received_ms INTEGER NOT NULL,

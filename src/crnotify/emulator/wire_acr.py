@@ -102,6 +102,51 @@ def list_event_center_record(call: Call) -> Body:
     return _success(call, PageNo=page_no, PageSize=page_size, TotalCount=total, Records=records)
 
 
+def list_namespace(call: Call) -> Body:
+    page_no, page_size = _paging(call)
+    items, total = call.state.list_namespace(
+        call.account,
+        call.region,
+        instance_id=call.required("InstanceId"),
+        page_no=page_no,
+        page_size=page_size,
+    )
+    return _success(call, PageNo=page_no, PageSize=page_size, TotalCount=total, Namespaces=items)
+
+
+def list_repository(call: Call) -> Body:
+    page_no, page_size = _paging(call)
+    items, total = call.state.list_repository(
+        call.account,
+        call.region,
+        instance_id=call.required("InstanceId"),
+        namespace=call.optional("RepoNamespaceName"),
+        page_no=page_no,
+        page_size=page_size,
+    )
+    return _success(call, PageNo=page_no, PageSize=page_size, TotalCount=total, Repositories=items)
+
+
+def list_repo_tag(call: Call) -> Body:
+    page_no, page_size = _paging(call)
+    items, total = call.state.list_repo_tag(
+        call.account,
+        call.region,
+        instance_id=call.required("InstanceId"),
+        repo_id=call.required("RepoId"),
+        page_no=page_no,
+        page_size=page_size,
+    )
+    return _success(call, PageNo=page_no, PageSize=page_size, TotalCount=total, Images=items)
+
+
+def _paging(call: Call) -> tuple[int, int]:
+    return (
+        call.integer("PageNo", default=1, low=1, high=1_000_000),
+        call.integer("PageSize", default=30, low=1, high=100),
+    )
+
+
 def _route(action: str, handler: object, summary: str, *, in_sdk: bool = True) -> Route:
     assert callable(handler)
     return Route("Container Registry", ACR_VERSION, action, handler, summary, in_sdk=in_sdk)
@@ -128,5 +173,12 @@ ROUTES = (
     ),
     _route("DeleteEventCenterRule", delete_event_center_rule, "Delete a rule and its bus rule"),
     _route("ListEventCenterRuleName", list_event_center_rule_name, "Rule ids and names of an instance"),
-    _route("ListEventCenterRecord", list_event_center_record, "Deliveries by the instance's rules, paged"),
+    _route(
+        "ListEventCenterRecord",
+        list_event_center_record,
+        "Events each rule's scope covered (emitted or pushed), paged",
+    ),
+    _route("ListNamespace", list_namespace, "Namespaces of an instance (from published events), paged"),
+    _route("ListRepository", list_repository, "Repositories of an instance, by namespace, paged"),
+    _route("ListRepoTag", list_repo_tag, "Tags of a repository (by RepoId), newest first, paged"),
 )

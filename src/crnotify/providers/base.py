@@ -21,8 +21,8 @@ write is safe to repeat after a lost response: a create that finds the object al
 as asked, or a delete that finds it gone, succeeds. Secret values cross only inside the rules being
 written or read, and providers never put them in messages.
 
-The apply lock's leases (`crnotify.lock.LeaseStore`) are a separate, structural interface that both
-providers also implement.
+The apply lock's leases (`crnotify.lock.LeaseStore`) and delivery health (`HealthReader`) are separate,
+structural interfaces that both providers also implement.
 """
 
 from __future__ import annotations
@@ -30,10 +30,11 @@ from __future__ import annotations
 from collections.abc import Callable, Collection, Mapping, Sequence
 from contextlib import ExitStack
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any, Protocol, runtime_checkable
 
 from crnotify.delivery.transform import Delivery
 from crnotify.diagnostics.reporter import Item, Reporter
+from crnotify.health import Reading
 from crnotify.model import (
     BusRule,
     EventType,
@@ -149,6 +150,35 @@ class Provider(Protocol):
         ...
 
 
+@runtime_checkable
+class HealthReader(Protocol):
+    """A provider that can read how its registries' rules delivered (`crnotify health`)."""
+
+    def read_health(
+        self, registry: Registry, rules: Sequence[Rule], *, since: float, until: float
+    ) -> list[Reading]:
+        """One `health.Reading` per rule of `registry`, for events between `since` and `until`."""
+        ...
+
+
+@runtime_checkable
+class HistoryReader(Protocol):
+    """A provider that can read back the events its registries had (`crnotify replay --since`)."""
+
+    def read_history(self, registry: Registry, *, since: float, until: float) -> list[dict[str, Any]] | None:
+        """The events as CloudEvents, oldest first; None when the cloud keeps no such record."""
+        ...
+
+
+@runtime_checkable
+class RepositoryLister(Protocol):
+    """A provider that can list a registry's repositories (`NS/REPO`), for the reach of a plan."""
+
+    def list_repositories(self, registry: Registry) -> list[str] | None:
+        """`NS/REPO` of every repository of the registry; None when its cloud cannot list them."""
+        ...
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Connection:
     """How a session reaches the clouds: the embedded local cloud, an emulator endpoint, or real."""
@@ -197,6 +227,8 @@ class Cloud(Protocol):
     kind: ProviderKind
     label: str  # "Alibaba Cloud", for messages
     has_traces: bool  # EventBridge keeps event traces that `crnotify trace` can read
+    health_window_seconds: float  # how far back `crnotify health` can read deliveries
+    tag_filter_readable: bool  # whether an imported live rule shows its tag filter (ACR's is write-only)
 
     # validation (asked by `crnotify.config`)
     def check_registry(self, rep: Reporter, item: Item) -> RegistryTarget | None: ...

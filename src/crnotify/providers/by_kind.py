@@ -7,12 +7,22 @@ provider, and this one hands every registry to the provider of its cloud.
 from __future__ import annotations
 
 from collections.abc import Collection, Mapping, Sequence
+from typing import Any
 
 from crnotify.errors import ConfigError
+from crnotify.health import Reading
 from crnotify.lock import LeaseRecord, LeaseStore
-from crnotify.model import BusRule, LiveRule, LiveState, RegionRules, Registry
+from crnotify.model import BusRule, LiveRule, LiveState, RegionRules, Registry, Rule
 from crnotify.model import Provider as ProviderKind
-from crnotify.providers.base import Checkup, Probe, Provider, RegistrySide
+from crnotify.providers.base import (
+    Checkup,
+    HealthReader,
+    HistoryReader,
+    Probe,
+    Provider,
+    RegistrySide,
+    RepositoryLister,
+)
 
 
 class ByRegistryKind:
@@ -62,6 +72,25 @@ class ByRegistryKind:
 
     def delete_bus_rule(self, registry: Registry, name: str) -> None:
         self._for(registry).delete_bus_rule(registry, name)
+
+    def read_health(
+        self, registry: Registry, rules: Sequence[Rule], *, since: float, until: float
+    ) -> list[Reading]:
+        provider = self._for(registry)
+        if not isinstance(provider, HealthReader):
+            raise ConfigError(f"registry {registry.name}: its provider cannot read delivery health")
+        return provider.read_health(registry, rules, since=since, until=until)
+
+    def list_repositories(self, registry: Registry) -> list[str] | None:
+        """The registry's repositories, or None when its cloud cannot list them."""
+        provider = self._for(registry)
+        return provider.list_repositories(registry) if isinstance(provider, RepositoryLister) else None
+
+    def read_history(self, registry: Registry, *, since: float, until: float) -> list[dict[str, Any]] | None:
+        provider = self._for(registry)
+        if not isinstance(provider, HistoryReader):
+            return None
+        return provider.read_history(registry, since=since, until=until)
 
     # --- the apply lock: each registry's leases live with its own cloud --------------------------
 

@@ -19,8 +19,12 @@ from collections.abc import Sequence
 from itertools import groupby
 
 from crnotify.model import JSON
+from crnotify.offline.pattern_diff import MatchChange
 from crnotify.planner import Action, Change, FieldChange, Plan
+from crnotify.reach import ReachChange
 from crnotify.render import _markdown as md
+from crnotify.render import _mermaid as mermaid
+from crnotify.render import matching_text
 from crnotify.render._style import block_diff, is_block
 from crnotify.render._text import SKIPPED_WHY
 
@@ -47,7 +51,18 @@ OMITTED = (
 )
 
 
-def render(plan: Plan, *, limit: int = md.COMMENT_LIMIT) -> str:
+def render(
+    plan: Plan,
+    *,
+    limit: int = md.COMMENT_LIMIT,
+    reach: Sequence[ReachChange] = (),
+    warnings: Sequence[str] = (),
+    matching: Sequence[MatchChange] = (),
+) -> str:
+    """`reach`: what each changed rule's change does to who is told about what (`crnotify.reach`),
+    shown in its section in words and as a Mermaid diagram. `warnings`: what a replay of the recorded
+    history says the changes would have done (`plan --history`), in a callout at the top. `matching`:
+    the recorded or sample events a changed pattern starts or stops matching, in the rule's section."""
     s = plan.summary
     renames = f", {s.rename} to rename" if s.rename else ""
     title = f"### crnotify plan: {s.create} to create, {s.update} to update, {s.delete} to delete{renames}"
@@ -60,6 +75,8 @@ def render(plan: Plan, *, limit: int = md.COMMENT_LIMIT) -> str:
         head.append(_errors(plan))
     if plan.discards:
         head.append(_discards(plan.discards))
+    if warnings:
+        head.append(md.alert("WARNING", [f"- {md.sentence(w)}" for w in warnings]))
     if plan.changes:
         head.append(_summary_table(plan))
     elif not plan.errors:
@@ -68,7 +85,12 @@ def render(plan: Plan, *, limit: int = md.COMMENT_LIMIT) -> str:
             if plan.skipped
             else "The cloud matches the configuration."
         )
-    sections = [_rule_section(list(group)) for _, group in groupby(plan.changes, _rule_key)]
+    reaches = {(r.registry, r.rule): r for r in reach if r.changed}
+    matches = {(m.registry, m.rule): m for m in matching}
+    sections = [
+        _rule_section(list(group), reaches.get(key), matches.get(key))
+        for key, group in groupby(plan.changes, _rule_key)
+    ]
     text, _ = md.fit("\n\n".join(head), sections, _notes(plan), OMITTED, limit)
     return text
 
@@ -127,7 +149,9 @@ def _summary_table(plan: Plan) -> str:
     return md.table(["Registry", *(HEADINGS[a] for a in columns)], rows, right=len(columns))
 
 
-def _rule_section(changes: list[Change]) -> str:
+def _rule_section(
+    changes: list[Change], reach: ReachChange | None = None, matching: MatchChange | None = None
+) -> str:
     first = changes[0]
     actions = ", ".join(f"{SYMBOLS[c.action]} {c.action.value}" for c in changes)
     discarded = sum(len(c.discards) for c in changes)
@@ -136,6 +160,10 @@ def _rule_section(changes: list[Change]) -> str:
     parts = [f"<details><summary><code>{name}</code>: {md.html_text(actions)}{flag}</summary>"]
     for change in changes:
         parts.append(_change(change))
+    if reach is not None:
+        parts.append(_reach(reach))
+    if matching is not None:
+        parts.append("**Events matched**\n\n" + md.fenced(matching_text.lines(matching)))
     parts.append("</details>")
     return "\n\n".join(parts)
 
@@ -153,6 +181,24 @@ def _change(change: Change) -> str:
         out.append("⚠️ **Will be discarded** (edited outside crnotify, not declared in the YAML):")
         out.append(_fields(change.discards))
     return "\n\n".join(out)
+
+
+def _reach(change: ReachChange) -> str:
+    out = ["**Reach**", *(f"- {md.sentence(words)}" for words in change.words)]
+    if change.starts_covering:
+        names = ", ".join(md.code(r) for r in change.starts_covering)
+        out.append(f"- Starts covering {len(change.starts_covering)} repositor(ies): {names}.")
+    if change.stops_covering:
+        names = ", ".join(md.code(r) for r in change.stops_covering)
+        out.append(f"- Stops covering {len(change.stops_covering)} repositor(ies): {names}.")
+    if change.listed and not change.starts_covering and not change.stops_covering:
+        out.append("- The same repositories as before.")
+    drawn = [(r, True) for r in (change.before,) if r is not None and r != change.after]
+    drawn += [(r, False) for r in (change.after,) if r is not None]
+    text = "\n".join(out) + "\n\n" + mermaid.block(drawn)
+    if any(ended for _, ended in drawn):
+        text += "\n\nDotted: what the rule reaches now and will not reach after this change."
+    return text
 
 
 def _fields(fields: Sequence[FieldChange]) -> str:

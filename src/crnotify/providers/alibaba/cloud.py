@@ -16,6 +16,8 @@ class AlibabaCloud:
     kind = Provider.ALIBABA
     label = "Alibaba Cloud"
     has_traces = True
+    tag_filter_readable = False
+    health_window_seconds = float(limits.TRACE_RETENTION_SECONDS)
 
     def check_registry(self, rep: Reporter, item: Item) -> RegistryTarget | None:
         return checks.check_registry(rep, item)

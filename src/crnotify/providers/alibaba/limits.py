@@ -29,6 +29,9 @@ DESCRIPTION_MAX = 256
 # never a registry rule, so never counted against RULES_PER_REGION nor shown as a user's rule.
 RECORD_PREFIX = "crnotify-owned-"
 CRNOTIFY_PREFIXES = (LEASE_PREFIX, RECORD_PREFIX)
+# EventBridge keeps events and their traces 3 days (QueryEventTraces, QueryTracedEventByEventId; §6):
+# how far back `crnotify health` can read deliveries.
+TRACE_RETENTION_SECONDS = 3 * 24 * 3600
 
 
 def is_internal(name: str) -> bool:

@@ -9,6 +9,7 @@ from typing import Any
 
 from crnotify.errors import AlreadyExists, ConfigError
 from crnotify.fanout import DEFAULT_CONCURRENCY
+from crnotify.health import Reading
 from crnotify.lock import LeaseRecord
 from crnotify.marker import read_marker
 from crnotify.model import (
@@ -20,10 +21,11 @@ from crnotify.model import (
     ParamForm,
     Provider,
     Registry,
+    Rule,
     Target,
 )
 from crnotify.planner.changes import RegistryWrite
-from crnotify.providers.alibaba import _sdk, cr, doctor, eventbridge, ownership, read, regeneration
+from crnotify.providers.alibaba import _sdk, cr, doctor, eventbridge, health, ownership, read, regeneration
 from crnotify.providers.alibaba.convention import RegistrySpec, generated_for, infer_spec
 from crnotify.providers.alibaba.desired import SaveEventRule
 from crnotify.providers.alibaba.errors import CallContext
@@ -179,6 +181,30 @@ class AlibabaProvider:
         """The trace of one event on the region's `default` bus (`crnotify trace`); [] when unknown."""
         return eventbridge.query_event_traces(self._for(region), event_id, self._context(region))
 
+    def read_health(
+        self, registry: Registry, rules: Sequence[Rule], *, since: float, until: float
+    ) -> list[Reading]:
+        """How the rules delivered between `since` and `until` (`crnotify health`; `health.py`)."""
+        self._instance(registry)
+        window = (int(since * 1000), int(until * 1000))
+        clients = self._for(registry.region)
+        return health.read_health(
+            clients, registry, rules, window, self._context(registry.region, registry.name)
+        )
+
+    def read_history(self, registry: Registry, *, since: float, until: float) -> list[dict[str, Any]]:
+        """The events ACR's records name (`crnotify replay --since`; `health.py`)."""
+        instance = self._instance(registry)
+        context = self._context(registry.region, registry.name)
+        window = (int(since * 1000), int(until * 1000))
+        return health.history(self._for(registry.region), registry, instance, window, context)
+
+    def list_repositories(self, registry: Registry) -> list[str]:
+        """`NS/REPO` of every repository of the instance (ListRepository, paged; `health.py`)."""
+        instance = self._instance(registry)
+        context = self._context(registry.region, registry.name)
+        return health.repositories(self._for(registry.region), instance, context)
+
     def read_bus_rule(self, registry: Registry, name: str) -> BusRule | None:
         """The bus rule; right after crnotify's own registry write of it (apply's re-apply step), once
         ACR has regenerated it (`regeneration`): as many GetRule calls as that takes, one when the
@@ -278,7 +304,7 @@ class AlibabaProvider:
     def _generation_seen(self, registry: Registry, live: BusRule | None) -> str | None:
         """The generated digest of `live` if it is a rule ACR generated (unmarked, of ACR's shape):
         when crnotify adopts a rule made in the console, what ACR made of it is observed there."""
-        if live is None or read_marker(live.description).digest is not None:
+        if live is None or not registry.instance_id or read_marker(live.description).digest is not None:
             return None
         spec = infer_spec(live)
         instance = self._instance(registry)
@@ -310,7 +336,7 @@ class AlibabaProvider:
         crnotify's save of it (observed; else `seen` in the rule it replaced, else as recorded
         before) and the bus rule written, as `ownership` keeps them."""
         marker = read_marker(desired.description)
-        if marker.digest is None:
+        if marker.digest is None or not registry.instance_id:  # no instance (the console verbs): no record
             return
         name = desired.name
         with self._clients_lock:
@@ -336,6 +362,8 @@ class AlibabaProvider:
                 self._write_records(registry, entries)
 
     def _forget(self, registry: Registry, which: Callable[[str, OwnershipEntry], bool]) -> None:
+        if not registry.instance_id:
+            return
         with self._record_lock:
             entries = self._book(registry).entries()
             kept = {name: entry for name, entry in entries.items() if not which(name, entry)}

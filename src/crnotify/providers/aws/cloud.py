@@ -15,6 +15,8 @@ class AwsCloud:
     kind = Provider.AWS
     label = "AWS"
     has_traces = False
+    tag_filter_readable = True
+    health_window_seconds = float(limits.METRIC_RETENTION_SECONDS)
 
     def check_registry(self, rep: Reporter, item: Item) -> RegistryTarget | None:
         return checks.check_registry(rep, item)

@@ -15,6 +15,10 @@ NAME_MAX = 64
 # https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-quota.html). An account whose quota was
 # raised gets a plan error it can override only by raising this number: better than a half-done apply.
 RULES_PER_BUS = 300
+# CloudWatch keeps 1-minute datapoints 15 days ("Metrics retention", CloudWatch concepts,
+# https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/cloudwatch_concepts.html):
+# how far back `crnotify health` can read a rule's AWS/Events metrics at that resolution.
+METRIC_RETENTION_SECONDS = 15 * 24 * 3600
 NAME = re.compile(r"[.\-_A-Za-z0-9]+")
 
 # Every region code, for "unknown region" checks: a typo would otherwise validate and fail only at the

@@ -32,10 +32,11 @@ from typing import Any
 from crnotify import normalise
 from crnotify.errors import AlreadyExists, AuthError, CrnotifyError, NotFound, ProviderError, TransientError
 from crnotify.fanout import DEFAULT_CONCURRENCY, Fanout
+from crnotify.health import Reading
 from crnotify.lock import LeaseRecord
-from crnotify.model import BusRule, LiveRule, LiveState, RegionRules, Registry, Target
+from crnotify.model import BusRule, LiveRule, LiveState, RegionRules, Registry, Rule, Target
 from crnotify.model import Provider as ProviderKind
-from crnotify.providers.aws import _sdk, doctor, lease, live, mapping, targets
+from crnotify.providers.aws import _sdk, doctor, health, lease, live, mapping, targets
 from crnotify.providers.aws.errors import translate
 from crnotify.providers.base import Checkup, Probe
 from crnotify.providers.retry import RetryPolicy, configured
@@ -180,6 +181,13 @@ class AwsProvider:
             for region, _ in regions
         )
         return LiveState(rules=tuple(rules), regions=usage)
+
+    def read_health(
+        self, registry: Registry, rules: Sequence[Rule], *, since: float, until: float
+    ) -> list[Reading]:
+        """The rules' CloudWatch metrics between `since` and `until` (`crnotify health`; `health.py`)."""
+        cloudwatch = self.client(registry.region, "cloudwatch")
+        return health.read_health(partial(self._call, cloudwatch), registry, rules, since=since, until=until)
 
     def read_bus_rule(self, registry: Registry, name: str) -> BusRule | None:
         """One rule with its targets, API destination and connection; None if it does not exist."""
