@@ -152,6 +152,14 @@ def test_every_command_skips_and_lists_the_aws_registry_and_nothing_leaves_the_m
     assert code == 1  # no region knows the event; only the Alibaba emulator was asked
     assert "Traceback" not in err
 
+    code, out, err = run(capsys, "doctor", "config", "--format", "json", *at)
+    assert [r["registry"] for r in json.loads(out)["registries"]] == ["prod-hz"], err
+    assert "ecr-prod" in err
+    code, out, err = run(capsys, "health", "config", "--format", "json", *at)
+    assert json.loads(out)["skipped_registries"] == ["ecr-prod"], err
+    code, out, err = run(capsys, "health", "config", *at)
+    assert "ecr-prod" in out + err
+
     assert recording_proxy == []
 
 
