@@ -25,6 +25,7 @@ import yaml
 from alibabacloud_eventbridge20200401 import models as eb_models
 
 from crnotify.emulator.server import DEFAULT_ACCESS_KEY_ID, DEFAULT_ACCESS_KEY_SECRET, EmulatorServer
+from crnotify.providers.alibaba.limits import is_internal
 from crnotify.render.plan_markdown import MARKER
 from support.cli_parse import crnotify_commands
 
@@ -99,8 +100,8 @@ def cloud(emulator: EmulatorServer) -> dict[str, str]:
 
 def live_rules(emulator: EmulatorServer, eventbridge_client: Any) -> set[str]:
     listed = eventbridge_client.list_rules(eb_models.ListRulesRequest(event_bus_name="default", limit=100))
-    lock = "crnotify-lock-"  # the apply lock's lease (docs/plan-apply.md), not a notification rule
-    return {r.rule_name for r in listed.body.data.rules or [] if not r.rule_name.startswith(lock)}
+    # Not the apply lock's lease nor the ownership record (docs/plan-apply.md): no notification rules.
+    return {r.rule_name for r in listed.body.data.rules or [] if not is_internal(r.rule_name)}
 
 
 def disable(eventbridge_client: Any, name: str) -> None:

@@ -104,11 +104,12 @@ def test_edit_bus_rule_each_field_is_drift(workdir: Path, emulator: EmulatorServ
     assert target.endpoint == NEW_URL
     assert {p.resource_key: p.value for p in target.params}["URL"] == NEW_URL
     assert drift_kinds(capsys, *at) == [("scan-api", "bus_changed")]
-    # A new description drops crnotify's ownership marker: the rule is no longer known as managed.
+    # A new description drops crnotify's ownership marker; crnotify's ownership record still has the
+    # rule (issue 15 item 2): its own kind of drift, beside the other edits, and no conflict.
     code, out, err = run(capsys, "emulator", "console", "edit-bus", "scan-api", "--description", "mine", *at)
     assert code == 0, err
     assert bus(emulator, "scan-api").description == "mine"
-    assert drift_kinds(capsys, *at) == [("scan-api", "conflict")]
+    assert drift_kinds(capsys, *at) == [("scan-api", "marker_removed"), ("scan-api", "bus_changed")]
 
 
 def test_save_registry_rule_regenerates_and_is_drift(

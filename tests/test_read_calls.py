@@ -126,8 +126,10 @@ def test_an_instance_named_by_two_registries_is_listed_once(regions: dict[str, E
 
 
 def test_apply_calls_per_rule_and_the_bound_holds(tmp_path: Path) -> None:
-    """Creating a rule costs its registry write, one GetRule of what ACR generated, and one UpdateRule
-    writing the marker; rules run concurrently, never more calls at once than the bound."""
+    """Creating a rule costs its registry write, one GetRule of what ACR generated, one UpdateRule
+    writing the marker, and one write of its instance's ownership record (`ownership`: CreateRule for
+    the instance's first rule, UpdateRule after); rules run concurrently, never more calls at once
+    than the bound."""
     state = str(tmp_path / "state.sqlite3")
     with (
         EmulatorServer(state_path=state, region=HZ, latency_ms=40) as hz,
@@ -146,18 +148,24 @@ def test_apply_calls_per_rule_and_the_bound_holds(tmp_path: Path) -> None:
             if c.rule == name
         ]
         assert {c.action for c in first.changes} == {Action.CREATE, Action.REAPPLY_BUS}
-        # Writes for 5 and 4 rules, then apply's verifying read (as a plan's, above).
+        # Writes for 5 and 4 rules, then apply's verifying read (as a plan's, above). The ownership
+        # record of each instance (hz: cri-hza with 3 rules, cri-hzb with 2; sh: cri-sh with 4) is
+        # created with its first rule and updated with each next one; three entries fill a record's
+        # description (`limits.DESCRIPTION_MAX`), so cri-sh's fourth rule starts a second record. The
+        # records are read with ListRules: no call is added to a read.
         assert admin(hz, "stats") == {
             "CreateEventCenterRule": 5,
             "GetRule": 5 + 5,
-            "UpdateRule": 5,
+            "UpdateRule": 5 + (2 + 1),
+            "CreateRule": 2,
             "ListEventCenterRuleName": 2,
             "ListRules": 1,
         }
         assert admin(sh, "stats") == {
             "CreateEventCenterRule": 4,
             "GetRule": 4 + 4,
-            "UpdateRule": 4,
+            "UpdateRule": 4 + 2,
+            "CreateRule": 2,
             "ListEventCenterRuleName": 1,
             "ListRules": 1,
         }

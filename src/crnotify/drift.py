@@ -3,8 +3,8 @@
 Drift is the second reading of the planner's assessments (`planner.core.assess`): each finding comes
 from the same decision that gives the plan its change, so a rule the plan leaves alone has no drift.
 The kinds are `planner.assessment.DriftKind` (missing, registry_changed, bus_changed, pending,
-conflict, unmanaged); on `aws` registries, which have no registry side, `registry_changed` never
-occurs.
+conflict, marker_removed, renamed, unmanaged); on `aws` registries, which have no registry side,
+`registry_changed` never occurs.
 
 Which findings fail the run is the caller's choice (`drift --fail-on KINDS`; by default every kind but
 `unmanaged`, so that a console rule on a shared instance does not keep a nightly job red). Findings of

@@ -313,6 +313,18 @@ class BusRule:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class OwnershipEntry:
+    """What crnotify's ownership record (kept in the cloud by the provider) says of one rule: crnotify
+    wrote it, and what it last saved, observed and wrote, as digests (no secret enters in clear)."""
+
+    rule_id: str | None = None  # the registry rule crnotify saved; another id = a different rule
+    spec: str  # digest of the registry spec crnotify last saved
+    generated: str | None = None  # digest of what the cloud generated after that save, observed
+    bus: str | None = None  # digest of the bus rule crnotify last wrote, its description left out
+    tag_pattern: str | None = None  # the tag regex crnotify last saved, when it fits the record
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class LiveRule:
     """One rule as the cloud shows it: the registry side's id (if any) and the bus side (if any)."""
 
@@ -320,6 +332,7 @@ class LiveRule:
     name: str
     rule_id: str | None = None  # ACR `crecr-…`; None when only a bus rule exists (or AWS)
     bus: BusRule | None = None
+    owned: OwnershipEntry | None = None  # crnotify's ownership record of it, if it has one
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

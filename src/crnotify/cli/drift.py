@@ -49,9 +49,9 @@ def drift_command(  # noqa: PLR0917 (click passes every option as an argument)
 ) -> int:
     """Report drift between PATHS and the cloud (exit 0 none, 2 drift that fails the run, 1 error).
 
-    Kinds: missing, registry_changed, bus_changed, pending, conflict, unmanaged (see the guide). By
-    default every kind but unmanaged fails the run (--fail-on); rules the config's `ignore:` names are
-    never shown and never fail it (--format json lists them with "ignored": true).
+    Kinds: missing, registry_changed, bus_changed, pending, conflict, marker_removed, unmanaged (see
+    the guide). By default every kind but unmanaged fails the run (--fail-on); rules the config's
+    `ignore:` names are never shown and never fail it (--format json lists them with "ignored": true).
 
     \b
     Examples:

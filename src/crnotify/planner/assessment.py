@@ -15,6 +15,8 @@ Drift kinds (stable strings; scripts match on them):
     bus_changed       the bus rule was edited outside crnotify since crnotify wrote it
     pending           declared changes not yet applied, or an owned rule no longer declared
     conflict          declared, but the live rule of that name is not managed by crnotify
+    marker_removed    declared and crnotify's (per its ownership record), but its ownership marker was
+                      removed outside crnotify (a description edit): apply restores it
     unmanaged         present, not declared, not owned: reported only
     renamed           declared with `renamed_from: OLD` while OLD is live: apply creates the rule under
                       its new name, then deletes OLD (one finding for both names)
@@ -35,6 +37,7 @@ class DriftKind(StrEnum):
     BUS_CHANGED = "bus_changed"
     PENDING = "pending"
     CONFLICT = "conflict"
+    MARKER_REMOVED = "marker_removed"
     UNMANAGED = "unmanaged"
     RENAMED = "renamed"
 

@@ -28,6 +28,7 @@ MEANING = {
     DriftKind.BUS_CHANGED: "the EventBridge rule was edited outside crnotify",
     DriftKind.PENDING: "declared changes not applied yet, or a managed rule no longer declared",
     DriftKind.CONFLICT: "declared, but a live rule of that name is not managed by crnotify",
+    DriftKind.MARKER_REMOVED: "crnotify's rule, whose ownership marker was removed outside crnotify",
     DriftKind.UNMANAGED: "present in the cloud, not declared and not managed: reported only",
     DriftKind.RENAMED: "declared with `renamed_from` while the old rule is live: "
     "apply creates the new, then deletes the old",

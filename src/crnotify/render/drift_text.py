@@ -12,6 +12,7 @@ COLOURS = {
     DriftKind.BUS_CHANGED: "yellow",
     DriftKind.PENDING: "cyan",
     DriftKind.CONFLICT: "red",
+    DriftKind.MARKER_REMOVED: "yellow",
     DriftKind.UNMANAGED: "blue",
     DriftKind.RENAMED: "blue",
 }

@@ -1,15 +1,21 @@
 """Alibaba's planning rules: one `Assessment` per rule of an ACR registry — plan's changes and drift's
 findings, decided once (DESIGN.md §2, the linked pair).
 
-Ownership: the marker on the bus rule says crnotify wrote it. A registry save made outside crnotify
-regenerates the bus rule and drops the marker, so a *declared* rule whose bus rule is exactly what ACR
-generates (pristine) and carries no marker is taken as "registry side saved outside crnotify" and
-restored; this is also what an apply interrupted between the registry write and the bus write leaves
-behind, so reruns converge. A declared rule whose unmarked bus rule carries edits is someone else's:
+Ownership: the marker on the bus rule says crnotify wrote it, and so does crnotify's ownership record
+(`ownership`, kept apart from the rule), which also holds what the cloud generated after crnotify's
+last registry save, observed. A registry save made outside crnotify regenerates the bus rule and drops
+the marker, so a *declared* rule whose unmarked bus rule is what ACR generates (pristine) is taken as
+"registry side saved outside crnotify" and restored; this is also what an apply interrupted between
+the registry write and the bus write leaves behind, so reruns converge. "What ACR generates" is judged
+against the observed generation when the record has one, and against the convention's prediction,
+tolerantly, where nothing was observed. An unmarked bus rule that is not pristine but that the record
+says crnotify made had its marker removed outside crnotify (a console edit of the description): still
+crnotify's, restored by an ordinary update. Any other unmarked rule carrying edits is someone else's:
 the plan refuses it and points at `crnotify import --adopt`.
 
     declared, absent                  → create (registry) + reapply-bus              missing
     declared, not ours                → error: adopt it first                         conflict
+    declared, recorded, marker gone   → update (bus; registry too if its spec changed) marker_removed
     declared, bus rule missing        → update (registry, regenerates it) + reapply   missing
     declared, registry saved outside  → update (registry) + reapply-bus               registry_changed
     declared, registry rule missing   → create (registry) + reapply-bus               missing
@@ -32,7 +38,7 @@ from enum import StrEnum
 
 from crnotify import normalise
 from crnotify.marker import Marker, read_marker
-from crnotify.model import BusCustomization, BusRule, LiveRule, RegionRules, Registry, Rule
+from crnotify.model import BusCustomization, BusRule, LiveRule, OwnershipEntry, RegionRules, Registry, Rule
 from crnotify.planner.assessment import (
     PENDING_DELETE,
     Assessment,
@@ -45,21 +51,33 @@ from crnotify.planner.assessment import (
     refused,
     unmanaged,
 )
-from crnotify.planner.changes import Action, Change, DeleteRule, PlanError, PutBusRule
+from crnotify.planner.changes import Action, Change, DeleteRule, FieldChange, PlanError, PutBusRule
 from crnotify.planner.fields import bus_fields, is_declared_path
 from crnotify.providers.alibaba.convention import (
     RegistrySpec,
     bus_digest,
     customise,
     default_bus_rule,
+    determined_by,
     generated_for,
     infer_spec,
     instance_ids,
 )
 from crnotify.providers.alibaba.desired import Desired, SaveEventRule, desire
 from crnotify.providers.alibaba.fields import registry_fields, saved_as_declared, tag_field
-from crnotify.providers.alibaba.limits import DOCS, RULES_PER_BUS, RULES_PER_REGION
+from crnotify.providers.alibaba.limits import DOCS, RULES_PER_BUS, RULES_PER_REGION, is_internal
+from crnotify.providers.alibaba.ownership import (
+    current,
+    generated_digest,
+    record_name,
+    record_prefix,
+    written_digest,
+)
 
+MARKER_REASON = (
+    "the crnotify marker was removed outside crnotify (crnotify's ownership record has the rule); "
+    "the marker and the declared description will be restored"
+)
 REAPPLY_REASON = (
     "saving the registry side regenerates the bus rule from ACR's defaults; "
     "re-apply the declared bus customisations and the crnotify marker"
@@ -72,6 +90,7 @@ class Ownership(StrEnum):
     PRISTINE = "pristine"  # no marker, bus rule exactly as ACR generates it
     BUS_MISSING = "bus-missing"  # registry rule without a bus rule
     FOREIGN = "foreign"  # no marker and edited, or a bus rule that is no ACR rule: not ours
+    MARKER_REMOVED = "marker-removed"  # no marker, not pristine, but the ownership record has it
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -83,10 +102,21 @@ class Facts:
     observed: RegistrySpec | None = None  # the registry spec the bus rule shows (tag regex unknown)
     bus_edited: bool = False  # edited outside crnotify since crnotify last wrote it
     edited_paths: frozenset[str] = frozenset()  # bus paths that differ from what crnotify expects
+    entry: OwnershipEntry | None = None  # the ownership record's entry for this rule
 
 
-def _pristine(bus: BusRule, observed: RegistrySpec | None, instance_id: str) -> bool:
-    return observed is not None and generated_for(bus, observed, instance_id)
+def _pristine(
+    bus: BusRule, observed: RegistrySpec | None, instance_id: str, entry: OwnershipEntry | None
+) -> bool:
+    """Whether an unmarked bus rule is one ACR generated for the spec it shows: judged against what
+    the cloud was observed to generate when the record has it, else against the prediction."""
+    if observed is None:
+        return False
+    if entry is None or entry.generated is None:
+        return generated_for(bus, observed, instance_id)
+    return determined_by(bus, observed, instance_id) and entry.generated == generated_digest(
+        bus, observed.rule_name, instance_id
+    )
 
 
 def facts(
@@ -104,10 +134,13 @@ def facts(
     bus = normalise.bus_rule(live.bus)
     marker = read_marker(bus.description)
     observed = infer_spec(bus)
+    entry = current(live.owned, live.rule_id)
     if marker.digest is None:
-        if live.rule_id is not None and _pristine(bus, observed, instance_id):
-            return Facts(ownership=Ownership.PRISTINE, marker=marker, observed=observed)
-        return Facts(ownership=Ownership.FOREIGN, marker=marker, observed=observed)
+        if live.rule_id is not None and _pristine(bus, observed, instance_id, entry):
+            return Facts(ownership=Ownership.PRISTINE, marker=marker, observed=observed, entry=entry)
+        if entry is None:
+            return Facts(ownership=Ownership.FOREIGN, marker=marker, observed=observed)
+        return _marker_removed(bus, entry, observed, instance_id, rule=rule, declared_spec=declared_spec)
     # What crnotify expects to find: its last write, rebuilt from the registry spec the marker names
     # (the declared one when the digests agree, else what the bus shows) and the declared `bus:`.
     if declared_spec is not None and saved_as_declared(marker.digest, declared_spec):
@@ -131,6 +164,44 @@ def facts(
         observed=observed,
         bus_edited=edited,
         edited_paths=edited_paths if edited else frozenset(),
+        entry=entry,
+    )
+
+
+def _marker_removed(
+    bus: BusRule,
+    entry: OwnershipEntry,
+    observed: RegistrySpec | None,
+    instance_id: str,
+    *,
+    rule: Rule | None,
+    declared_spec: RegistrySpec | None,
+) -> Facts:
+    """A rule the record says crnotify made, whose marker was removed outside crnotify: the marker is
+    rebuilt from the record, and the edits besides the description (which the marker is part of, and
+    which apply restores anyway) are found as for a marked rule."""
+    marker = Marker(read_marker(bus.description).text, entry.spec, entry.bus)
+    if declared_spec is not None and saved_as_declared(entry.spec, declared_spec):
+        reference_spec: RegistrySpec | None = declared_spec
+    else:
+        reference_spec = observed or declared_spec
+    edited_paths: frozenset[str] = frozenset()
+    if reference_spec is not None:
+        customisation = rule.bus if rule is not None else BusCustomization()
+        reference = customise(default_bus_rule(reference_spec, instance_id), customisation, digest=entry.spec)
+        edited_paths = frozenset(
+            change.path
+            for change in bus_fields(reference, bus, url_secret=False)
+            if change.path not in ("marker", "description")
+        )
+    edited = bool(edited_paths) if entry.bus is None else entry.bus != written_digest(bus)
+    return Facts(
+        ownership=Ownership.MARKER_REMOVED,
+        marker=marker,
+        observed=observed,
+        bus_edited=edited,
+        edited_paths=edited_paths if edited else frozenset(),
+        entry=entry,
     )
 
 
@@ -219,6 +290,10 @@ def _declared(desired: Desired, live: LiveRule | None) -> Assessment:
     declared_edits, lost = split_edits(found, desired.rule)
     edit_reasons = _edit_reasons(declared_edits)
     findings: list[Finding] = []
+    removed = found.ownership is Ownership.MARKER_REMOVED
+    if removed:
+        findings.append(_marker_removed_finding(found))
+        edit_reasons = (MARKER_REASON, *edit_reasons)
     if found.bus_edited:
         findings.append(_bus_changed(declared_edits, lost))
     if found.ownership is Ownership.PRISTINE or live.rule_id is None:
@@ -246,7 +321,7 @@ def _declared(desired: Desired, live: LiveRule | None) -> Assessment:
     every = bus_fields(live.bus, desired.bus, url_secret=desired.url_is_secret)
     if not every:
         return in_sync(registry, name)  # an outside edit adopted into the YAML is no drift
-    if not found.bus_edited:
+    if not found.bus_edited and not removed:
         findings.append(
             Finding(kind=DriftKind.PENDING, detail=f"not applied yet: {_paths({f.path for f in every})}")
         )
@@ -290,13 +365,34 @@ def _registry_changed(found: Facts, desired: Desired, *, saved_outside: bool) ->
         )
         return Finding(kind=DriftKind.REGISTRY_CHANGED, detail=detail)
     assert found.marker is not None
-    tag = tag_field(found.observed, found.marker.digest, desired.spec)
+    tag = _tag(found, desired)
     if tag is not None:
         paths.add(tag.path)
     shown = f": {_paths(paths)}" if paths else ""
     # No digests in the text: they depend on secrets (docs/plan-apply.md, threat model).
     detail = f"the declared spec differs from the one crnotify last saved{shown}"
     return Finding(kind=DriftKind.REGISTRY_CHANGED, detail=detail)
+
+
+def _marker_removed_finding(found: Facts) -> Finding:
+    text = found.marker.text.strip() if found.marker is not None else ""
+    detail = (
+        "the crnotify marker was removed from the bus rule's description outside crnotify "
+        f"(it now reads {text!r}); crnotify's ownership record still has the rule: "
+        "apply restores the marker and the declared description"
+    )
+    return Finding(kind=DriftKind.MARKER_REMOVED, detail=detail)
+
+
+def _tag(found: Facts, desired: Desired) -> FieldChange | None:
+    """The tag regex's before → after; the record's regex is the old value when it records the spec
+    the marker names (issue 15 item 7), else it is recognised from the digest (`tag_field`)."""
+    digest = found.marker.digest if found.marker is not None else None
+    entry = found.entry
+    recorded = None
+    if entry is not None and digest is not None and entry.spec == digest:
+        recorded = entry.tag_pattern
+    return tag_field(found.observed, digest, desired.spec, recorded=recorded)
 
 
 def _edit_reasons(declared_edits: frozenset[str]) -> tuple[str, ...]:
@@ -317,7 +413,7 @@ def _registry_write(
         fields = registry_fields(
             found.observed, desired.spec, url_secret=desired.url_is_secret, before_from_bus=True
         )
-        tag = tag_field(found.observed, found.marker.digest if found.marker else None, desired.spec)
+        tag = _tag(found, desired)
         if tag is not None:
             fields = tuple(sorted((*fields, tag), key=lambda change: change.path))
     discards = tuple(
@@ -368,14 +464,15 @@ def _reapply(desired: Desired, live: BusRule | None = None, write: Change | None
 
 def _undeclared(registry: Registry, live: LiveRule) -> Assessment:
     found = facts(live, instance_id=registry.instance_id or "")
-    if found.ownership is not Ownership.OWNED:
+    if found.ownership not in (Ownership.OWNED, Ownership.MARKER_REMOVED):
         return unmanaged(registry.name, live.name, _describe(live))
+    why = "marker on its bus rule" if found.ownership is Ownership.OWNED else "its ownership record"
     delete = Change(
         action=Action.DELETE,
         registry=registry.name,
         rule=live.name,
         fields=registry_fields(found.observed, None, url_secret=False, before_from_bus=True),
-        reasons=("managed by crnotify (marker on its bus rule) and no longer declared",),
+        reasons=(f"managed by crnotify ({why}) and no longer declared",),
         operation=DeleteRule(rule_id=live.rule_id, bus_name=live.bus.name if live.bus else None),
     )
     return Assessment(
@@ -440,17 +537,28 @@ def check_quota(
         )
     on_bus = [name for name in usage.bus_rules if name not in gone]
     new_bus = [name for _, name in creates if name not in on_bus]
+    # The first rule crnotify creates for an instance also creates its ownership record (`ownership`).
+    instances = {r.name: r.instance_id for r in registries if r.instance_id}
+    for instance in sorted({instances[reg] for reg, _ in creates if reg in instances}):
+        if not any(name.startswith(record_prefix(instance)) for name in on_bus):
+            new_bus.append(record_name(instance, 1))
     if len(on_bus) + len(new_bus) > RULES_PER_BUS:
         errors.append(
             PlanError(
                 registry=registry,
                 rule=rule,
                 message=f"the plan adds {len(new_bus)} rule(s) to the EventBridge bus `default` of "
-                f"{usage.region}, which holds {len(on_bus)} of its {RULES_PER_BUS}: {_listed(on_bus)}",
+                f"{usage.region}, which holds {len(on_bus)} of its {RULES_PER_BUS}: "
+                f"{_listed([_holder(name) for name in on_bus])}",
                 hint="delete EventBridge rules no longer needed on that bus. Nothing was written",
             )
         )
     return tuple(errors)
+
+
+def _holder(name: str) -> str:
+    """A bus rule as a holder of a slot: crnotify's own (a record, a lease) said to be so."""
+    return f"{name} (crnotify's own)" if is_internal(name) else name
 
 
 def _listed(names: Sequence[str]) -> str:

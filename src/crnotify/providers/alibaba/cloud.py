@@ -26,7 +26,7 @@ class AlibabaCloud:
         return limits.REGIONS
 
     def rule_name_problem(self, name: str) -> str | None:
-        return limits.rule_name_problem(name)
+        return limits.declared_name_problem(name)
 
     def bus_key(self, registry: Registry) -> tuple[str, ...]:
         return ("alibaba", registry.region)  # every ACR instance of a region generates on `default`

@@ -357,9 +357,17 @@ def generated_for(bus: BusRule, spec: RegistrySpec, instance_id: str) -> bool:
         return False
     if spec.rule_name not in bus.description or instance_id not in bus.description:
         return False
+    return determined_by(bus, spec, instance_id)
+
+
+def determined_by(bus: BusRule, spec: RegistrySpec, instance_id: str) -> bool:
+    """Whether what a save of `spec` determines on the bus — the pattern, the state, and the one
+    target's type, endpoint and every param but the message body — is as the bus rule shows it. The
+    rest (description, target id, retry strategy) is ACR's own form: `generated_for` guesses it,
+    `providers.alibaba.ownership` compares it with what was observed."""
     bus = normalise.bus_rule(bus)
     predicted = normalise.bus_rule(default_bus_rule(spec, instance_id))
-    if bus_digest(bus) == bus_digest(predicted):
+    if bus_digest(replace(bus, description="")) == bus_digest(replace(predicted, description="")):
         return True
     if (bus.pattern, bus.enabled) != (predicted.pattern, predicted.enabled):
         return False

@@ -98,13 +98,18 @@ def last_saved_tag(
 
 
 def tag_field(
-    observed: RegistrySpec | None, digest: str | None, declared: RegistrySpec
+    observed: RegistrySpec | None,
+    digest: str | None,
+    declared: RegistrySpec,
+    *,
+    recorded: str | None = None,
 ) -> FieldChange | None:
     """`tag_pattern` before → after for a registry write planned from what the bus shows; None when
-    the saved regex is known to be the declared one. An unrecognised regex is shown as changed from
-    an unknown value, saying why (never with the marker's digest, which depends on secrets): the
-    write sends the declared regex whatever the live one is."""
-    before = last_saved_tag(observed, digest, (declared.tag_pattern, ".*", ADOPTED_TAG))
+    the saved regex is known to be the declared one. `recorded`: the regex crnotify's ownership
+    record says it saved with `digest`, the old value when known. Else an unrecognised regex is shown
+    as changed from an unknown value, saying why (never with the marker's digest, which depends on
+    secrets): the write sends the declared regex whatever the live one is."""
+    before = recorded or last_saved_tag(observed, digest, (declared.tag_pattern, ".*", ADOPTED_TAG))
     if before == declared.tag_pattern:
         return None
     if before == ADOPTED_TAG:

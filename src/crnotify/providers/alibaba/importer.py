@@ -37,6 +37,7 @@ from crnotify.providers.alibaba.convention import (
     infer_spec,
 )
 from crnotify.providers.alibaba.fields import ADOPTED_TAG, adoption_digest, last_saved_tag
+from crnotify.providers.alibaba.ownership import current
 from crnotify.providers.base import Imported
 from crnotify.secrets import placeholder_path
 
@@ -152,21 +153,42 @@ def import_rule(registry: Registry, live: LiveRule) -> Imported:
     if custom:
         document["bus"] = custom
     digest = read_marker(live.bus.description).digest
+    entry = current(live.owned, live.rule_id)
+    if digest is None and entry is not None:  # crnotify's, its marker removed outside (the record)
+        digest = entry.spec
     owned = digest is not None
-    notes: tuple[str, ...] = ()
-    saved = last_saved_tag(spec, digest, (".*", ADOPTED_TAG))
-    if saved != ".*":  # unless crnotify's marker says it saved `.*`
-        notes = (
-            "the tag regex is not visible on the bus, and crnotify last saved one other than `.*`: "
-            "`tags` is left at `.*`; set it to that regex, or the next plan changes it"
-            if owned and saved is None
-            else "the tag regex is not visible on the bus: `tags` is left at `.*`; set it to the "
-            "console's value",
-        )
+    # The regex no API reads back: crnotify's ownership record says which one it saved, when it can.
+    recorded = entry.tag_pattern if entry is not None and entry.spec == digest else None
+    if recorded is not None and recorded != ".*":
+        document = _with_tags(document, recorded)
+    notes = () if recorded is not None else _tag_notes(spec, digest)
     adoption = None if owned else adopted(live.bus, spec)
     return Imported(
         name=live.name, document=document, env=tuple(env), notes=notes, owned=owned, adoption=adoption
     )
+
+
+def _tag_notes(spec: RegistrySpec, digest: str | None) -> tuple[str, ...]:
+    """What the import says of a tag regex it cannot know (`tags` is left at `.*`)."""
+    saved = last_saved_tag(spec, digest, (".*", ADOPTED_TAG))
+    if saved == ".*":  # crnotify's marker says it saved `.*`
+        return ()
+    return (
+        "the tag regex is not visible on the bus, and crnotify last saved one other than `.*`: "
+        "`tags` is left at `.*`; set it to that regex, or the next plan changes it"
+        if digest is not None and saved is None
+        else "the tag regex is not visible on the bus: `tags` is left at `.*`; set it to the console's value",
+    )
+
+
+def _with_tags(document: dict[str, object], tags: str) -> dict[str, object]:
+    """`document` with `tags` right after `scope`, where a person writes it."""
+    out: dict[str, object] = {}
+    for key, value in document.items():
+        out[key] = value
+        if key == "scope":
+            out["tags"] = tags
+    return out
 
 
 def _same(a: MessageTemplate, b: MessageTemplate) -> bool:

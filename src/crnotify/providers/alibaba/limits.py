@@ -11,20 +11,34 @@ from __future__ import annotations
 
 import re
 
+from crnotify.lock import PREFIX as LEASE_PREFIX
+
 DOCS = "https://www.alibabacloud.com/help/en/acr/user-guide/create-an-event-notification"
 
 RULES_PER_REGION = 10  # ACR event rules per region, whatever their instances (§6)
 RULES_PER_BUS = 50  # EventBridge rules on one bus
 TARGETS_PER_RULE = 5
-# Names of crnotify's own bus rules (the apply lock's leases, the ownership records): never a
-# registry rule, so never counted against RULES_PER_REGION nor shown as a user's rule.
-CRNOTIFY_PREFIXES = ("crnotify-lock-", "crnotify-owned-")
 NAME_MAX = 127  # EventBridge rule names: letters, digits and '-', starting with a letter or digit
 NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9-]*")
 RESERVED_PREFIX = "eventbridge-reserved-"
+# How long a rule description may be is not documented (issue 14 row 13); crnotify's own records keep
+# theirs at most this long, a length any description field of the console accepts.
+DESCRIPTION_MAX = 256
+# Names of crnotify's own bus rules on the default bus (the ownership records,
+# `providers.alibaba.ownership`; the apply lock's leases, `crnotify.lock`, which defines its prefix):
+# never a registry rule, so never counted against RULES_PER_REGION nor shown as a user's rule.
+RECORD_PREFIX = "crnotify-owned-"
+CRNOTIFY_PREFIXES = (LEASE_PREFIX, RECORD_PREFIX)
 # EventBridge keeps events and their traces 3 days (QueryEventTraces, QueryTracedEventByEventId; §6):
 # how far back `crnotify health` can read deliveries.
 TRACE_RETENTION_SECONDS = 3 * 24 * 3600
+
+
+def is_internal(name: str) -> bool:
+    """Whether a bus rule is one crnotify keeps for itself (a record or a lease), not a user's rule:
+    import, drift and quota counts leave it out."""
+    return name.startswith(CRNOTIFY_PREFIXES)
+
 
 # Regions where ACR event notifications are not offered, with the names the docs give them.
 UNAVAILABLE_REGIONS = {
@@ -65,3 +79,11 @@ def rule_name_problem(name: str) -> str | None:
     if name.lower().startswith(RESERVED_PREFIX):
         return f"starts with '{RESERVED_PREFIX}', which EventBridge reserves"
     return None
+
+
+def declared_name_problem(name: str) -> str | None:
+    """Why a declared rule cannot have `name`: EventBridge's rules, and crnotify's own prefixes."""
+    if is_internal(name):
+        prefix = next(p for p in CRNOTIFY_PREFIXES if name.startswith(p))
+        return f"starts with '{prefix}', which crnotify keeps for its own bus rules"
+    return rule_name_problem(name)

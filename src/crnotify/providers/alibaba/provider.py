@@ -3,18 +3,20 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
-from crnotify import normalise
 from crnotify.errors import AlreadyExists, ConfigError
 from crnotify.fanout import DEFAULT_CONCURRENCY
 from crnotify.health import Reading
 from crnotify.lock import LeaseRecord
+from crnotify.marker import read_marker
 from crnotify.model import (
     BusRule,
     LiveState,
     NotifyMethod,
+    OwnershipEntry,
     Param,
     ParamForm,
     Provider,
@@ -23,8 +25,8 @@ from crnotify.model import (
     Target,
 )
 from crnotify.planner.changes import RegistryWrite
-from crnotify.providers.alibaba import _sdk, cr, doctor, eventbridge, health, read, regeneration
-from crnotify.providers.alibaba.convention import RegistrySpec, bus_digest, default_bus_rule
+from crnotify.providers.alibaba import _sdk, cr, doctor, eventbridge, health, ownership, read, regeneration
+from crnotify.providers.alibaba.convention import RegistrySpec, generated_for, infer_spec
 from crnotify.providers.alibaba.desired import SaveEventRule
 from crnotify.providers.alibaba.errors import CallContext
 from crnotify.providers.base import Checkup, Probe
@@ -46,6 +48,15 @@ LEASE_TARGET = Target(
         Param(resource_key="url", form=ParamForm.CONSTANT, value=LEASE_ENDPOINT),
     ),
 )
+
+
+@dataclass
+class _Saved:
+    """A registry write of this run, and the digest of what the cloud generated after it."""
+
+    rule_id: str
+    spec: RegistrySpec
+    generated: str | None = None
 
 
 class AlibabaProvider:
@@ -83,6 +94,12 @@ class AlibabaProvider:
         self._clients_lock = threading.Lock()
         self._credential: _sdk.SharedCredential | None = None  # the default chain, once for all regions
         self._awaiting: dict[tuple[str, str], RegistrySpec] = {}  # (region, rule) → the spec just saved
+        # The ownership record (`ownership`): each instance's as last read or written, the registry
+        # writes of this run and what the cloud generated after each, and the rule ids read.
+        self._books: dict[tuple[str, str], ownership.Book] = {}  # (region, instance) → its records
+        self._saved: dict[tuple[str, str], _Saved] = {}  # (region, rule) → this run's registry write
+        self._ids: dict[tuple[str, str], str] = {}  # (region, rule) → registry rule id, as read
+        self._record_lock = threading.Lock()  # one read-modify-write of the records at a time
 
     def _for(self, region: str) -> _sdk.Clients:
         with self._clients_lock:  # apply's steps run on worker threads
@@ -136,13 +153,22 @@ class AlibabaProvider:
     ) -> LiveState:
         for registry in registries:
             self._instance(registry)
-        return read.read(
+        books: dict[tuple[str, str], ownership.Book] = {}
+        live = read.read(
             registries,
             names or {},
             clients_for=self._for,
             context_for=self._context,
             concurrency=self.concurrency,
+            books=books,
         )
+        regions = {registry.name: registry.region for registry in registries}
+        with self._record_lock:
+            self._books.update(books)
+            for rule in live.rules:
+                if rule.rule_id is not None:
+                    self._ids[regions[rule.registry], rule.name] = rule.rule_id
+        return live
 
     def identity(self, registry: Registry) -> tuple[str, str]:
         """(account id of the credentials, where the calls go), for a saved plan's target; one
@@ -188,7 +214,13 @@ class AlibabaProvider:
             written = self._awaiting.pop((registry.region, name), None)
         if written is None:
             return eventbridge.get_rule(clients, name, context)
-        return regeneration.await_bus_rule(clients, name, context, written, self._instance(registry))
+        instance = self._instance(registry)
+        rule = regeneration.await_bus_rule(clients, name, context, written, instance)
+        with self._clients_lock:  # observed: what the cloud generated after crnotify's save (issue 14)
+            saved = self._saved.get((registry.region, name))
+            if saved is not None:
+                saved.generated = ownership.generated_digest(rule, name, instance)
+        return rule
 
     def checkup(self, registry: Registry, probe: Probe | None = None) -> Checkup:
         """`crnotify doctor` for one registry (`doctor`)."""
@@ -222,16 +254,16 @@ class AlibabaProvider:
             if existing is None:
                 raise
             return existing
-        self._regenerating(registry, spec)
+        self._regenerating(registry, spec, rule_id)
         return rule_id
 
     @staticmethod
     def _created_as(
         clients: _sdk.Clients, instance: str, spec: RegistrySpec, context: eventbridge.ContextFor
     ) -> str | None:
-        """The id of the rule named like `spec` if it is exactly what creating `spec` makes — the
-        registry rule listed and its bus rule as ACR generates it for `spec` (the bus rule is the
-        only readable trace of the registry settings; the tag regex does not show there)."""
+        """The id of the rule named like `spec` if it is what creating `spec` makes — the registry
+        rule listed and its bus rule as ACR generates it for `spec` (`generated_for`: the bus rule is
+        the only readable trace of the registry settings; the tag regex does not show there)."""
         ids = [
             rule_id
             for rule_id, name in cr.list_rule_names(clients, instance, context)
@@ -240,22 +272,24 @@ class AlibabaProvider:
         bus = eventbridge.get_rule(clients, spec.rule_name, context)
         if len(ids) != 1 or bus is None:
             return None
-        expected = normalise.bus_rule(default_bus_rule(spec, instance))
-        return ids[0] if bus_digest(normalise.bus_rule(bus)) == bus_digest(expected) else None
+        return ids[0] if generated_for(bus, spec, instance) else None  # ACR's, tolerantly (issue 14)
 
     def update_registry_rule(self, registry: Registry, rule_id: str, spec: RegistrySpec) -> None:
         clients, context = self._for(registry.region), self._context(registry.region, registry.name)
         cr.update(clients, self._instance(registry), rule_id, spec, context)
-        self._regenerating(registry, spec)
+        self._regenerating(registry, spec, rule_id)
 
-    def _regenerating(self, registry: Registry, spec: RegistrySpec) -> None:
-        """Note a registry write: the next `read_bus_rule` of its rule waits for ACR's regeneration."""
+    def _regenerating(self, registry: Registry, spec: RegistrySpec, rule_id: str) -> None:
+        """Note a registry write: the next `read_bus_rule` of its rule waits for ACR's regeneration,
+        and the bus write after it records the rule in the ownership record."""
         with self._clients_lock:
             self._awaiting[(registry.region, spec.rule_name)] = spec
+            self._saved[(registry.region, spec.rule_name)] = _Saved(rule_id=rule_id, spec=spec)
 
     def delete_registry_rule(self, registry: Registry, rule_id: str) -> None:
         context = self._context(registry.region, registry.name)
         cr.delete(self._for(registry.region), self._instance(registry), rule_id, context)  # gone is fine
+        self._forget(registry, lambda name, entry: entry.rule_id == rule_id)
 
     # --- bus side -------------------------------------------------------------------------------
 
@@ -265,11 +299,94 @@ class AlibabaProvider:
             eventbridge.create_rule(clients, desired, context)
         else:
             eventbridge.converge(clients, desired, live, context)
+        self._record(registry, desired, self._generation_seen(registry, live))
+
+    def _generation_seen(self, registry: Registry, live: BusRule | None) -> str | None:
+        """The generated digest of `live` if it is a rule ACR generated (unmarked, of ACR's shape):
+        when crnotify adopts a rule made in the console, what ACR made of it is observed there."""
+        if live is None or not registry.instance_id or read_marker(live.description).digest is not None:
+            return None
+        spec = infer_spec(live)
+        instance = self._instance(registry)
+        if spec is None or not generated_for(live, spec, instance):
+            return None
+        return ownership.generated_digest(live, live.name, instance)
 
     def delete_bus_rule(self, registry: Registry, name: str) -> None:
         eventbridge.delete_rule(
             self._for(registry.region), name, self._context(registry.region, registry.name)
         )
+        self._forget(registry, lambda entry_name, entry: entry_name == name)
+
+    # --- the ownership record (`ownership`) -----------------------------------------------------
+
+    def _book(self, registry: Registry) -> ownership.Book:
+        """The instance's records as last read; listed (one ListRules by prefix) if never read."""
+        instance = self._instance(registry)
+        book = self._books.get((registry.region, instance))
+        if book is None:
+            clients, context = self._for(registry.region), self._context(registry.region, registry.name)
+            rules = eventbridge.list_rules(clients, context, prefix=ownership.record_prefix(instance))
+            book = ownership.Book.read(instance, {rule.name: rule.description for rule in rules})
+            self._books[registry.region, instance] = book
+        return book
+
+    def _record(self, registry: Registry, desired: BusRule, seen: str | None = None) -> None:
+        """Record that crnotify wrote `desired`: its registry spec, what the cloud generated after
+        crnotify's save of it (observed; else `seen` in the rule it replaced, else as recorded
+        before) and the bus rule written, as `ownership` keeps them."""
+        marker = read_marker(desired.description)
+        if marker.digest is None or not registry.instance_id:  # no instance (the console verbs): no record
+            return
+        name = desired.name
+        with self._clients_lock:
+            saved = self._saved.pop((registry.region, name), None)
+        with self._record_lock:
+            entries = self._book(registry).entries()
+            rule_id = saved.rule_id if saved is not None else self._ids.get((registry.region, name))
+            previous = ownership.current(entries.get(name), rule_id)
+            same_spec = previous is not None and previous.spec == marker.digest
+            entry = OwnershipEntry(
+                rule_id=rule_id or (previous.rule_id if previous else None),
+                spec=marker.digest,
+                generated=(saved.generated if saved is not None else None)
+                or seen
+                or (previous.generated if previous else None),
+                bus=ownership.written_digest(desired),
+                tag_pattern=saved.spec.tag_pattern
+                if saved is not None
+                else (previous.tag_pattern if previous is not None and same_spec else None),
+            )
+            if entries.get(name) != entry:
+                entries[name] = entry
+                self._write_records(registry, entries)
+
+    def _forget(self, registry: Registry, which: Callable[[str, OwnershipEntry], bool]) -> None:
+        if not registry.instance_id:
+            return
+        with self._record_lock:
+            entries = self._book(registry).entries()
+            kept = {name: entry for name, entry in entries.items() if not which(name, entry)}
+            if len(kept) != len(entries):
+                self._write_records(registry, kept)
+
+    def _write_records(self, registry: Registry, entries: dict[str, OwnershipEntry]) -> None:
+        book = self._book(registry)
+        clients, context = self._for(registry.region), self._context(registry.region, registry.name)
+        for name, text in book.writes(entries):
+            if text is None:
+                eventbridge.delete_rule(clients, name, context)
+                book.descriptions.pop(name, None)
+                continue
+            rule = ownership.record_rule(name, text)
+            if name in book.descriptions:
+                eventbridge.update_rule(clients, rule, context)
+            else:
+                try:
+                    eventbridge.create_rule_once(clients, rule, context)
+                except AlreadyExists:  # made since it was read: a record crnotify rewrites whole
+                    eventbridge.update_rule(clients, rule, context)
+            book.descriptions[name] = text
 
     # --- the apply lock (`crnotify.lock.LeaseStore`) --------------------------------------------
 
@@ -296,7 +413,9 @@ class AlibabaProvider:
         eventbridge.update_rule(clients, self._lease(name, description), context)
 
     def delete_lease(self, registry: Registry, name: str) -> None:
-        self.delete_bus_rule(registry, name)
+        eventbridge.delete_rule(
+            self._for(registry.region), name, self._context(registry.region, registry.name)
+        )
 
     def lease_location(self, registry: Registry, name: str) -> str:
         return f"the EventBridge rule {name} on the default bus in {registry.region}"

@@ -18,6 +18,10 @@ rule on the bus (`ListRules`), and the registry rules of every instance of the r
 included — each ACR event rule has a generated bus rule whose pattern names its instance, and the
 instances read add their rules whose bus rule is gone.
 
+crnotify's ownership record (`ownership`) is in `ListRules`' answer too, as descriptions: reading it
+costs no call. Its rules, and the lock's leases, are crnotify's own (`limits.is_internal`): never read
+as a registry's rules.
+
 Critical path: a region's `ListRules` and its instances' `ListEventCenterRuleName` run at once, and
 each `GetRule` starts as soon as the calls it depends on have answered: for a declared or
 pattern-selected name, `ListRules` alone; for a name only the registry side has, both.
@@ -34,7 +38,8 @@ from crnotify.model import BusRule, LiveRule, LiveState, Provider, RegionRules, 
 from crnotify.providers.alibaba import _sdk, cr, eventbridge
 from crnotify.providers.alibaba.convention import instance_ids
 from crnotify.providers.alibaba.eventbridge import RuleSummary
-from crnotify.providers.alibaba.limits import CRNOTIFY_PREFIXES
+from crnotify.providers.alibaba.limits import is_internal
+from crnotify.providers.alibaba.ownership import Book, current
 
 ClientsFor = Callable[[str], _sdk.Clients]  # region → clients, created on the calling thread
 ContextFor = Callable[[str, str], eventbridge.ContextFor]  # (region, registry name) → call context
@@ -58,18 +63,34 @@ def read(
     clients_for: ClientsFor,
     context_for: ContextFor,
     concurrency: int,
+    books: dict[tuple[str, str], Book] | None = None,
 ) -> LiveState:
-    """Every rule of these registries, both sides (see the module docstring for the calls made)."""
+    """Every rule of these registries, both sides (see the module docstring for the calls made).
+    `books`, if given, receives each (region, instance)'s ownership record as read."""
     reader = _Reader(names, clients_for, context_for, Fanout(concurrency))
     for registry in sorted(registries, key=lambda r: r.region):
         reader.regions.setdefault(registry.region, _Region(registries=[])).registries.append(registry)
     for region in reader.regions:
         reader.start(region)
     reader.fan.run()
+    read_books = _books(reader.regions)
+    if books is not None:
+        books.update(read_books)
     return LiveState(
-        rules=tuple(_assemble(reader.regions, names)),
+        rules=tuple(_assemble(reader.regions, names, read_books)),
         regions=tuple(_usage(region, state) for region, state in reader.regions.items()),
     )
+
+
+def _books(regions: Mapping[str, _Region]) -> dict[tuple[str, str], Book]:
+    out: dict[tuple[str, str], Book] = {}
+    for region, state in regions.items():
+        assert state.summaries is not None
+        descriptions = {name: summary.description for name, summary in state.summaries.items()}
+        for registry in state.registries:
+            assert registry.instance_id
+            out[region, registry.instance_id] = Book.read(registry.instance_id, descriptions)
+    return out
 
 
 def _usage(region: str, state: _Region) -> RegionRules:
@@ -78,7 +99,7 @@ def _usage(region: str, state: _Region) -> RegionRules:
     holders: dict[str, str] = {}
     for name, summary in sorted(summaries.items()):
         selected = sorted(instance_ids(summary.pattern))
-        if selected and not name.startswith(CRNOTIFY_PREFIXES):
+        if selected and not is_internal(name):
             holders[name] = selected[0]
     for instance, rules in sorted(state.acr.items()):
         for name in sorted(rules):
@@ -157,19 +178,27 @@ def _wanted(state: _Region, registry: Registry, names: Mapping[str, Collection[s
     wanted = set(names.get(registry.name, ()))
     wanted |= {n for n, s in state.summaries.items() if registry.instance_id in instance_ids(s.pattern)}
     wanted |= set(state.acr.get(registry.instance_id, {}))
-    return wanted
+    return {name for name in wanted if not is_internal(name)}
 
 
-def _assemble(regions: Mapping[str, _Region], names: Mapping[str, Collection[str]]) -> list[LiveRule]:
+def _assemble(
+    regions: Mapping[str, _Region],
+    names: Mapping[str, Collection[str]],
+    books: Mapping[tuple[str, str], Book],
+) -> list[LiveRule]:
     """The live rules in a stable order: by region, registry (as declared), then name."""
     rules: list[LiveRule] = []
-    for state in regions.values():
+    for region, state in regions.items():
         for registry in state.registries:
             assert registry.instance_id
             acr = state.acr[registry.instance_id]
+            entries = books[region, registry.instance_id].entries()
             for name in sorted(_wanted(state, registry, names)):
                 bus = state.full.get(name)
                 if bus is None and name not in acr:
                     continue
-                rules.append(LiveRule(registry=registry.name, name=name, rule_id=acr.get(name), bus=bus))
+                owned = current(entries.get(name), acr.get(name))
+                rules.append(
+                    LiveRule(registry=registry.name, name=name, rule_id=acr.get(name), bus=bus, owned=owned)
+                )
     return rules
