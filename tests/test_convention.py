@@ -6,7 +6,7 @@ from dataclasses import replace
 import pytest
 
 from crnotify import normalise
-from crnotify.marker import split_marker
+from crnotify.marker import read_marker, split_marker
 from crnotify.model import (
     BusCustomization,
     EventType,
@@ -21,10 +21,12 @@ from crnotify.model import (
 )
 from crnotify.providers.alibaba.convention import (
     RegistrySpec,
+    bus_digest,
     customise,
     data_fields,
     default_bus_rule,
     infer_spec,
+    with_acr_choices,
 )
 
 SPEC = RegistrySpec(
@@ -80,6 +82,22 @@ def test_customise_replaces_body_keeps_rest_and_marks() -> None:
         "text": {"content": "scanned ${Tag}"},
     }
     assert wanted.targets[0].param("URL") == generated.targets[0].param("URL")
+
+
+def test_acr_choices_of_the_target_are_taken_from_the_live_rule() -> None:
+    """ACR's target id (always) and retry (while unedited) as observed, the marker recomputed; a
+    target that is another one (another endpoint) keeps the declared rule as it is."""
+    wanted = customise(default_bus_rule(SPEC, "cri-abc"), BusCustomization(enabled=False), digest="d" * 12)
+    target = replace(wanted.targets[0], id="cr-event-notify", retry_strategy="EXPONENTIAL_DECAY_RETRY")
+    live = replace(wanted, targets=(target,))
+    kept = with_acr_choices(wanted, live, retry=True)
+    assert kept.targets == (target,)
+    marker = read_marker(kept.description)
+    assert (marker.digest, marker.bus_digest) == ("d" * 12, bus_digest(kept))
+    only_id = with_acr_choices(wanted, live, retry=False).targets[0]
+    assert (only_id.id, only_id.retry_strategy) == ("cr-event-notify", wanted.targets[0].retry_strategy)
+    elsewhere = replace(live, targets=(replace(target, endpoint="https://oapi.dingtalk.com/other"),))
+    assert with_acr_choices(wanted, elsewhere, retry=True) == wanted
 
 
 def test_digest_changes_with_any_registry_field() -> None:

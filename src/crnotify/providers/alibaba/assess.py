@@ -62,6 +62,7 @@ from crnotify.providers.alibaba.convention import (
     generated_for,
     infer_spec,
     instance_ids,
+    with_acr_choices,
 )
 from crnotify.providers.alibaba.desired import Desired, SaveEventRule, desire
 from crnotify.providers.alibaba.fields import registry_fields, saved_as_declared, tag_field
@@ -318,7 +319,8 @@ def _declared(desired: Desired, live: LiveRule | None) -> Assessment:
     desired = desired.recorded_as(found.marker.digest or desired.digest)  # an adoption's record stays
     # Registry side as declared: converge the bus side alone.
     assert live.bus is not None
-    every = bus_fields(live.bus, desired.bus, url_secret=desired.url_is_secret)
+    wanted = with_acr_choices(desired.bus, live.bus, retry=not found.bus_edited)  # as ACR made them
+    every = bus_fields(live.bus, wanted, url_secret=desired.url_is_secret)
     if not every:
         return in_sync(registry, name)  # an outside edit adopted into the YAML is no drift
     if not found.bus_edited and not removed:
@@ -336,7 +338,7 @@ def _declared(desired: Desired, live: LiveRule | None) -> Assessment:
         fields=tuple(change for change in every if change.path not in lost),
         reasons=tuple(reasons),
         discards=discards,
-        operation=PutBusRule(desired=desired.bus, live=live.bus),
+        operation=PutBusRule(desired=wanted, live=live.bus),
     )
     return differs(update, findings=findings)
 

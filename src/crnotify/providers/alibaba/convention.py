@@ -342,6 +342,35 @@ def customise(generated: BusRule, bus: BusCustomization, *, digest: str) -> BusR
     )
 
 
+def with_acr_choices(desired: BusRule, live: BusRule, *, retry: bool) -> BusRule:
+    """`desired` with what ACR chose for the target and crnotify never declares — its id, and with
+    `retry` its retry strategy — taken from `live`, when `live`'s one target is the one `desired` means
+    (its type and endpoint); the marker's bus part is recomputed to match.
+
+    Observe, do not predict (DESIGN.md §3a): the prediction's target id and retry (`TARGET_ID`,
+    `RETRY_STRATEGY`) are guesses, and a rule ACR generated another way (variant generated-shape=v2)
+    must neither show them as a change nor have them rewritten by every apply. A target id carries no
+    behaviour, so it is always kept; a retry strategy is kept only while the bus rule is as crnotify
+    last wrote or adopted it (`retry`): a retry changed in the console afterwards is an edit to report.
+    """
+    if len(desired.targets) != 1 or len(live.targets) != 1:
+        return desired
+    want, have = desired.targets[0], live.targets[0]
+    if (want.type, want.endpoint) != (have.type, have.endpoint):
+        return desired
+    kept = replace(want, id=have.id, retry_strategy=have.retry_strategy if retry else want.retry_strategy)
+    if kept == want:
+        return desired
+    marker = read_marker(desired.description)
+    unmarked = replace(desired, description=marker.text.strip(), targets=(kept,))
+    if marker.digest is None:
+        return unmarked
+    return replace(
+        unmarked,
+        description=with_marker(unmarked.description, marker.digest, bus_digest=bus_digest(unmarked)),
+    )
+
+
 def generated_for(bus: BusRule, spec: RegistrySpec, instance_id: str) -> bool:
     """Whether an unmarked bus rule is what a registry save of `spec` generates.
 

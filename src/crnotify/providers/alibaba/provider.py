@@ -26,7 +26,7 @@ from crnotify.model import (
 )
 from crnotify.planner.changes import RegistryWrite
 from crnotify.providers.alibaba import _sdk, cr, doctor, eventbridge, health, ownership, read, regeneration
-from crnotify.providers.alibaba.convention import RegistrySpec, generated_for, infer_spec
+from crnotify.providers.alibaba.convention import RegistrySpec, generated_for, infer_spec, with_acr_choices
 from crnotify.providers.alibaba.desired import SaveEventRule
 from crnotify.providers.alibaba.errors import CallContext
 from crnotify.providers.base import Checkup, Probe
@@ -298,6 +298,7 @@ class AlibabaProvider:
         if live is None:
             eventbridge.create_rule(clients, desired, context)
         else:
+            desired = with_acr_choices(desired, live, retry=False)  # ACR's target id stays as it made it
             eventbridge.converge(clients, desired, live, context)
         self._record(registry, desired, self._generation_seen(registry, live))
 
