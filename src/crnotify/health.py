@@ -6,7 +6,9 @@ per declared rule. This module judges them, with no I/O:
 
 - **failing**: some deliveries in the window failed for good; the targets' own answers are kept and
   sorted into kinds a reader can act on (DingTalk `130101` throttled, `310000` bad signature or
-  keywords, HTTP 5xx, timeouts, …);
+  keywords, HTTP 5xx, timeouts, …; each chat channel's own rate-limit, unknown-hook and keyword codes
+  from its module's answers, `delivery.channels.answer_codes`: Lark `code 11232`, WeCom
+  `errcode 45009`, Slack and Teams `HTTP 429: …` are throttled);
 - **silent**: the registry had events in the rule's scope and the rule delivered none of them — a
   bus pattern edited so it matches nothing, a disabled rule, a scan mode that changed what arrives;
 - **healthy**: every event in scope that reached a target was delivered;
@@ -24,6 +26,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
 
+from crnotify.delivery import channels
+
 EXIT_UNHEALTHY = 2
 
 
@@ -39,7 +43,7 @@ class AnswerKind(StrEnum):
     THROTTLED = "throttled"
     BAD_SIGNATURE = "bad-signature"
     KEYWORDS = "keywords"
-    BAD_TOKEN = "bad-token"  # noqa: S105 (a kind of answer, DingTalk 300001)
+    BAD_TOKEN = "bad-token"  # noqa: S105 (a kind of answer, DingTalk 300001, a channel's unknown hook)
     HTTP_5XX = "http-5xx"
     HTTP_4XX = "http-4xx"
     TIMEOUT = "timeout"
@@ -61,9 +65,22 @@ _KINDS: tuple[tuple[re.Pattern[str], AnswerKind], ...] = (
 )
 
 
+# What a chat channel's refusal means, for the kinds above; its codes are the channel's own facts.
+_CHANNEL_VERDICTS = {
+    channels.Verdict.RATE_LIMITED: AnswerKind.THROTTLED,
+    channels.Verdict.UNKNOWN_HOOK: AnswerKind.BAD_TOKEN,
+    channels.Verdict.KEYWORD: AnswerKind.KEYWORDS,
+}
+_CHANNEL_KINDS: tuple[tuple[re.Pattern[str], AnswerKind], ...] = tuple(
+    (re.compile(rf"(?<![\w]){re.escape(code)}(?![\w])"), _CHANNEL_VERDICTS[verdict])
+    for code, verdict in channels.answer_codes()
+    if verdict in _CHANNEL_VERDICTS
+)
+
+
 def classify(answer: str) -> AnswerKind:
-    """The kind of a target's answer (`errcode 130101: send too fast…`, `HTTP 503`, …)."""
-    for pattern, kind in _KINDS:
+    """The kind of a target's answer (`errcode 130101: send too fast…`, `HTTP 503`, `code 11232: …`)."""
+    for pattern, kind in (*_CHANNEL_KINDS, *_KINDS):
         if pattern.search(answer):
             return kind
     return AnswerKind.OTHER

@@ -18,7 +18,7 @@ from crnotify.emulator.server import DEFAULT_ACCESS_KEY_ID, DEFAULT_ACCESS_KEY_S
 
 # The variables the CLI itself reads for where and how to call the cloud: a developer's shell must not
 # steer a test (`CRNOTIFY_LOCAL=1` would send every command to the embedded cloud).
-CLI_VARIABLES = ("CRNOTIFY_ENDPOINT", "CRNOTIFY_LOCAL", "CRNOTIFY_MAX_ATTEMPTS")
+CLI_VARIABLES = ("CRNOTIFY_ENDPOINT", "CRNOTIFY_LOCAL", "CRNOTIFY_MAX_ATTEMPTS", "CRNOTIFY_ROBOT")
 
 
 def user_workdir(

@@ -29,6 +29,10 @@ def emulator() -> None:
     """
 
 
+# The local chat robots deliveries go to, for `serve` and `publish --local` alike (one setting for a shell).
+ROBOT_ENV = "CRNOTIFY_ROBOT"
+
+
 def _is_http_url(text: str) -> bool:
     parts = urllib.parse.urlsplit(text)
     return parts.scheme in ("http", "https") and bool(parts.hostname)
@@ -69,7 +73,9 @@ def _served_regions(regions: str | None, region: str) -> tuple[str, ...]:
     return names
 
 
-def _listening(server: Any, served: tuple[str, ...], key_id: str, state_path: str) -> list[str]:
+def _listening(
+    server: Any, served: tuple[str, ...], key_id: str, state_path: str, robot: str | None = None
+) -> list[str]:
     lines = [f"crnotify emulator listening on {server.url}"]
     if len(served) == 1:
         lines.append(f"  endpoint {server.endpoint}  region {served[0]}  access key id {key_id}")
@@ -78,6 +84,8 @@ def _listening(server: Any, served: tuple[str, ...], key_id: str, state_path: st
         lines.append(f"  access key id {key_id}")
         lines.append(f"  export CRNOTIFY_ENDPOINT={server.endpoint_setting()}")
     lines.append(f"  state {state_path}  account {server.account_id}")
+    if robot is not None:
+        lines.append(f"  Lark, WeCom, Slack and Teams messages go to the robot at {robot}")
     return lines
 
 
@@ -163,6 +171,15 @@ def _listening(server: Any, served: tuple[str, ...], key_id: str, state_path: st
     "http://127.0.0.1:PORT) instead of oapi.dingtalk.com, signed and with their access token.",
 )
 @click.option(
+    "--robot",
+    "channel_robot",
+    metavar="URL",
+    envvar=ROBOT_ENV,
+    default=None,
+    help="Deliver Lark, WeCom, Slack and Teams messages to this robot (`crnotify emulator robot`'s "
+    f"http://127.0.0.1:PORT) instead of the channel's host, on its webhook path. Env: {ROBOT_ENV}.",
+)
+@click.option(
     "--variant",
     "variant_items",
     metavar="NAME=VALUE",
@@ -201,6 +218,7 @@ def serve(  # noqa: PLR0917 (click passes every option as an argument)
     delivery: bool,
     deliver_remote: bool,
     dingtalk_robot: str | None,
+    channel_robot: str | None,
     variant_items: tuple[str, ...],
     profile: str | None,
     list_variants: bool,
@@ -215,6 +233,7 @@ def serve(  # noqa: PLR0917 (click passes every option as an argument)
       crnotify emulator serve --variant success-code=200 --variant regeneration=async:500
       crnotify emulator serve --regions cn-hangzhou,cn-shanghai
       crnotify emulator serve --profile doctor-report.json
+      crnotify emulator serve --robot http://127.0.0.1:8091
     """
 
     def body() -> int:
@@ -242,8 +261,9 @@ def serve(  # noqa: PLR0917 (click passes every option as an argument)
         )
         if (access_key_id is None) != (access_key_secret is None):
             raise CrnotifyError("pass --access-key-id and --access-key-secret together")
-        if dingtalk_robot is not None and not _is_http_url(dingtalk_robot):
-            raise CrnotifyError(f"--dingtalk-robot {dingtalk_robot!r} is not an http(s) URL")
+        for option, value in (("--dingtalk-robot", dingtalk_robot), ("--robot", channel_robot)):
+            if value is not None and not _is_http_url(value):
+                raise CrnotifyError(f"{option} {value!r} is not an http(s) URL")
         if allow_remote:
             _check_remote_keys(
                 access_key_id, access_key_secret, (DEFAULT_ACCESS_KEY_ID, DEFAULT_ACCESS_KEY_SECRET)
@@ -279,6 +299,7 @@ def serve(  # noqa: PLR0917 (click passes every option as an argument)
                 seed=seed,
                 background=True,
                 dingtalk_robot=dingtalk_robot,
+                channel_robot=channel_robot,
             )
             server.on_events = hook
         try:
@@ -288,7 +309,7 @@ def serve(  # noqa: PLR0917 (click passes every option as an argument)
             if hook is not None:
                 hook.close()
             raise CrnotifyError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
-        lines = _listening(server, served, key_id, state_path)
+        lines = _listening(server, served, key_id, state_path, channel_robot)
         if replay_checks or allow_remote:
             lines.append("  replay checks on: a reused nonce or an x-acs-date 15 minutes off is refused")
         if latency_ms or fault_rate:

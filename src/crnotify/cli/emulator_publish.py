@@ -24,6 +24,7 @@ from typing import Any
 import click
 
 from crnotify.cli._app import paths_argument, run
+from crnotify.cli.emulator import ROBOT_ENV, _is_http_url
 from crnotify.clock import SystemClock
 from crnotify.errors import ConfigError, CrnotifyError
 from crnotify.model import EventType
@@ -108,7 +109,7 @@ def registry_instance(name: str, paths: Sequence[str], region: str | None) -> tu
 
 
 @contextmanager
-def emulator_url(endpoint: str | None, robot: str | None) -> Iterator[str]:
+def emulator_url(endpoint: str | None, robot: str | None, channel_robot: str | None = None) -> Iterator[str]:
     """The emulator to publish to: `--endpoint`'s, or the embedded one under `--local`, delivering."""
     if endpoint:
         yield "http://" + endpoint.strip()
@@ -124,7 +125,9 @@ def emulator_url(endpoint: str | None, robot: str | None) -> Iterator[str]:
     active = variants.from_env(os.environ.get(variants.ENV_VARIABLE))
     with ExitStack() as stack:
         server = EmulatorServer(state_path=str(LOCAL_STATE), variants=active)
-        hook = DeliveryHook(server.state, clock=server.clock, dingtalk_robot=robot)
+        hook = DeliveryHook(
+            server.state, clock=server.clock, dingtalk_robot=robot, channel_robot=channel_robot
+        )
         server.on_events = hook
         server.start()
         stack.callback(hook.close)
@@ -154,6 +157,15 @@ def emulator_url(endpoint: str | None, robot: str | None) -> Iterator[str]:
 @click.option(
     "--dingtalk-robot", metavar="URL", default=None, help="Under --local: the DingTalk robot to use."
 )
+@click.option(
+    "--robot",
+    "channel_robot",
+    metavar="URL",
+    envvar=ROBOT_ENV,
+    default=None,
+    help="Under --local: the Lark, WeCom, Slack and Teams robot to use (`crnotify emulator robot`). "
+    f"Env: {ROBOT_ENV}.",
+)
 @click.pass_context
 def publish(  # noqa: PLR0917 (click passes every option as an argument)
     ctx: click.Context,
@@ -170,6 +182,7 @@ def publish(  # noqa: PLR0917 (click passes every option as an argument)
     local: bool,
     endpoint: str | None,
     dingtalk_robot: str | None,
+    channel_robot: str | None,
 ) -> int:
     """Emit Container Registry events into the emulator: recorded, routed, delivered and traced.
 
@@ -181,6 +194,7 @@ def publish(  # noqa: PLR0917 (click passes every option as an argument)
       crnotify emulator publish --local --registry prod --type scan --repo team-a/api --tag v1 --status FAILED
       crnotify emulator publish --endpoint 127.0.0.1:8080 --registry cri-abc --type build --repo t/a --count 9
       crnotify emulator publish --local --registry prod --file burst.jsonl --per-minute 30
+      crnotify emulator publish --local --robot http://127.0.0.1:8091 --registry prod --type build --repo t/a
     """
 
     def body() -> int:
@@ -190,13 +204,20 @@ def publish(  # noqa: PLR0917 (click passes every option as an argument)
             raise ConfigError("give --type and --repo NS/REPO, or --file EVENTS.jsonl")
         if repo is not None and not re.fullmatch(r"[^/\s]+/[^/\s]+", repo):
             raise ConfigError(f"--repo {repo!r} is not NS/REPO")
+        given_robot = ctx.get_parameter_source("channel_robot") is click.core.ParameterSource.COMMANDLINE
+        if endpoint and channel_robot is not None and given_robot:
+            raise ConfigError(
+                "--robot is for --local; a running `crnotify emulator serve` takes its own --robot"
+            )
+        if local and channel_robot is not None and not _is_http_url(channel_robot):
+            raise ConfigError(f"--robot {channel_robot!r} is not an http(s) URL")
         instance_id, where = registry_instance(registry, paths or (".",), region)
         given = read_events(file) if file else None
         pause = 60.0 / per_minute if per_minute else 0.0
         published: list[str] = []
         paced = bool(pause)
         clock = SystemClock()  # the pace is real: a running emulator delivers on its own clock
-        with emulator_url(endpoint, dingtalk_robot) as url:
+        with emulator_url(endpoint, dingtalk_robot, channel_robot if local else None) as url:
             if given is not None:
                 total = len(given)
                 size = 1 if paced else BATCH

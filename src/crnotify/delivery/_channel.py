@@ -51,6 +51,9 @@ class Outcome:
     ok: bool
     retryable: bool
     detail: str
+    # The channel's own code for the answer, as `detail` starts with it (`code 11232`, `errcode 45009`,
+    # `HTTP 429: rate_limited`): what `crnotify health` recognises in a trace's answer.
+    code: str = ""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -215,7 +218,12 @@ def read_code(status: int, body: bytes, *, key: str, message_key: str, retry: fr
         code, text = int(answer[key]), str(answer.get(message_key, ""))
     except (ValueError, KeyError, TypeError):
         return Outcome(ok=False, retryable=status >= 500, detail=f"HTTP {status}: not a robot answer")
-    return Outcome(ok=status == 200 and code == 0, retryable=code in retry, detail=f"{key} {code}: {text}")
+    return Outcome(
+        ok=status == 200 and code == 0,
+        retryable=code in retry,
+        detail=f"{key} {code}: {text}",
+        code=f"{key} {code}",
+    )
 
 
 def dig(message: Any, *keys: str | int) -> Any:

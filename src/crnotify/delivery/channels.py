@@ -25,6 +25,21 @@ ALIASES = {"feishu": "lark"}
 ROBOT_KINDS = tuple(name for name, c in CHANNELS.items() if c.answers)
 
 
+def answer_codes() -> tuple[tuple[str, Verdict], ...]:
+    """Each refusal a channel answers with (`Channel.answers`), as its sender reads it (`read_answer`):
+    (the channel's code, e.g. `code 11232` or `HTTP 429: rate_limited`, what it means). A trace's
+    answer starts with that code (`delivery.send` records `Outcome.detail`)."""
+    found: dict[str, Verdict] = {}
+    for channel in CHANNELS.values():
+        if channel.read_answer is None:
+            continue
+        for verdict, answer in channel.answers.items():
+            outcome = channel.read_answer(answer.status, answer.body.encode())
+            if verdict is not Verdict.OK and outcome.code:
+                found.setdefault(outcome.code, verdict)
+    return tuple(found.items())
+
+
 def names() -> tuple[str, ...]:
     """Every `notify:` key that names a channel, aliases included."""
     return (*CHANNELS, *ALIASES)

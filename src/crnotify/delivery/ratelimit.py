@@ -1,10 +1,15 @@
-"""DingTalk's robot rate limit as a pure function of time.
+"""Every robot's rate limit as one pure function of time: `admit`.
 
-"Each robot can send at most 20 messages per minute; beyond that it is throttled for 10 minutes"
-(research/alibaba-facts.md §5, https://help.dingtalk.io/open/development/custom-robots-send-group-messages).
-The emulator reads this as: a message is accepted when fewer than 20 were accepted in the 60 seconds
-before it; the first message over the limit locks the robot, and every message is refused until the
-lock has lasted 10 minutes, after which the count starts afresh. Refused messages do not count.
+DingTalk: "Each robot can send at most 20 messages per minute; beyond that it is throttled for 10
+minutes" (research/alibaba-facts.md §5, https://help.dingtalk.io/open/development/custom-robots-send-group-messages).
+The chat channels (`delivery/<channel>.py`, `Channel.windows`) state several windows at once (Lark's
+5 a second and 100 a minute) and refuse an over-limit message without locking the robot.
+
+`admit` reads both: a message is accepted when, in every window, fewer than its count were accepted
+in the seconds before it. A message over a limit is refused; with a `lock` (DingTalk) it also locks the
+robot, and every message is refused until the lock has lasted that long, after which the count starts
+afresh. Refused messages do not count. The emulator's robots, `crnotify replay` and `plan --history`
+all decide through it.
 """
 
 from __future__ import annotations
@@ -12,31 +17,43 @@ from __future__ import annotations
 import threading
 from dataclasses import dataclass, replace
 
-from crnotify.delivery import dingtalk
+from crnotify.delivery import channels, dingtalk
 
 
 @dataclass(frozen=True, slots=True)
 class Limits:
-    per_window: int = dingtalk.PER_MINUTE
-    window: float = 60.0
-    lock: float = dingtalk.LOCK_SECONDS
+    windows: tuple[tuple[int, float], ...] = ((dingtalk.PER_MINUTE, 60.0),)  # (messages, seconds)
+    lock: float | None = dingtalk.LOCK_SECONDS  # None: an over-limit message is refused, no lock
+
+    @property
+    def longest(self) -> float:
+        return max((seconds for _, seconds in self.windows), default=0.0)
 
 
 DEFAULT_LIMITS = Limits()
 
-# Each channel's rate limit, keyed by its notify method (`model.NotifyMethod` value): what `crnotify
-# replay` and `plan --history` simulate. A channel with no entry is not rate limited. Channels that
-# have one add it here, from their own facts module (DingTalk's: `delivery/dingtalk.py`).
-CHANNEL_LIMITS: dict[str, Limits] = {"dingtalk": DEFAULT_LIMITS}
+
+def of_channel(channel: channels.Channel) -> Limits | None:
+    """A chat channel's limits, from its own facts (`Channel.windows`); None when it states none."""
+    return Limits(windows=channel.windows, lock=None) if channel.windows else None
+
+
+# Each rate-limited channel, keyed by the name a replay route carries (`Route.method`: the notify
+# method, or the chat channel of a channel rule): what `crnotify replay` and `plan --history`
+# simulate. A channel with no entry is not rate limited.
+CHANNEL_LIMITS: dict[str, Limits] = {
+    "dingtalk": DEFAULT_LIMITS,
+    **{name: limits for name, c in channels.CHANNELS.items() if (limits := of_channel(c)) is not None},
+}
 
 
 def channel_limits(method: str) -> Limits | None:
-    return CHANNEL_LIMITS.get(method)
+    return CHANNEL_LIMITS.get(channels.ALIASES.get(method, method))
 
 
 @dataclass(frozen=True, slots=True)
 class RobotState:
-    accepted: tuple[float, ...] = ()  # times of accepted messages within the current window
+    accepted: tuple[float, ...] = ()  # times of accepted messages within the longest window
     locked_until: float | None = None
 
 
@@ -52,15 +69,18 @@ def admit(state: RobotState, now: float, limits: Limits = DEFAULT_LIMITS) -> tup
         if now < state.locked_until:
             return state, Decision(allowed=False, locked_until=state.locked_until)
         state = RobotState()
-    recent = tuple(t for t in state.accepted if t > now - limits.window)
-    if len(recent) >= limits.per_window:
-        locked = RobotState(accepted=(), locked_until=now + limits.lock)
-        return locked, Decision(allowed=False, locked_until=locked.locked_until)
+    recent = tuple(t for t in state.accepted if t > now - limits.longest)
+    for count, seconds in limits.windows:
+        if sum(1 for t in recent if t > now - seconds) >= count:
+            if limits.lock is None:
+                return replace(state, accepted=recent), Decision(allowed=False, locked_until=None)
+            locked = RobotState(accepted=(), locked_until=now + limits.lock)
+            return locked, Decision(allowed=False, locked_until=locked.locked_until)
     return replace(state, accepted=(*recent, now)), Decision(allowed=True, locked_until=None)
 
 
 class RateLimiter:
-    """Thread-safe `admit` per robot (keyed by access token)."""
+    """Thread-safe `admit` per robot (keyed by access token, or a channel robot's credential)."""
 
     def __init__(self, limits: Limits = DEFAULT_LIMITS) -> None:
         self.limits = limits
@@ -72,20 +92,3 @@ class RateLimiter:
             state, decision = admit(self._states.get(robot, RobotState()), now, self.limits)
             self._states[robot] = state
             return decision
-
-
-# --- the chat channels' limits: several windows at once, no lock -------------------------------------
-
-
-def admit_windows(
-    accepted: tuple[float, ...], now: float, windows: tuple[tuple[int, float], ...]
-) -> tuple[tuple[float, ...], bool]:
-    """A chat channel's limits (`Channel.windows`, e.g. Lark's 5 a second and 100 a minute): a message
-    is accepted when, in every window, fewer than its count were accepted in the seconds before it.
-    Refused messages do not count. Returns the accepted times still inside the longest window."""
-    longest = max((seconds for _, seconds in windows), default=0.0)
-    recent = tuple(t for t in accepted if t > now - longest)
-    for count, seconds in windows:
-        if sum(1 for t in recent if t > now - seconds) >= count:
-            return recent, False
-    return (*recent, now), True

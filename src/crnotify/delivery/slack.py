@@ -64,9 +64,8 @@ def shape_ok(message: Any) -> bool:
 
 def _read(status: int, body: bytes) -> Outcome:
     text = body.decode("utf-8", "replace").strip()[:200]
-    return Outcome(
-        ok=status == 200 and text == "ok", retryable=status == 429, detail=f"HTTP {status}: {text}"
-    )
+    detail = f"HTTP {status}: {text}"  # Slack's answer is its code (`invalid_token`, `rate_limited`)
+    return Outcome(ok=status == 200 and text == "ok", retryable=status == 429, detail=detail, code=detail)
 
 
 def _plain(status: int, text: str, *headers: tuple[str, str]) -> Answer:

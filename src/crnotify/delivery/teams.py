@@ -97,7 +97,9 @@ def _read(status: int, body: bytes) -> Outcome:
     if status >= 400:
         code = dig(_json(body), "error", "code")
         detail += f": {code}" if isinstance(code, str) else ""
-    return Outcome(ok=200 <= status < 300, retryable=status == 429 or status >= 500, detail=detail)
+    return Outcome(
+        ok=200 <= status < 300, retryable=status == 429 or status >= 500, detail=detail, code=detail
+    )
 
 
 def _json(body: bytes) -> Any:

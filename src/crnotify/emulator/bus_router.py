@@ -26,6 +26,7 @@ from crnotify.delivery.send import (
     HttpSender,
     deliver,
     endpoint_of,
+    to_channel_robot,
     to_robot,
 )
 from crnotify.delivery.transform import TransformError, render_target
@@ -113,9 +114,13 @@ class Dispatcher:
         allow_remote: bool = False,
         seed: int | None = None,
         dingtalk_robot: str | None = None,
+        channel_robot: str | None = None,
     ) -> None:
         self.clock = clock
         self.dingtalk_robot = dingtalk_robot  # DingTalk messages go there (see delivery.to_robot)
+        # Lark, WeCom, Slack and Teams messages go there, on their channel's real path (to_channel_robot):
+        # `crnotify emulator robot`. A generic webhook's host is the user's own and is never rerouted.
+        self.channel_robot = channel_robot
         self.traces = traces
         self.sender = sender or HttpSender(allow_remote=allow_remote)
         self._rng = random.Random(seed)
@@ -175,7 +180,9 @@ class Dispatcher:
             )
 
         try:
-            delivery = to_robot(render_target(target, event), self.dingtalk_robot)
+            delivery = to_channel_robot(
+                to_robot(render_target(target, event), self.dingtalk_robot), self.channel_robot
+            )
             endpoint = endpoint_of(delivery)
             with self._rng_lock:
                 rng = random.Random(self._rng.getrandbits(64))

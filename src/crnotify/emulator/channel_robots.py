@@ -26,7 +26,7 @@ from typing import Any
 from crnotify.clock import Clock
 from crnotify.delivery import channels
 from crnotify.delivery.channels import Answer, Channel, Verdict
-from crnotify.delivery.ratelimit import admit_windows
+from crnotify.delivery.ratelimit import RateLimiter, of_channel
 from crnotify.emulator import http_guard
 
 RECEIVED_PATH = "/_received"
@@ -75,7 +75,12 @@ class ChannelRobots:
         self.kinds = tuple(kinds)
         self.keywords = tuple(keywords)
         self.hooks = None if hooks is None else frozenset(hooks)
-        self._accepted: dict[tuple[str, str], tuple[float, ...]] = {}
+        # One limiter per channel, from its own facts: the same `ratelimit.admit` replay decides with.
+        self._limiters = {
+            kind: RateLimiter(limits)
+            for kind in self.kinds
+            if (limits := of_channel(channels.get(kind))) is not None
+        }
         self._received: deque[Received] = deque(maxlen=history)
         self._counts: Counter[str] = Counter()
         self._lock = threading.Lock()
@@ -133,9 +138,10 @@ class ChannelRobots:
             texts = channels.shown_texts(message)
             if not any(keyword in text for keyword in self.keywords for text in texts):
                 return Verdict.KEYWORD
-        key = (channel.name, hook)
-        self._accepted[key], allowed = admit_windows(self._accepted.get(key, ()), now, channel.windows)
-        return Verdict.OK if allowed else Verdict.RATE_LIMITED
+        limiter = self._limiters.get(channel.name)
+        if limiter is not None and not limiter.admit(hook, now).allowed:
+            return Verdict.RATE_LIMITED
+        return Verdict.OK
 
     def _record(self, entry: Received) -> None:
         with self._lock:

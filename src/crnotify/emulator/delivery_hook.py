@@ -78,6 +78,7 @@ class DeliveryHook:
         seed: int | None = None,
         background: bool = False,
         dingtalk_robot: str | None = None,
+        channel_robot: str | None = None,
     ) -> None:
         self.state = state
         self.dispatcher = Dispatcher(
@@ -87,6 +88,7 @@ class DeliveryHook:
             allow_remote=allow_remote,
             seed=seed,
             dingtalk_robot=dingtalk_robot,
+            channel_robot=channel_robot,
         )
         self.results: deque[DispatchResult] = deque(maxlen=1000)  # the latest, for tests and debugging
         self._queue: queue.Queue[tuple[BusRefLike, list[Mapping[str, Any]]] | None] | None = None

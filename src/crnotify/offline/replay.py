@@ -2,9 +2,10 @@
 
 Events are taken in time order (their CloudEvents `time`) on a clock of their own — no waiting, no
 network: for every rule whose bus pattern (and the cloud's tag filter) matches, each target gets a
-message. A rate-limited channel (`delivery.ratelimit.CHANNEL_LIMITS`, DingTalk's 20 a minute, then
-locked 10 minutes) admits or refuses each message as `ratelimit.admit` decides, the same function the
-emulator's robot applies; a refused message is retried on the target's push-retry schedule, with
+message. A rate-limited channel (`delivery.ratelimit.CHANNEL_LIMITS`: DingTalk's 20 a minute, then
+locked 10 minutes; each chat channel's own windows, e.g. Lark's 5 a second and 100 a minute, refused
+without a lock) admits or refuses each message as `ratelimit.admit` decides, the same function the
+emulator's robots apply; a refused message is retried on the target's push-retry schedule, with
 BACKOFF_RETRY's random 10–20 s taken as 15 s (`BACKOFF_DELAY`), and is lost when no retry gets in.
 One robot is one webhook as written (the same `${env:…}` token is the same robot).
 
@@ -22,8 +23,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from crnotify.delivery import channels as chat
 from crnotify.delivery import push_retry
-from crnotify.delivery.dingtalk import redact_url
 from crnotify.delivery.ratelimit import Limits, RobotState, admit, channel_limits
 from crnotify.model import BusRule, Config, LiveState, NotifyMethod, Registry, Target
 from crnotify.offline.runner import RuleBook
@@ -40,7 +41,7 @@ class Route:
     matcher: CompiledPattern
     tag_regex: TagRegex | None
     targets: tuple[Target, ...]
-    method: str  # the notify method of the targets: the channel whose limits apply
+    method: str  # whose limits apply: the chat channel of a channel rule, else the notify method
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,6 +63,8 @@ class TargetReport:
     peak_at: float | None = None
     locks: list[Lock] = field(default_factory=list)
     lost: list[tuple[float, str, str]] = field(default_factory=list)  # (time, event id, rule)
+    # Messages the robot refused when first offered (time, event id, rule): retried, maybe lost.
+    refused: list[tuple[float, str, str]] = field(default_factory=list)
     late: int = 0  # delivered by a retry
 
 
@@ -99,7 +102,7 @@ def routes_of(config: Config) -> list[Route]:
                 matcher=prepared.matcher,
                 tag_regex=prepared.tag_regex,
                 targets=prepared.bus.targets,
-                method=prepared.rule.notify.method.value,
+                method=prepared.rule.notify.channel or prepared.rule.notify.method.value,
             )
         )
     return routes
@@ -123,9 +126,13 @@ def live_routes(registries: Sequence[Registry], live: LiveState) -> list[Route]:
 
 
 def _method(targets: Sequence[Target]) -> str:
+    """Whose limits a live rule's targets have: DingTalk's, a chat channel's by its host, or none."""
     for target in targets:
         if "dingtalk" in target.type.lower() or "oapi.dingtalk" in target.endpoint:
             return NotifyMethod.DINGTALK.value
+        channel = chat.for_url(target.endpoint)
+        if channel is not None:
+            return channel.name
     return NotifyMethod.HTTPS.value
 
 
@@ -172,6 +179,8 @@ class _Channel:
                 continue
             if not was_locked and decision.locked_until is not None:
                 self.report.locks.append(Lock(due, decision.locked_until))
+            if attempt == 0:
+                self.report.refused.append((due, event_id, rule))
             if attempt < len(self.delays):
                 heapq.heappush(self.queue, (due + self.delays[attempt], seq, attempt + 1, event_id, rule))
             else:
@@ -208,7 +217,7 @@ def replay(events: Iterable[Mapping[str, Any]], routes: Sequence[Route]) -> Repl
                 key = target.endpoint
                 report = reports.get(key)
                 if report is None:
-                    report = reports[key] = TargetReport(endpoint=redact_url(key), method=route.method)
+                    report = reports[key] = TargetReport(endpoint=chat.redact_url(key), method=route.method)
                     limits = channel_limits(route.method)
                     if limits is not None:
                         channels[key] = _Channel(report, limits, _retry_delays(target.retry_strategy))

@@ -1,5 +1,5 @@
 """A replay as versioned JSON: per target the messages offered and sent, the peak minute, the robot's
-locks and the messages lost."""
+locks, the messages it refused when first offered and the messages lost."""
 
 from __future__ import annotations
 
@@ -42,6 +42,10 @@ def document(result: ReplayResult) -> dict[str, JSON]:
                     "locks": [{"at": iso(lock.at), "until": iso(lock.until)} for lock in t.locks],
                     "lost": [
                         {"at": iso(at), "event_id": event_id, "rule": rule} for at, event_id, rule in t.lost
+                    ],
+                    "refused": [
+                        {"at": iso(at), "event_id": event_id, "rule": rule}
+                        for at, event_id, rule in t.refused
                     ],
                 }
                 for t in result.targets

@@ -20,6 +20,10 @@ def render(result: ReplayResult, *, color: bool = False) -> str:
             f"  sent {t.sent} of {t.offered}{late}; peak {t.peak_per_minute} a minute"
             + (f" from {iso(t.peak_at)}" if t.peak_at is not None else "")
         )
+        if t.refused:
+            first = ", ".join(safe(event_id) for _, event_id, _ in t.refused[:SHOWN_LOST])
+            more = f" and {len(t.refused) - SHOWN_LOST} more" if len(t.refused) > SHOWN_LOST else ""
+            lines.append(f"  refused when first offered: {len(t.refused)} ({first}{more})")
         for lock in t.locks:
             text = f"  LOCKED at {iso(lock.at)} until {iso(lock.until)}"
             lines.append(paint(text, "red", enabled=color))
