@@ -17,6 +17,7 @@ from crnotify.errors import EXIT_ERROR, EXIT_INTERRUPTED, CrnotifyError
 
 if TYPE_CHECKING:
     from crnotify.cli.session import Session
+    from crnotify.emulator.http_guard import LocalServer
     from crnotify.model import Config, LiveState
     from crnotify.planner.scope import Scope
 
@@ -351,3 +352,25 @@ def main(argv: Sequence[str] | None = None) -> int:
         )
         return EXIT_ERROR
     return int(result or 0)
+
+
+R = TypeVar("R", bound="LocalServer")
+
+
+def listen(make: Callable[[], R], host: str, port: int) -> R:
+    """A local robot's server, bound; a port that cannot be bound is a clear error."""
+    try:
+        return make()
+    except OSError as exc:
+        raise CrnotifyError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
+
+
+def serve_until_stopped(server: LocalServer) -> None:
+    """Serve a local robot in the foreground until Ctrl-C, then close it."""
+    click.echo(f"Received messages: {server.url}/_received. Press Ctrl-C to stop.", err=True)
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        click.echo("Stopped.", err=True)
+    finally:
+        server.stop()

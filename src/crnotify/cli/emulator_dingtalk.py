@@ -6,8 +6,7 @@ import secrets
 
 import click
 
-from crnotify.cli._app import run
-from crnotify.errors import CrnotifyError
+from crnotify.cli._app import listen, run, serve_until_stopped
 
 
 @click.command("dingtalk")
@@ -82,23 +81,16 @@ def dingtalk(
             access_tokens=tokens,
             history=history,
         )
-        try:
-            server = DingTalkServer(robots, host=host, port=port, allow_remote=allow_remote)
-        except OSError as exc:
-            raise CrnotifyError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
+        server = listen(
+            lambda: DingTalkServer(robots, host=host, port=port, allow_remote=allow_remote), host, port
+        )
         checks = ["signing on" if secret else "signing off"]
         if keywords:
             checks.append(f"keywords: {', '.join(keywords)}")
         # A token the user chose is not echoed (it may be a real robot's); a generated one must be.
         webhook = f"{server.url}/robot/send?access_token=…" if access_tokens else server.webhook(tokens[0])
         click.echo(f"DingTalk robot emulator listening on {webhook} ({'; '.join(checks)})")
-        click.echo(f"Received messages: {server.url}/_received. Press Ctrl-C to stop.", err=True)
-        try:
-            server.serve_forever()
-        except KeyboardInterrupt:
-            click.echo("Stopped.", err=True)
-        finally:
-            server.stop()
+        serve_until_stopped(server)
         return 0
 
     return run(ctx, body)

@@ -6,8 +6,7 @@ import secrets
 
 import click
 
-from crnotify.cli._app import run
-from crnotify.errors import CrnotifyError
+from crnotify.cli._app import listen, run, serve_until_stopped
 
 # The kinds are listed here rather than read from delivery.channels: `crnotify --help` stays light.
 KINDS = ("lark", "wecom", "slack", "teams")
@@ -80,22 +79,15 @@ def robot(
         robots = ChannelRobots(
             clock=SystemClock(), kinds=chosen, keywords=keywords, hooks=credentials, history=history
         )
-        try:
-            server = RobotServer(robots, host=host, port=port, allow_remote=allow_remote)
-        except OSError as exc:
-            raise CrnotifyError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
+        server = listen(
+            lambda: RobotServer(robots, host=host, port=port, allow_remote=allow_remote), host, port
+        )
         click.echo(f"Chat robot emulator listening on {server.url} ({', '.join(chosen)})")
         for kind in chosen:
             # A credential the user chose is not echoed (it may be a real one); a generated one must be.
             shown = server.webhook(kind, "…" if hooks else credentials[0])
             click.echo(f"  {kind}: {shown}")
-        click.echo(f"Received messages: {server.url}/_received. Press Ctrl-C to stop.", err=True)
-        try:
-            server.serve_forever()
-        except KeyboardInterrupt:
-            click.echo("Stopped.", err=True)
-        finally:
-            server.stop()
+        serve_until_stopped(server)
         return 0
 
     return run(ctx, body)

@@ -229,7 +229,7 @@ class _Server(ThreadingHTTPServer):
         self.robots = robots
 
 
-class RobotServer:
+class RobotServer(http_guard.LocalServer):
     """The HTTP wire around `ChannelRobots`; `port=0` picks a free port; loopback unless `allow_remote`."""
 
     def __init__(
@@ -243,13 +243,7 @@ class RobotServer:
             hint="bind 127.0.0.1, or pass --allow-remote",
         )
         self.robots = robots
-        self._server = _Server((host, port), robots)
-        self._thread: threading.Thread | None = None
-
-    @property
-    def url(self) -> str:
-        host, port = self._server.server_address[:2]
-        return f"http://{host!s}:{port}"
+        super().__init__(_Server((host, port), robots), "robots")
 
     def webhook(self, kind: str, hook: str) -> str:
         """A webhook URL of `kind` on this server, naming robot `hook`."""
@@ -262,21 +256,8 @@ class RobotServer:
         return f"{self.url}{example.path.rsplit('/', 1)[0]}/{hook}"
 
     def start(self) -> RobotServer:
-        self._thread = threading.Thread(
-            target=self._server.serve_forever, args=(0.05,), name="robots", daemon=True
-        )
-        self._thread.start()
+        self._start()
         return self
-
-    def serve_forever(self) -> None:
-        self._server.serve_forever()
-
-    def stop(self) -> None:
-        if self._thread is not None:
-            self._server.shutdown()
-            self._thread.join()
-            self._thread = None
-        self._server.server_close()
 
 
 @contextmanager

@@ -244,7 +244,7 @@ class _Server(ThreadingHTTPServer):
         self.robots = robots
 
 
-class DingTalkServer:
+class DingTalkServer(http_guard.LocalServer):
     """The HTTP wire around `DingTalkRobots`; `port=0` picks a free port. Loopback only unless
     `allow_remote`: the history it serves holds every token and message it received."""
 
@@ -259,34 +259,14 @@ class DingTalkServer:
             hint="bind 127.0.0.1, or pass --allow-remote",
         )
         self.robots = robots
-        self._server = _Server((host, port), robots)
-        self._thread: threading.Thread | None = None
-
-    @property
-    def url(self) -> str:
-        host, port = self._server.server_address[:2]
-        return f"http://{host!s}:{port}"
+        super().__init__(_Server((host, port), robots), "dingtalk")
 
     def webhook(self, access_token: str) -> str:
         return f"{self.url}{SEND_PATH}?access_token={urllib.parse.quote(access_token)}"
 
     def start(self) -> DingTalkServer:
-        # A short poll interval makes `stop` quick; the cost is one select() wake-up every 50 ms.
-        self._thread = threading.Thread(
-            target=self._server.serve_forever, args=(0.05,), name="dingtalk", daemon=True
-        )
-        self._thread.start()
+        self._start()
         return self
-
-    def serve_forever(self) -> None:
-        self._server.serve_forever()
-
-    def stop(self) -> None:
-        if self._thread is not None:
-            self._server.shutdown()
-            self._thread.join()
-            self._thread = None
-        self._server.server_close()
 
 
 @contextmanager

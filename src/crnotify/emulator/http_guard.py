@@ -8,7 +8,8 @@ they word a refusal: the cloud answers `{"Code", "Message", "RequestId"}`, the r
 
 from __future__ import annotations
 
-from http.server import BaseHTTPRequestHandler
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 from crnotify.delivery.send import is_loopback
 from crnotify.errors import CrnotifyError
@@ -70,3 +71,36 @@ def read_body(
             handler.close_connection = True
         raise BodyRefused(f"the request body may hold at most {limit} bytes", too_large=True)
     return handler.rfile.read(length) if length else b""
+
+
+class LocalServer:
+    """The lifecycle of a local robot's HTTP server (DingTalk's, the chat channels'): bound after
+    `require_loopback`, served on a daemon thread by `start` or in the foreground by `serve_forever`,
+    shut down and closed by `stop`."""
+
+    def __init__(self, server: ThreadingHTTPServer, name: str) -> None:
+        self._server = server
+        self._name = name
+        self._thread: threading.Thread | None = None
+
+    @property
+    def url(self) -> str:
+        host, port = self._server.server_address[:2]
+        return f"http://{host!s}:{port}"
+
+    def _start(self) -> None:
+        # A short poll interval makes `stop` quick; the cost is one select() wake-up every 50 ms.
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, args=(0.05,), name=self._name, daemon=True
+        )
+        self._thread.start()
+
+    def serve_forever(self) -> None:
+        self._server.serve_forever()
+
+    def stop(self) -> None:
+        if self._thread is not None:
+            self._server.shutdown()
+            self._thread.join()
+            self._thread = None
+        self._server.server_close()

@@ -8,6 +8,7 @@ RPC client sends (§1.1) and answers like UpdateEventCenterRule, plus `IsSuccess
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from crnotify.emulator import cloud_errors as errors
@@ -103,41 +104,31 @@ def list_event_center_record(call: Call) -> Body:
 
 
 def list_namespace(call: Call) -> Body:
-    page_no, page_size = _paging(call)
-    items, total = call.state.list_namespace(
-        call.account,
-        call.region,
-        instance_id=call.required("InstanceId"),
-        page_no=page_no,
-        page_size=page_size,
-    )
-    return _success(call, PageNo=page_no, PageSize=page_size, TotalCount=total, Namespaces=items)
+    return _page(call, call.state.list_namespace, "Namespaces")
 
 
 def list_repository(call: Call) -> Body:
-    page_no, page_size = _paging(call)
-    items, total = call.state.list_repository(
-        call.account,
-        call.region,
-        instance_id=call.required("InstanceId"),
-        namespace=call.optional("RepoNamespaceName"),
-        page_no=page_no,
-        page_size=page_size,
+    return _page(
+        call, call.state.list_repository, "Repositories", namespace=call.optional("RepoNamespaceName")
     )
-    return _success(call, PageNo=page_no, PageSize=page_size, TotalCount=total, Repositories=items)
 
 
 def list_repo_tag(call: Call) -> Body:
+    return _page(call, call.state.list_repo_tag, "Images", repo_id=call.required("RepoId"))
+
+
+def _page(call: Call, listing: Callable[..., tuple[list[Any], int]], key: str, **filters: Any) -> Body:
+    """One page of an instance's listing (ListNamespace, ListRepository, ListRepoTag), as ACR pages."""
     page_no, page_size = _paging(call)
-    items, total = call.state.list_repo_tag(
+    items, total = listing(
         call.account,
         call.region,
         instance_id=call.required("InstanceId"),
-        repo_id=call.required("RepoId"),
         page_no=page_no,
         page_size=page_size,
+        **filters,
     )
-    return _success(call, PageNo=page_no, PageSize=page_size, TotalCount=total, Images=items)
+    return _success(call, PageNo=page_no, PageSize=page_size, TotalCount=total, **{key: items})
 
 
 def _paging(call: Call) -> tuple[int, int]:
