@@ -15,7 +15,6 @@ from alibabacloud_cr20181201 import models as cr
 from alibabacloud_eventbridge20200401 import models as eb
 from Tea.exceptions import TeaException
 
-from crnotify import redact
 from crnotify.cli import main
 from crnotify.cli.emulator_publish import post_events
 from crnotify.clock import ManualClock
@@ -26,13 +25,6 @@ from crnotify.model import EventType, NotifyMethod, Scope, ScopeKind
 from crnotify.offline.samples import acr_event
 from crnotify.providers.alibaba.convention import RegistrySpec
 from support.local_receiver import http_receiver
-
-
-@pytest.fixture(autouse=True)
-def _fresh_masks() -> None:
-    """Forget values other tests in this process resolved (a 1-character token masks every `t`)."""
-    redact.forget_all()
-
 
 INSTANCE = "cri-publishtest01"
 

@@ -16,20 +16,13 @@ import boto3
 import pytest
 from alibabacloud_eventbridge20200401 import models as eb
 
-from crnotify import health, redact
+from crnotify import health
 from crnotify.clock import ManualClock
 from crnotify.emulator.delivery_hook import DeliveryHook
 from crnotify.emulator.dingtalk_server import DingTalkRobots, running
 from crnotify.emulator.server import EmulatorServer
 from support.cli_run import run_cli, user_workdir
 from support.local_receiver import Receiver, http_receiver
-
-
-@pytest.fixture(autouse=True)
-def _fresh_masks() -> None:
-    """Forget values other tests in this process resolved (a 1-character token masks every `t`)."""
-    redact.forget_all()
-
 
 SECRETS = {"DT_TOKEN": "dt-token-health-0123", "DT_SECRET": "SEChealthsigning0123"}
 INSTANCE = "cri-healthtest01"

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from crnotify import health, redact
+from crnotify import health
 from crnotify.clock import ManualClock
 from crnotify.delivery import channels
 from crnotify.emulator.channel_robots import ChannelRobots, running
@@ -30,11 +30,6 @@ HOOK = "hook-health-channel-0123456789"
 KINDS = ("lark", "wecom", "slack", "teams")
 # Each channel's example URL names its credential as ${env:…}; every one of them is HOOK here.
 SECRETS = {"LARK_HOOK": HOOK, "WECOM_KEY": HOOK, "SLACK_HOOK": HOOK, "TEAMS_SIG": HOOK}
-
-
-@pytest.fixture(autouse=True)
-def _fresh_masks() -> None:
-    redact.forget_all()
 
 
 def config(kind: str) -> str:

@@ -12,7 +12,7 @@ from pathlib import Path
 import cmarkgfm
 import pytest
 
-from crnotify import reach, redact
+from crnotify import reach
 from crnotify.cli.emulator_publish import post_events
 from crnotify.clock import ManualClock
 from crnotify.config import load
@@ -22,13 +22,6 @@ from crnotify.offline.samples import acr_event
 from crnotify.render import map_json, map_markdown, map_mermaid, map_text
 from support.cli_run import run_cli, user_workdir
 from test_render import check
-
-
-@pytest.fixture(autouse=True)
-def _fresh_masks() -> None:
-    """Forget values other tests in this process resolved (a 1-character token masks every `t`)."""
-    redact.forget_all()
-
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 SECRETS = {"SEC_TOKEN": "sec-token-map-0123"}

@@ -11,7 +11,6 @@ from pathlib import Path
 import cmarkgfm
 import pytest
 
-from crnotify import redact
 from crnotify.emulator.server import EmulatorServer
 from crnotify.model import EventType, Registry
 from crnotify.model import Provider as Kind
@@ -19,13 +18,6 @@ from crnotify.offline import pattern_diff
 from crnotify.offline.samples import acr_event
 from crnotify.reach import Reach, ScopeKind
 from support.cli_run import run_cli, user_workdir
-
-
-@pytest.fixture(autouse=True)
-def _fresh_masks() -> None:
-    """Forget values other tests in this process resolved (a 1-character token masks every `t`)."""
-    redact.forget_all()
-
 
 SECRETS = {"HOOK": "hook-token-diff-0123"}
 INSTANCE = "cri-difftest01"

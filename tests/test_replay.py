@@ -11,7 +11,6 @@ from typing import Any
 
 import pytest
 
-from crnotify import redact
 from crnotify.cli.emulator_publish import post_events
 from crnotify.clock import ManualClock
 from crnotify.config import load
@@ -35,13 +34,6 @@ from crnotify.offline.samples import acr_event
 from crnotify.render import replay_json, replay_text
 from support.cli_run import run_cli, user_workdir
 from test_render import check
-
-
-@pytest.fixture(autouse=True)
-def _fresh_masks() -> None:
-    """Forget values other tests in this process resolved (a 1-character token masks every `t`)."""
-    redact.forget_all()
-
 
 SECRETS = {"DT_TOKEN": "dt-token-replay-0123"}
 INSTANCE = "cri-replaytest01"

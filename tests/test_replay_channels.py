@@ -12,7 +12,6 @@ from typing import Any
 
 import pytest
 
-from crnotify import redact
 from crnotify.clock import ManualClock
 from crnotify.config import load
 from crnotify.delivery import lark, ratelimit
@@ -41,11 +40,6 @@ rules:
       lark:
         url: https://open.feishu.cn/open-apis/bot/v2/hook/${{env:LARK_HOOK}}
 """
-
-
-@pytest.fixture(autouse=True)
-def _fresh_masks() -> None:
-    redact.forget_all()
 
 
 def burst(count: int = 8, every: float = 0.1) -> list[dict[str, Any]]:

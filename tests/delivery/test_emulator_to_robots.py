@@ -15,7 +15,6 @@ from pathlib import Path
 
 import pytest
 
-from crnotify import redact
 from crnotify.clock import SystemClock
 from crnotify.delivery import channels, wecom
 from crnotify.emulator.channel_robots import ChannelRobots, running
@@ -25,11 +24,6 @@ SRC = str(Path(__file__).resolve().parents[2] / "src")
 INSTANCE = "cri-robotroute01"
 KNOWN, STRANGER = "robot-key-known-0123456789", "robot-key-stranger-0123456789"
 SECRETS = {"KNOWN_KEY": KNOWN, "STRANGER_KEY": STRANGER}
-
-
-@pytest.fixture(autouse=True)
-def _fresh_masks() -> None:
-    redact.forget_all()
 
 
 def rule(name: str, namespace: str, kind: str, url: str) -> str:
